@@ -1,0 +1,99 @@
+// Package bot is the platform-neutral heart of the tutor: adapters turn
+// platform updates into Events, the Engine runs one step of the learner's
+// conversation and commits it, and returns Replies for the adapter to send.
+package bot
+
+import (
+	"context"
+
+	"tutorbot/render"
+)
+
+// Event is one thing a learner did: typed a line, ran a command, or pressed a
+// button. Adapters build it at the edge; no platform type travels inside.
+type Event struct {
+	// Platform names the adapter ("telegram", "discord", "console").
+	Platform string
+	// UserID identifies the learner on that platform. State is keyed by
+	// Platform and UserID, so every member of a group has their own progress.
+	UserID string
+	// ChatID is where replies go (a chat, a channel, a DM channel).
+	ChatID string
+	// Name is the learner's display name, for greetings only.
+	Name string
+	// Text is what the learner typed: a command ("/next", "/start quiz") or
+	// free text. Empty for a button press.
+	Text string
+	// Payload is the button's payload when a button was pressed.
+	Payload string
+	// Format is how replies must be rendered for this platform.
+	Format render.Format
+}
+
+// Key is the storage key of the learner who caused the event.
+func (e Event) Key() string { return e.Platform + ":" + e.UserID }
+
+// IsButton reports whether the event is a button press.
+func (e Event) IsButton() bool { return e.Payload != "" }
+
+// Kind says what an adapter must do with a Reply.
+type Kind int
+
+const (
+	// Send posts a new message.
+	Send Kind = iota
+	// Edit changes the message whose button caused the event (its text and
+	// buttons) in place.
+	Edit
+	// Ack answers the button press itself: a short notice shown as a toast
+	// where the platform has one. Text may be empty. Adapters answer every
+	// button press even without an Ack reply.
+	Ack
+	// Typing shows that the tutor is working on a slow answer.
+	Typing
+)
+
+// Reply is one thing the tutor says or does in answer to an Event.
+type Reply struct {
+	Kind Kind
+	// Text is already rendered in the event's Format and within its limit.
+	Text string
+	// Buttons are rows of buttons under the message.
+	Buttons [][]Button
+	// Supersedes marks a Send that replaces the message whose button caused
+	// the event (the next lesson page): an adapter may update that message in
+	// place, or send anew and strip the old message's buttons.
+	Supersedes bool
+	// Private asks for a reply only the learner sees (Discord ephemeral);
+	// adapters that always answer privately ignore it.
+	Private bool
+}
+
+// Button is a button under a message: a label and a payload of at most
+// MaxPayload bytes.
+type Button struct {
+	Label   string
+	Payload string
+}
+
+// MaxPayload is the longest button payload in bytes that every platform
+// accepts (Telegram's callback_data limit).
+const MaxPayload = 64
+
+// Handler runs one step of a learner's conversation.
+type Handler interface {
+	Handle(ctx context.Context, ev Event) ([]Reply, error)
+}
+
+// Messenger delivers messages the tutor starts itself (reminders) to a
+// learner on one platform.
+type Messenger interface {
+	// Platform names the platform this messenger sends to.
+	Platform() string
+	// Format is the rendering format of this platform.
+	Format() render.Format
+	// Deliver sends replies to the learner identified by userID (and chatID
+	// where the platform needs one). It returns ErrUnreachable when the
+	// platform says the learner cannot be written to.
+	Deliver(ctx context.Context, userID, chatID string, replies []Reply) error
+}

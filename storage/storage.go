@@ -1,0 +1,289 @@
+// Package storage keeps all of the tutor's state in one bbolt file: learner
+// records, the reminder due index and metadata. It is the only importer of
+// bbolt; callers see learner records as opaque bytes.
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the layout version written into new files. Open refuses
+// files written by a newer version.
+const SchemaVersion = 1
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketLearners = []byte("learners")
+	bucketDue      = []byte("due")
+	keySchema      = []byte("schema")
+)
+
+// ErrInUse is returned by Open when another process holds the file.
+var ErrInUse = errors.New("in use by another process")
+
+// Options tunes Open. The zero value is fine.
+type Options struct {
+	// LockTimeout bounds the wait for another process's lock (default 1 s).
+	LockTimeout time.Duration
+	// NoSync turns fsync off; only for throw-away databases in benchmarks
+	// that compare against a baseline.
+	NoSync bool
+	// MaxBatchDelay bounds how long a write waits for others to share its
+	// commit (default bbolt's 10 ms).
+	MaxBatchDelay time.Duration
+	// ReadOnly opens the file for reading only (stats, backup of a file
+	// that no process holds).
+	ReadOnly bool
+}
+
+// DB is an open tutor database.
+type DB struct {
+	bolt *bolt.DB
+	path string
+}
+
+// Open opens or creates the database file at path with mode 0600.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = time.Second
+	}
+	if !opts.ReadOnly {
+		if _, err := os.Stat(path); err == nil {
+			// Refuse to touch something that is not a bbolt file: a wrong
+			// path must not be "repaired".
+			if err := checkHeader(path); err != nil {
+				return nil, err
+			}
+		}
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, ReadOnly: opts.ReadOnly, NoFreelistSync: false})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("database %s is %w", path, ErrInUse)
+		}
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if opts.MaxBatchDelay > 0 {
+		b.MaxBatchDelay = opts.MaxBatchDelay
+	}
+	db := &DB{bolt: b, path: path}
+	if opts.ReadOnly {
+		if err := db.checkSchema(); err != nil {
+			b.Close()
+			return nil, err
+		}
+		return db, nil
+	}
+	if err := b.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketLearners, bucketDue} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keySchema); v != nil {
+			if n := binary.BigEndian.Uint64(v); n > SchemaVersion {
+				return fmt.Errorf("schema version %d is newer than this tutorbot (%d)", n, SchemaVersion)
+			}
+			return nil
+		}
+		return meta.Put(keySchema, binary.BigEndian.AppendUint64(nil, SchemaVersion))
+	}); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("prepare database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// checkHeader makes sure a non-empty file at path looks like a bbolt file.
+func checkHeader(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	defer f.Close()
+	hdr := make([]byte, 32)
+	n, err := io.ReadFull(f, hdr)
+	if n == 0 {
+		return nil // empty file: bbolt initialises it
+	}
+	if err != nil || binary.LittleEndian.Uint32(hdr[16:20]) != 0xED0CDAED {
+		return fmt.Errorf("open database %s: not a tutorbot database (left untouched)", path)
+	}
+	return nil
+}
+
+func (db *DB) checkSchema() error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil || meta.Get(keySchema) == nil {
+			return fmt.Errorf("open database %s: no tutorbot schema", db.path)
+		}
+		return nil
+	})
+}
+
+// Path is the file the database lives in.
+func (db *DB) Path() string { return db.path }
+
+// Close flushes and closes the file.
+func (db *DB) Close() error {
+	if err := db.bolt.Close(); err != nil {
+		return fmt.Errorf("close database %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// Update runs fn in a write transaction shared with concurrent callers
+// (group commit). fn may run more than once, so it must be idempotent and
+// must keep side effects for after Update returns. A nil error means the
+// change is durable.
+func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+}
+
+// View runs fn in a read transaction.
+func (db *DB) View(fn func(tx *Tx) error) error {
+	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+}
+
+// Backup writes a consistent copy of the whole database to w while other
+// goroutines keep writing.
+func (db *DB) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("back up %s: %w", db.path, err)
+	}
+	return n, nil
+}
+
+// Writable reports whether a write transaction commits (for health checks).
+func (db *DB) Writable(ctx context.Context) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put([]byte("health"), binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixNano())))
+	})
+}
+
+// Tx is a transaction handed to Update and View callbacks. Byte slices it
+// returns are copies and stay valid after the transaction.
+type Tx struct {
+	tx *bolt.Tx
+}
+
+// Learner returns the record stored under key, or nil if there is none.
+func (t *Tx) Learner(key string) []byte {
+	v := t.tx.Bucket(bucketLearners).Get([]byte(key))
+	if v == nil {
+		return nil
+	}
+	return bytes.Clone(v)
+}
+
+// PutLearner stores the record under key.
+func (t *Tx) PutLearner(key string, rec []byte) error {
+	if key == "" {
+		return errors.New("put learner: empty key")
+	}
+	if err := t.tx.Bucket(bucketLearners).Put([]byte(key), rec); err != nil {
+		return fmt.Errorf("put learner %q: %w", key, err)
+	}
+	return nil
+}
+
+// DeleteLearner removes the record under key and every due entry of it.
+func (t *Tx) DeleteLearner(key string) error {
+	if err := t.tx.Bucket(bucketLearners).Delete([]byte(key)); err != nil {
+		return fmt.Errorf("delete learner %q: %w", key, err)
+	}
+	var stale [][]byte
+	c := t.tx.Bucket(bucketDue).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) > 8 && string(k[8:]) == key {
+			stale = append(stale, bytes.Clone(k))
+		}
+	}
+	for _, k := range stale {
+		if err := t.tx.Bucket(bucketDue).Delete(k); err != nil {
+			return fmt.Errorf("delete due entry of %q: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// ForEachLearner calls fn for every learner record in key order. The slices
+// are valid only during the call.
+func (t *Tx) ForEachLearner(fn func(key string, rec []byte) error) error {
+	return t.tx.Bucket(bucketLearners).ForEach(func(k, v []byte) error { return fn(string(k), v) })
+}
+
+// DueKey is the due-index key for a reminder of key at time at: the
+// big-endian Unix time in nanoseconds, then the learner key, so keys sort in
+// time order.
+func DueKey(at time.Time, key string) []byte {
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(key)), uint64(at.UnixNano()))
+	return append(b, key...)
+}
+
+// Due is one entry of the due index.
+type Due struct {
+	At  time.Time
+	Key string
+}
+
+// AddDue puts a reminder of key at time at into the due index.
+func (t *Tx) AddDue(at time.Time, key string) error {
+	if err := t.tx.Bucket(bucketDue).Put(DueKey(at, key), nil); err != nil {
+		return fmt.Errorf("add due entry of %q: %w", key, err)
+	}
+	return nil
+}
+
+// RemoveDue removes the reminder of key at time at from the due index.
+func (t *Tx) RemoveDue(at time.Time, key string) error {
+	if err := t.tx.Bucket(bucketDue).Delete(DueKey(at, key)); err != nil {
+		return fmt.Errorf("remove due entry of %q: %w", key, err)
+	}
+	return nil
+}
+
+// DueBefore returns at most limit entries due at or before t, oldest first.
+// It reads only the entries it returns.
+func (t *Tx) DueBefore(before time.Time, limit int) []Due {
+	var out []Due
+	end := uint64(before.UnixNano())
+	c := t.tx.Bucket(bucketDue).Cursor()
+	for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+		if len(k) < 8 {
+			continue
+		}
+		ns := binary.BigEndian.Uint64(k[:8])
+		if ns > end {
+			break
+		}
+		out = append(out, Due{At: time.Unix(0, int64(ns)).UTC(), Key: string(k[8:])})
+	}
+	return out
+}
+
+// CountDue returns the number of entries in the due index.
+func (t *Tx) CountDue() int {
+	return t.tx.Bucket(bucketDue).Stats().KeyN
+}
