@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 
 	"tutorbot/render"
 )
@@ -96,4 +97,29 @@ type Messenger interface {
 	// where the platform needs one). It returns ErrUnreachable when the
 	// platform says the learner cannot be written to.
 	Deliver(ctx context.Context, userID, chatID string, replies []Reply) error
+}
+
+// ErrUnreachable is returned by a Messenger when the platform refuses to
+// deliver to the learner (Telegram 403, Discord 50007).
+var ErrUnreachable = errors.New("learner unreachable")
+
+// Reachability records that a learner cannot be written to. The engine
+// implements it; adapters call it when the platform refuses a message. A
+// learner becomes reachable again as soon as they write to the tutor.
+type Reachability interface {
+	MarkUnreachable(ctx context.Context, platform, userID string) error
+}
+
+// Command is one chat command the tutor understands, for platform menus
+// (Telegram setMyCommands, Discord slash commands).
+type Command struct {
+	// Name without the slash, lower case ("lesson").
+	Name string
+	// Description says what it does, in under 100 characters.
+	Description string
+	// Arg names the command's one optional free-text argument ("prompt"),
+	// or is empty when it takes none.
+	Arg string
+	// ArgDescription describes Arg.
+	ArgDescription string
 }

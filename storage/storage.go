@@ -25,6 +25,7 @@ var (
 	bucketMeta     = []byte("meta")
 	bucketLearners = []byte("learners")
 	bucketDue      = []byte("due")
+	bucketRemind   = []byte("reminders")
 	keySchema      = []byte("schema")
 )
 
@@ -85,7 +86,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return db, nil
 	}
 	if err := b.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketLearners, bucketDue} {
+		for _, name := range [][]byte{bucketMeta, bucketLearners, bucketDue, bucketRemind} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -213,6 +214,9 @@ func (t *Tx) DeleteLearner(key string) error {
 	if err := t.tx.Bucket(bucketLearners).Delete([]byte(key)); err != nil {
 		return fmt.Errorf("delete learner %q: %w", key, err)
 	}
+	if err := t.tx.Bucket(bucketRemind).Delete([]byte(key)); err != nil {
+		return fmt.Errorf("delete reminder of %q: %w", key, err)
+	}
 	var stale [][]byte
 	c := t.tx.Bucket(bucketDue).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -286,4 +290,37 @@ func (t *Tx) DueBefore(before time.Time, limit int) []Due {
 // CountDue returns the number of entries in the due index.
 func (t *Tx) CountDue() int {
 	return t.tx.Bucket(bucketDue).Stats().KeyN
+}
+
+// Reminder returns the reminder settings stored for key, or nil.
+func (t *Tx) Reminder(key string) []byte {
+	v := t.tx.Bucket(bucketRemind).Get([]byte(key))
+	if v == nil {
+		return nil
+	}
+	return bytes.Clone(v)
+}
+
+// PutReminder stores the reminder settings of key.
+func (t *Tx) PutReminder(key string, rec []byte) error {
+	if key == "" {
+		return errors.New("put reminder: empty key")
+	}
+	if err := t.tx.Bucket(bucketRemind).Put([]byte(key), rec); err != nil {
+		return fmt.Errorf("put reminder of %q: %w", key, err)
+	}
+	return nil
+}
+
+// DeleteReminder removes the reminder settings of key (not its due entries).
+func (t *Tx) DeleteReminder(key string) error {
+	if err := t.tx.Bucket(bucketRemind).Delete([]byte(key)); err != nil {
+		return fmt.Errorf("delete reminder of %q: %w", key, err)
+	}
+	return nil
+}
+
+// ForEachReminder calls fn for every stored reminder setting.
+func (t *Tx) ForEachReminder(fn func(key string, rec []byte) error) error {
+	return t.tx.Bucket(bucketRemind).ForEach(func(k, v []byte) error { return fn(string(k), v) })
 }
