@@ -1,0 +1,184 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"tutorbot/render"
+)
+
+// command is one chat command: its menu entry and what it does.
+type command struct {
+	Command
+	run func(t *turn, arg string)
+}
+
+// commands lists every command in menu order.
+var commands []command
+
+func init() {
+	commands = []command{
+		{Command{Name: "start", Description: "Welcome and what the tutor offers"}, (*turn).start},
+		{Command{Name: "lesson", Description: "Open the lesson where you stopped"}, func(t *turn, _ string) { t.showPage(false) }},
+		{Command{Name: "next", Description: "Next page of the lesson"}, func(t *turn, _ string) { t.move(+1) }},
+		{Command{Name: "back", Description: "Previous page of the lesson"}, func(t *turn, _ string) { t.move(-1) }},
+		{Command{Name: "quiz", Description: "Take the lesson's quiz"}, func(t *turn, _ string) { t.quiz() }},
+		{Command{Name: "progress", Description: "Where you are and your quiz scores"}, func(t *turn, _ string) { t.progress() }},
+		{Command{Name: "reset", Description: "Start the lesson and quiz over"}, func(t *turn, _ string) { t.reset() }},
+		{Command{Name: "help", Description: "What the tutor can do"}, func(t *turn, _ string) { t.help() }},
+	}
+}
+
+// Commands returns the commands for platform menus.
+func (e *Engine) Commands() []Command {
+	out := make([]Command, len(commands))
+	for i, c := range commands {
+		out[i] = c.Command
+	}
+	return out
+}
+
+// splitCommand splits "/name@bot arg" into a lower-case name and its
+// argument.
+func splitCommand(text string) (name, arg string) {
+	text = strings.TrimPrefix(text, "/")
+	name, arg, _ = strings.Cut(text, " ")
+	if i := strings.IndexAny(name, "\n\t"); i >= 0 {
+		arg = name[i+1:] + " " + arg
+		name = name[:i]
+	}
+	name, _, _ = strings.Cut(name, "@")
+	return strings.ToLower(name), strings.TrimSpace(arg)
+}
+
+func (t *turn) command(text string) {
+	name, arg := splitCommand(text)
+	for _, c := range commands {
+		if c.Name == name {
+			c.run(t, arg)
+			return
+		}
+	}
+	shown := name
+	if utf8.RuneCountInString(shown) > 30 {
+		shown = string([]rune(shown)[:30]) + "…"
+	}
+	t.say(fmt.Sprintf(msgUnknownCommand, render.EscapeMarkdown("/"+shown)))
+}
+
+func (t *turn) start(arg string) {
+	switch strings.ToLower(arg) {
+	case "quiz":
+		t.quiz()
+		return
+	case "lesson":
+		t.showPage(false)
+		return
+	}
+	l := t.lesson()
+	p := t.st.progress(l.ID)
+	name := t.ev.Name
+	if utf8.RuneCountInString(name) > 40 {
+		name = string([]rune(name)[:40])
+	}
+	greet := "Hi!"
+	if name != "" {
+		greet = "Hi, " + render.EscapeMarkdown(name) + "!"
+	}
+	md := fmt.Sprintf(msgWelcome, greet, render.EscapeMarkdown(l.Course), l.Order, render.EscapeMarkdown(l.Title), render.EscapeMarkdown(l.Subtitle))
+	label := "▶ Start the lesson"
+	if p.Seen > 0 {
+		md += fmt.Sprintf("\n\nYou stopped at page %d of %d.", p.Page+1, len(l.Pages))
+		label = "▶ Continue the lesson"
+	}
+	t.say(md, []Button{{Label: label, Payload: pay(kindLesson)}, {Label: "Take the quiz", Payload: pay(kindQuiz, l.Order)}})
+}
+
+func (t *turn) help() {
+	var b strings.Builder
+	b.WriteString(msgHelpIntro)
+	for _, c := range commands {
+		fmt.Fprintf(&b, "\n- /%s — %s", c.Name, render.EscapeMarkdown(c.Description))
+	}
+	b.WriteString("\n\n" + msgHelpOutro)
+	t.say(b.String())
+}
+
+func (t *turn) progress() {
+	l := t.lesson()
+	p := t.st.progress(l.ID)
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Lesson %d · %s**\n\n", l.Order, render.EscapeMarkdown(l.Title))
+	if p.Seen == 0 {
+		b.WriteString("- Lesson: not started yet.\n")
+	} else {
+		fmt.Fprintf(&b, "- Lesson: page %d of %d", p.Page+1, len(l.Pages))
+		if p.Finished {
+			b.WriteString(", read to the end")
+		}
+		b.WriteString(".\n")
+	}
+	q := p.Quiz
+	switch {
+	case q.Attempt != nil:
+		fmt.Fprintf(&b, "- Quiz: in progress, answered %d of %d.\n", q.Attempt.Answered(), len(q.Attempt.Questions))
+	case !q.Finished:
+		b.WriteString("- Quiz: not taken yet.\n")
+	}
+	if q.Finished {
+		fmt.Fprintf(&b, "- Quiz scores: best %d of %d, last %d of %d (%d attempts).\n", q.Best, q.Total, q.Last, q.Total, q.Attempts)
+	}
+	t.say(b.String(), []Button{{Label: "▶ Lesson", Payload: pay(kindLesson)}, {Label: "Quiz", Payload: pay(kindQuiz, l.Order)}})
+}
+
+func (t *turn) reset() {
+	t.say(msgResetConfirm, []Button{{Label: "Yes, start over", Payload: pay(kindReset)}})
+}
+
+func (t *turn) doReset() {
+	t.st.Progress = nil
+	t.st.Lesson = ""
+	t.st.Pending = ""
+	t.say(msgResetDone, []Button{{Label: "▶ Start the lesson", Payload: pay(kindLesson)}})
+}
+
+func (t *turn) freeText(text string) {
+	if text == "" {
+		t.say(msgEmpty)
+		return
+	}
+	l := t.lesson()
+	if a := t.st.progress(l.ID).Quiz.Attempt; a != nil {
+		t.say(msgTextInQuiz, []Button{{Label: "Show the question", Payload: pay(kindQuiz, l.Order)}})
+		return
+	}
+	t.say(msgHint, []Button{{Label: "▶ Lesson", Payload: pay(kindLesson)}, {Label: "Quiz", Payload: pay(kindQuiz, l.Order)}})
+}
+
+// press handles a button payload.
+func (t *turn) press(raw string) {
+	p, err := parsePayload(raw)
+	if err != nil {
+		t.ack("This button no longer works.")
+		if err == errPayloadVersion {
+			t.say(msgOldButton)
+		} else {
+			t.say(msgBadButton)
+		}
+		return
+	}
+	switch p.kind {
+	case kindLesson:
+		t.showPage(true)
+	case kindPage:
+		t.pressPage(p)
+	case kindReset:
+		t.doReset()
+	case kindQuiz, kindAnswer, kindMissed, kindRetake:
+		t.pressQuiz(p)
+	default:
+		t.ack("This button no longer works.")
+		t.say(msgBadButton)
+	}
+}

@@ -1,0 +1,123 @@
+// Package console is the terminal tutor: it prints the tutor's replies as
+// plain text, shows buttons as numbered choices and reads commands, free
+// text or a button's number, one line at a time. It is the default adapter
+// when no platform token is configured and works with piped input.
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"tutorbot/bot"
+	"tutorbot/render"
+)
+
+// Config sets up a terminal session.
+type Config struct {
+	// Handler runs the conversation. Required.
+	Handler bot.Handler
+	// In is read line by line; Out receives the conversation.
+	In  io.Reader
+	Out io.Writer
+	// UserID identifies the local learner (default "local").
+	UserID string
+	// Name greets the learner.
+	Name string
+	// Echo prints each input line after the prompt, so that piped input
+	// reads like a conversation.
+	Echo bool
+}
+
+// MaxLine is the longest input line read; longer lines are cut.
+const MaxLine = 1 << 20
+
+// Run talks to the learner until the input ends, "/quit" is typed or ctx
+// ends.
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.UserID == "" {
+		cfg.UserID = "local"
+	}
+	w := bufio.NewWriter(cfg.Out)
+	defer w.Flush()
+	fmt.Fprintln(w, "tutorbot: type /start to begin, a number to press a button, /quit to leave.")
+	sc := bufio.NewScanner(cfg.In)
+	sc.Buffer(make([]byte, 64*1024), MaxLine)
+	var buttons []bot.Button
+	for {
+		fmt.Fprint(w, "> ")
+		if err := w.Flush(); err != nil {
+			return fmt.Errorf("write to terminal: %w", err)
+		}
+		if ctx.Err() != nil || !sc.Scan() {
+			fmt.Fprintln(w)
+			if err := sc.Err(); err != nil && ctx.Err() == nil {
+				return fmt.Errorf("read input: %w", err)
+			}
+			return nil
+		}
+		line := strings.TrimSpace(sc.Text())
+		if cfg.Echo {
+			fmt.Fprintln(w, line)
+		}
+		if line == "" {
+			continue
+		}
+		if line == "/quit" || line == "/exit" {
+			return nil
+		}
+		ev := bot.Event{Platform: "console", UserID: cfg.UserID, ChatID: cfg.UserID, Name: cfg.Name, Format: render.Plain}
+		if n, err := strconv.Atoi(line); err == nil && len(buttons) > 0 {
+			if n < 1 || n > len(buttons) {
+				fmt.Fprintf(w, "(choose a number from 1 to %d, or type a command)\n", len(buttons))
+				continue
+			}
+			ev.Payload = buttons[n-1].Payload
+		} else {
+			ev.Text = line
+		}
+		replies, err := cfg.Handler.Handle(ctx, ev)
+		if err != nil && len(replies) == 0 {
+			fmt.Fprintln(w, "Sorry, something went wrong. Please try again.")
+		}
+		if b := print(w, replies); b != nil {
+			buttons = b
+		}
+	}
+}
+
+// print writes replies and returns the buttons shown, numbered from 1, or
+// nil when the replies show none.
+func print(w io.Writer, replies []bot.Reply) []bot.Button {
+	var shown []bot.Button
+	for _, r := range replies {
+		switch r.Kind {
+		case bot.Typing:
+			continue
+		case bot.Ack:
+			if r.Text != "" {
+				fmt.Fprintf(w, "(%s)\n", r.Text)
+			}
+			continue
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, r.Text)
+		var labels []string
+		for _, row := range r.Buttons {
+			for _, b := range row {
+				shown = append(shown, b)
+				labels = append(labels, fmt.Sprintf("[%d] %s", len(shown), b.Label))
+			}
+		}
+		if len(labels) > 0 {
+			fmt.Fprintln(w, strings.Join(labels, "  "))
+		}
+	}
+	if len(shown) > 0 {
+		fmt.Fprintln(w)
+	}
+	return shown
+}

@@ -1,0 +1,199 @@
+package bot_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tutorbot/bot"
+	"tutorbot/lessons"
+	"tutorbot/render"
+	"tutorbot/storage"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// clock is a fixed test clock.
+func clock() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
+
+// harness drives an Engine the way an adapter does and records a transcript.
+type harness struct {
+	t      testing.TB
+	path   string
+	db     *storage.DB
+	engine *bot.Engine
+	user   string
+	format render.Format
+	last   []bot.Button // buttons of the latest replies that had any
+	log    strings.Builder
+}
+
+func newHarness(t testing.TB, format render.Format) *harness {
+	t.Helper()
+	h := &harness{t: t, path: filepath.Join(t.TempDir(), "tutor.db"), user: "42", format: format}
+	h.open()
+	t.Cleanup(func() { h.db.Close() })
+	return h
+}
+
+func (h *harness) open() {
+	h.t.Helper()
+	db, err := storage.Open(h.path, storage.Options{})
+	if err != nil {
+		h.t.Fatalf("open db: %v", err)
+	}
+	course, err := lessons.Default()
+	if err != nil {
+		h.t.Fatalf("load course: %v", err)
+	}
+	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Now: clock})
+	if err != nil {
+		h.t.Fatalf("new engine: %v", err)
+	}
+	h.db, h.engine = db, e
+}
+
+// reopen closes the database and opens it again, as after a restart.
+func (h *harness) reopen() {
+	h.t.Helper()
+	if err := h.db.Close(); err != nil {
+		h.t.Fatal(err)
+	}
+	h.open()
+	h.log.WriteString("=== restart: database closed and reopened\n\n")
+}
+
+func (h *harness) event(ev bot.Event) []bot.Reply {
+	h.t.Helper()
+	ev.Platform, ev.UserID, ev.ChatID, ev.Format = "test", h.user, h.user, h.format
+	replies, err := h.engine.Handle(context.Background(), ev)
+	if err != nil {
+		h.t.Fatalf("handle %+v: %v", ev, err)
+	}
+	var shown []bot.Button
+	for _, r := range replies {
+		switch r.Kind {
+		case bot.Send:
+			if r.Supersedes {
+				h.log.WriteString("<<< send (supersedes)\n")
+			} else {
+				h.log.WriteString("<<< send\n")
+			}
+		case bot.Edit:
+			h.log.WriteString("<<< edit\n")
+		case bot.Ack:
+			fmt.Fprintf(&h.log, "<<< ack %q\n", r.Text)
+			continue
+		case bot.Typing:
+			h.log.WriteString("<<< typing\n")
+			continue
+		}
+		h.log.WriteString(r.Text + "\n")
+		for _, row := range r.Buttons {
+			var labels []string
+			for _, b := range row {
+				labels = append(labels, fmt.Sprintf("[%s | %s]", b.Label, b.Payload))
+				shown = append(shown, b)
+			}
+			h.log.WriteString(strings.Join(labels, " ") + "\n")
+		}
+	}
+	h.log.WriteString("\n")
+	if len(shown) > 0 {
+		h.last = shown
+	}
+	return replies
+}
+
+func (h *harness) say(text string) []bot.Reply {
+	h.t.Helper()
+	fmt.Fprintf(&h.log, ">>> %s\n", text)
+	return h.event(bot.Event{Text: text})
+}
+
+// press presses the button with the given label among the latest buttons.
+func (h *harness) press(label string) []bot.Reply {
+	h.t.Helper()
+	for _, b := range h.last {
+		if b.Label == label {
+			fmt.Fprintf(&h.log, ">>> press [%s]\n", label)
+			return h.event(bot.Event{Payload: b.Payload})
+		}
+	}
+	h.t.Fatalf("no button %q among %+v", label, h.last)
+	return nil
+}
+
+// pressPayload presses a raw payload, as a forged or stale button would.
+func (h *harness) pressPayload(p string) []bot.Reply {
+	h.t.Helper()
+	fmt.Fprintf(&h.log, ">>> press payload %q\n", p)
+	return h.event(bot.Event{Payload: p})
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test -update to create it): %v", err)
+	}
+	if string(want) != got {
+		t.Errorf("transcript differs from %s (run go test ./bot -update and review the diff):\n%s", path, diff(string(want), got))
+	}
+}
+
+// diff shows the first differing line.
+func diff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return fmt.Sprintf("line %d:\nwant: %q\ngot:  %q", i+1, w, g)
+		}
+	}
+	return ""
+}
+
+// TestJourney is the whole journey of one learner, as a golden transcript.
+func TestJourney(t *testing.T) {
+	h := newHarness(t, render.Plain)
+	course, _ := lessons.Default()
+	pages := len(course.First().Pages)
+
+	h.say("/start")
+	h.press("▶ Start the lesson")
+	for i := 1; i < pages; i++ {
+		h.press("Next ▶")
+	}
+	h.press("◀ Back")
+	h.press("Next ▶")
+	h.press("Take the quiz ▶")
+	h.press("B") // question 1: right
+	h.press("A") // question 2: wrong (the right answer is C)
+	h.press("Retry missed")
+	h.press("C") // question 2 again: right
+	h.say("/progress")
+	h.press("▶ Lesson")
+	h.say("/back")
+	h.reopen()
+	h.say("/lesson")
+	golden(t, "journey.txt", h.log.String())
+}

@@ -1,0 +1,84 @@
+package bot
+
+import (
+	"fmt"
+
+	"tutorbot/lessons"
+	"tutorbot/render"
+)
+
+// showPage shows the learner's current page (resume).
+func (t *turn) showPage(fromButton bool) {
+	l := t.lesson()
+	p := t.st.progress(l.ID)
+	t.page(l, min(p.Page, len(l.Pages)-1), fromButton)
+}
+
+// move goes d pages forward or back from the current one.
+func (t *turn) move(d int) {
+	l := t.lesson()
+	p := t.st.progress(l.ID)
+	cur := min(p.Page, len(l.Pages)-1)
+	if p.Seen == 0 {
+		// A learner who never opened the lesson starts at its first page.
+		t.page(l, 0, false)
+		return
+	}
+	switch next := cur + d; {
+	case next < 0:
+		t.say(msgFirstPage, t.pageButtons(l, cur))
+	case next >= len(l.Pages):
+		t.say(msgLastPage, []Button{{Label: "Take the quiz ▶", Payload: pay(kindQuiz, l.Order)}, {Label: "◀ Back", Payload: pay(kindPage, l.Order, cur)}})
+	default:
+		t.page(l, next, false)
+	}
+}
+
+// pressPage handles a Next or Back button.
+func (t *turn) pressPage(p payload) {
+	order, ok1 := p.num(0)
+	idx, ok2 := p.num(1)
+	l, ok3 := t.lessonByOrder(order)
+	if !ok1 || !ok2 || !ok3 || idx >= len(l.Pages) {
+		t.ack("That page no longer exists.")
+		t.say(msgBadButton)
+		return
+	}
+	t.st.Lesson = l.ID
+	t.page(l, idx, true)
+}
+
+// page shows page i of lesson l and records it.
+func (t *turn) page(l *lessons.Lesson, i int, fromButton bool) {
+	t.st.Lesson = l.ID
+	p := t.st.progress(l.ID)
+	p.Page = i
+	p.Seen = max(p.Seen, i+1)
+	n := len(l.Pages)
+	if i == n-1 {
+		p.Finished = true
+	}
+	f := t.ev.Format
+	text := l.Page(i, f)
+	if i == 0 {
+		header := fmt.Sprintf("**Lesson %d · %s**\n\n*%s*", l.Order, render.EscapeMarkdown(l.Title), render.EscapeMarkdown(l.Subtitle))
+		text = render.Render(header, f) + "\n\n" + text
+	}
+	text += "\n\n" + render.Render(fmt.Sprintf("— page %d/%d —", i+1, n), f)
+	t.out = append(t.out, Reply{Kind: Send, Text: text, Buttons: [][]Button{t.pageButtons(l, i)}, Supersedes: fromButton})
+}
+
+// pageButtons returns the buttons under page i: Next (or the quiz on the
+// last page) and Back.
+func (t *turn) pageButtons(l *lessons.Lesson, i int) []Button {
+	var row []Button
+	if i < len(l.Pages)-1 {
+		row = append(row, Button{Label: "Next ▶", Payload: pay(kindPage, l.Order, i+1)})
+	} else {
+		row = append(row, Button{Label: "Take the quiz ▶", Payload: pay(kindQuiz, l.Order)})
+	}
+	if i > 0 {
+		row = append(row, Button{Label: "◀ Back", Payload: pay(kindPage, l.Order, i-1)})
+	}
+	return row
+}

@@ -1,0 +1,111 @@
+package bot
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Button payloads are short, versioned and validated:
+//
+//	1:<kind>[:<arg>...]
+//
+// The version comes first so that payloads from an older release can be
+// recognised and answered politely. Numbers are decimal without sign.
+const payloadVersion = "1"
+
+// Payload kinds.
+const (
+	kindPage     = "pg" // pg:<lesson order>:<page index>
+	kindQuiz     = "qz" // qz:<lesson order>: start or resume the quiz
+	kindAnswer   = "qa" // qa:<lesson order>:<attempt>:<question index>:<option index>
+	kindMissed   = "qm" // qm:<lesson order>:<attempt of the finished attempt>
+	kindRetake   = "qr" // qr:<lesson order>
+	kindLesson   = "ls" // ls: resume the lesson
+	kindReset    = "rs" // rs: confirm /reset
+	kindPractice = "pr" // pr:<step>[:<choice>]
+)
+
+// argCount is the number of arguments each kind takes.
+var argCount = map[string]int{
+	kindPage: 2, kindQuiz: 1, kindAnswer: 4, kindMissed: 2, kindRetake: 1,
+	kindLesson: 0, kindReset: 0, kindPractice: -1,
+}
+
+// payload is a parsed button payload.
+type payload struct {
+	kind string
+	args []string
+}
+
+// Errors of parsePayload.
+var (
+	errPayloadVersion = errors.New("payload from another version")
+	errPayloadBad     = errors.New("malformed payload")
+)
+
+// parsePayload validates a button payload from outside.
+func parsePayload(s string) (payload, error) {
+	if s == "" || len(s) > MaxPayload || !utf8.ValidString(s) {
+		return payload{}, errPayloadBad
+	}
+	parts := strings.Split(s, ":")
+	if len(parts) < 2 {
+		return payload{}, errPayloadBad
+	}
+	if parts[0] != payloadVersion {
+		if _, err := strconv.Atoi(parts[0]); err == nil {
+			return payload{}, errPayloadVersion
+		}
+		return payload{}, errPayloadBad
+	}
+	n, ok := argCount[parts[1]]
+	if !ok {
+		return payload{}, errPayloadBad
+	}
+	args := parts[2:]
+	if n >= 0 && len(args) != n || n < 0 && (len(args) < 1 || len(args) > 3) {
+		return payload{}, errPayloadBad
+	}
+	for _, a := range args {
+		if a == "" || len(a) > 24 {
+			return payload{}, errPayloadBad
+		}
+	}
+	return payload{kind: parts[1], args: args}, nil
+}
+
+// num returns argument i as a small non-negative number.
+func (p payload) num(i int) (int, bool) {
+	if i >= len(p.args) {
+		return 0, false
+	}
+	a := p.args[i]
+	if len(a) > 6 || (len(a) > 1 && a[0] == '0') {
+		return 0, false
+	}
+	n, err := strconv.Atoi(a)
+	if err != nil || n < 0 || strings.ContainsAny(a, "+-") {
+		return 0, false
+	}
+	return n, true
+}
+
+// pay builds a payload.
+func pay(kind string, args ...int) string {
+	var b strings.Builder
+	b.WriteString(payloadVersion)
+	b.WriteByte(':')
+	b.WriteString(kind)
+	for _, a := range args {
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(a))
+	}
+	return b.String()
+}
+
+// payWord builds a payload whose arguments are words.
+func payWord(kind string, args ...string) string {
+	return payloadVersion + ":" + kind + ":" + strings.Join(args, ":")
+}

@@ -1,0 +1,196 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"tutorbot/lessons"
+	"tutorbot/quiz"
+	"tutorbot/render"
+)
+
+// letter names option i as the learner sees it.
+func letter(i int) string { return string(rune('A' + i)) }
+
+// quiz starts the current lesson's quiz or shows the question in progress.
+func (t *turn) quiz() {
+	l := t.lesson()
+	rec := &t.st.progress(l.ID).Quiz
+	if rec.Attempt == nil {
+		rec.Start(l.Quiz)
+		t.say(fmt.Sprintf("**Quiz — %d questions**\nOne answer per question; I'll explain each one.", len(l.Quiz)))
+	}
+	t.question(l, rec.Attempt)
+}
+
+// question shows the current question of attempt a with its buttons.
+func (t *turn) question(l *lessons.Lesson, a *quiz.Attempt) {
+	cur := a.Current()
+	if cur < 0 {
+		return
+	}
+	q, _ := quiz.Find(l.Quiz, a.Questions[cur])
+	qi := questionIndex(l, q.ID)
+	var row []Button
+	for oi := range q.Options {
+		row = append(row, Button{Label: letter(oi), Payload: pay(kindAnswer, l.Order, a.N, qi, oi)})
+	}
+	t.say(questionText(q, cur, len(a.Questions))+fmt.Sprintf("\n\n*Answered: %d of %d*", a.Answered(), len(a.Questions)), row)
+}
+
+// questionText is the question with its lettered options.
+func questionText(q quiz.Question, i, n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Question %d of %d**\n%s\n", i+1, n, render.EscapeMarkdown(q.Text))
+	for oi, o := range q.Options {
+		fmt.Fprintf(&b, "\n%s\\. %s", letter(oi), render.EscapeMarkdown(o.Text))
+		if oi < len(q.Options)-1 {
+			b.WriteString("  ") // hard line break
+		}
+	}
+	return b.String()
+}
+
+func questionIndex(l *lessons.Lesson, id string) int {
+	for i, q := range l.Quiz {
+		if q.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// pressQuiz handles the quiz's buttons.
+func (t *turn) pressQuiz(p payload) {
+	order, ok := p.num(0)
+	l, found := t.lessonByOrder(order)
+	if !ok || !found {
+		t.ack("This button no longer works.")
+		t.say(msgBadButton)
+		return
+	}
+	t.st.Lesson = l.ID
+	rec := &t.st.progress(l.ID).Quiz
+	switch p.kind {
+	case kindQuiz:
+		t.quiz()
+	case kindRetake:
+		rec.Start(l.Quiz)
+		t.say(fmt.Sprintf("**Quiz — new attempt, %d questions**", len(l.Quiz)))
+		t.question(l, rec.Attempt)
+	case kindMissed:
+		n, ok := p.num(1)
+		if !ok {
+			t.say(msgBadButton)
+			return
+		}
+		if rec.Attempt != nil {
+			t.ack("You have a quiz attempt in progress.")
+			t.question(l, rec.Attempt)
+			return
+		}
+		if !rec.Finished || len(rec.History) == 0 || rec.History[len(rec.History)-1].N != n {
+			t.ack("That button is from an earlier attempt.")
+			t.say("That button is from an earlier quiz attempt. /quiz starts a new one.")
+			return
+		}
+		if rec.RetryMissed(l.Quiz) == nil {
+			t.ack("Nothing to retry: you got every question right.")
+			return
+		}
+		t.say(fmt.Sprintf("**Retry — %d missed question(s)**", len(rec.Attempt.Questions)))
+		t.question(l, rec.Attempt)
+	case kindAnswer:
+		t.answer(l, rec, p)
+	}
+}
+
+// answer grades one answer button.
+func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
+	n, ok1 := p.num(1)
+	qi, ok2 := p.num(2)
+	oi, ok3 := p.num(3)
+	if !ok1 || !ok2 || !ok3 || qi >= len(l.Quiz) || oi >= len(l.Quiz[qi].Options) {
+		t.ack("This button no longer works.")
+		t.say(msgBadButton)
+		return
+	}
+	a := rec.Attempt
+	if a == nil || a.N != n {
+		t.ack("That button is from another quiz attempt.")
+		if n > rec.Attempts {
+			t.say("That button isn't from your quiz. /quiz starts your own.")
+		} else {
+			t.say("That button is from an earlier quiz attempt, so nothing was changed. /quiz shows where you are.")
+		}
+		return
+	}
+	q := l.Quiz[qi]
+	opt := q.Options[oi]
+	right, err := a.Answer(q, opt.ID)
+	switch {
+	case errors.Is(err, quiz.ErrAnswered):
+		prev := q.Index(a.Chosen[q.ID])
+		t.ack(fmt.Sprintf("You already answered this question (%s). One answer per question.", letter(prev)))
+		return
+	case errors.Is(err, quiz.ErrNotCurrent), errors.Is(err, quiz.ErrUnknownOption):
+		t.ack("That isn't the current question.")
+		t.say("That isn't the current question; here it is:")
+		t.question(l, a)
+		return
+	case err != nil:
+		t.ack("This button no longer works.")
+		return
+	}
+	pos := 0
+	for i, id := range a.Questions {
+		if id == q.ID {
+			pos = i
+		}
+	}
+	verdict := "✅ Right"
+	if !right {
+		verdict = "❌ Not quite"
+	}
+	edited := questionText(q, pos, len(a.Questions)) + fmt.Sprintf("\n\n**Your answer: %s.** %s", letter(oi), verdict)
+	t.add(Reply{Kind: Edit}, edited, nil)
+
+	var b strings.Builder
+	if right {
+		fmt.Fprintf(&b, "✅ %s", render.EscapeMarkdown(opt.Explain))
+	} else {
+		ri := q.Index(q.Answer)
+		fmt.Fprintf(&b, "❌ %s\n\nThe right answer is **%s. %s** — %s", render.EscapeMarkdown(opt.Explain), letter(ri), render.EscapeMarkdown(q.Options[ri].Text), render.EscapeMarkdown(q.Options[ri].Explain))
+	}
+	fmt.Fprintf(&b, "\n\n*Answered: %d of %d*", a.Answered(), len(a.Questions))
+	t.say(b.String())
+	if !a.Done() {
+		t.question(l, a)
+		return
+	}
+	t.finish(l, rec)
+}
+
+// finish grades the finished attempt and shows the score.
+func (t *turn) finish(l *lessons.Lesson, rec *quiz.Record) {
+	res := rec.Finish(l.Quiz)
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Quiz finished: %d of %d**", res.Score, res.Total)
+	if len(res.Missed) == 0 {
+		b.WriteString("\n\nEvery answer right. 🎉")
+	} else {
+		b.WriteString("\n\nMissed:")
+		for _, id := range res.Missed {
+			q, _ := quiz.Find(l.Quiz, id)
+			fmt.Fprintf(&b, "\n- %s", render.EscapeMarkdown(q.Text))
+		}
+	}
+	fmt.Fprintf(&b, "\n\nBest score: %d of %d · last: %d of %d", rec.Best, rec.Total, rec.Last, rec.Total)
+	var row []Button
+	if len(res.Missed) > 0 {
+		row = append(row, Button{Label: "Retry missed", Payload: pay(kindMissed, l.Order, res.N)})
+	}
+	row = append(row, Button{Label: "Retake", Payload: pay(kindRetake, l.Order)})
+	t.say(b.String(), row)
+}

@@ -1,0 +1,84 @@
+// Command tutorbot runs the course tutor: in the terminal when no platform
+// token is set, otherwise on the configured chat platforms. Subcommands
+// check lesson files and inspect the database.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	sub := "run"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		sub, args = args[0], args[1:]
+	}
+	var err error
+	switch sub {
+	case "run":
+		err = runTutor(ctx, args, stdin, stdout, stderr, getenv)
+	case "lint":
+		err = runLint(args, stdout, stderr)
+	case "help":
+		usage(stdout)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "tutorbot: unknown subcommand %q\n", sub)
+		usage(stderr)
+		return 2
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		if ue.msg != "" {
+			fmt.Fprintln(stderr, ue.msg)
+		}
+		return 2
+	case errors.Is(err, errLintFailed):
+		return 1
+	default:
+		fmt.Fprintf(stderr, "tutorbot: %v\n", err)
+		return 1
+	}
+}
+
+// usageError is a command-line mistake: its message is printed as is and
+// the exit code is 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage:
+  tutorbot [run] [flags]      run the tutor (the terminal tutor when no platform token is set)
+  tutorbot lint [dir]         check lesson files (default: the built-in course)
+  tutorbot help               this text
+
+Run "tutorbot run -h" for every setting.
+`)
+}
+
+// newLogger builds the one logger of the process.
+func newLogger(w io.Writer, level slog.Level, json bool) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if json {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
