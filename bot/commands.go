@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"tutorbot/quiz"
 	"tutorbot/render"
 )
 
@@ -137,7 +138,11 @@ func (t *turn) reset() {
 }
 
 func (t *turn) doReset() {
-	t.st.Progress = nil
+	// Attempt numbers keep counting, so buttons from before the reset are
+	// recognised as stale.
+	for id, p := range t.st.Progress {
+		t.st.Progress[id] = &Progress{Quiz: quiz.Record{Attempts: p.Quiz.Attempts}}
+	}
 	t.st.Lesson = ""
 	t.st.Pending = ""
 	t.say(msgResetDone, []Button{{Label: "▶ Start the lesson", Payload: pay(kindLesson)}})

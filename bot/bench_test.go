@@ -1,0 +1,68 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"tutorbot/bot"
+	"tutorbot/lessons"
+	"tutorbot/render"
+	"tutorbot/storage"
+)
+
+// benchEngine opens an engine on a real bbolt file with fsync on.
+func benchEngine(b *testing.B) *bot.Engine {
+	b.Helper()
+	db, err := storage.Open(filepath.Join(b.TempDir(), "bench.db"), storage.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	course, err := lessons.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := bot.NewEngine(bot.Config{DB: db, Course: course})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+// pressNext presses Next and Back in turn for one learner.
+func pressNext(b *testing.B, e *bot.Engine, user string, i int) {
+	ev := bot.Event{Platform: "bench", UserID: user, ChatID: user, Format: render.TelegramHTML, Payload: fmt.Sprintf("1:pg:1:%d", i%2)}
+	if _, err := e.Handle(context.Background(), ev); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkButtonPress measures a button press through the engine with real
+// bbolt and fsync: one learner at a time, then 64 learners in parallel
+// sharing group commits. Compare the ns/op of the two.
+func BenchmarkButtonPress(b *testing.B) {
+	b.Run("serial", func(b *testing.B) {
+		e := benchEngine(b)
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			pressNext(b, e, "1", i)
+		}
+	})
+	b.Run("parallel64", func(b *testing.B) {
+		e := benchEngine(b)
+		var next atomic.Int64
+		b.SetParallelism((64 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			user := fmt.Sprint(next.Add(1))
+			for i := 0; pb.Next(); i++ {
+				pressNext(b, e, user, i)
+			}
+		})
+	})
+}

@@ -1,0 +1,38 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestPayloadRoundTrip(t *testing.T) {
+	for _, s := range []string{pay(kindPage, 1, 3), pay(kindAnswer, 1, 2, 0, 3), pay(kindLesson), pay(kindRetake, 1)} {
+		p, err := parsePayload(s)
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		if got := payloadVersion + ":" + p.kind; !strings.HasPrefix(s, got) {
+			t.Errorf("%q parsed as %+v", s, p)
+		}
+	}
+}
+
+func FuzzPayload(f *testing.F) {
+	for _, s := range []string{"1:pg:1:3", "1:qa:1:2:0:3", "1:ls", "9:x", "", ":", "1:qa:-1:0:0:0", "1:qa:01:1:1:1", "1:pr:where:api"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parsePayload(s)
+		if err != nil {
+			return
+		}
+		if len(s) > MaxPayload {
+			t.Fatalf("accepted %d bytes", len(s))
+		}
+		for i := range p.args {
+			if n, ok := p.num(i); ok && n < 0 {
+				t.Fatalf("negative number from %q", s)
+			}
+		}
+	})
+}
