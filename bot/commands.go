@@ -26,7 +26,16 @@ func init() {
 		{Command{Name: "back", Description: "Previous page of the lesson"}, func(t *turn, _ string) { t.move(-1) }},
 		{Command{Name: "quiz", Description: "Take the lesson's quiz"}, func(t *turn, _ string) { t.quiz() }},
 		{Command{Name: "progress", Description: "Where you are and your quiz scores"}, func(t *turn, _ string) { t.progress() }},
+		{Command{Name: "practice", Description: "Get an open-weight model recommendation for your task", Arg: "template", ArgDescription: "the filled-in template (optional)"}, (*turn).practiceStart},
+		{Command{Name: "history", Description: "Your past model recommendations"}, func(t *turn, _ string) { t.history() }},
+		{Command{Name: "compare", Description: "Run one prompt on DeepSeek, Qwen and Mistral side by side", Arg: "prompt", ArgDescription: "the prompt; start with blind to hide model names"}, (*turn).compare},
+		{Command{Name: "tasks", Description: "Your reference set of tasks for re-testing", Arg: "action", ArgDescription: "add <text> or remove <number>"}, (*turn).tasks},
+		{Command{Name: "remind", Description: "Re-testing reminders on your schedule", Arg: "schedule", ArgDescription: "weekly, biweekly, monthly, a cron expression, quiet 22-8, or off"}, (*turn).remindCmd},
+		{Command{Name: "timezone", Description: "Your time zone for reminders", Arg: "zone", ArgDescription: "an IANA name such as Europe/Berlin"}, (*turn).timezone},
 		{Command{Name: "reset", Description: "Start the lesson and quiz over"}, func(t *turn, _ string) { t.reset() }},
+		{Command{Name: "mydata", Description: "Everything the tutor stores about you"}, func(t *turn, _ string) { t.myData() }},
+		{Command{Name: "forget", Description: "Erase everything the tutor stores about you"}, func(t *turn, _ string) { t.forgetCmd() }},
+		{Command{Name: "stats", Description: "Course statistics (admins only)"}, func(t *turn, _ string) { t.statsCmd() }},
 		{Command{Name: "help", Description: "What the tutor can do"}, func(t *turn, _ string) { t.help() }},
 	}
 }
@@ -55,6 +64,8 @@ func splitCommand(text string) (name, arg string) {
 
 func (t *turn) command(text string) {
 	name, arg := splitCommand(text)
+	// A command ends whatever free text the tutor was waiting for.
+	t.st.Pending = ""
 	for _, c := range commands {
 		if c.Name == name {
 			c.run(t, arg)
@@ -153,6 +164,18 @@ func (t *turn) freeText(text string) {
 		t.say(msgEmpty)
 		return
 	}
+	switch p := t.st.Pending; {
+	case p == pendingTemplate:
+		t.template(text)
+		return
+	case p == pendingTask:
+		t.st.Pending = ""
+		t.addTask(text, "message")
+		return
+	case strings.HasPrefix(p, pendingField):
+		t.fieldAnswer(strings.TrimPrefix(p, pendingField), text)
+		return
+	}
 	l := t.lesson()
 	if a := t.st.progress(l.ID).Quiz.Attempt; a != nil {
 		t.say(msgTextInQuiz, []Button{{Label: "Show the question", Payload: pay(kindQuiz, l.Order)}})
@@ -173,6 +196,9 @@ func (t *turn) press(raw string) {
 		}
 		return
 	}
+	if p.kind != kindPractice {
+		t.st.Pending = ""
+	}
 	switch p.kind {
 	case kindLesson:
 		t.showPage(true)
@@ -182,6 +208,18 @@ func (t *turn) press(raw string) {
 		t.doReset()
 	case kindQuiz, kindAnswer, kindMissed, kindRetake:
 		t.pressQuiz(p)
+	case kindPractice:
+		t.pressPractice(p)
+	case kindTask:
+		t.pressTask(p)
+	case kindVote:
+		t.vote(p)
+	case kindRunNow:
+		t.runNow()
+	case kindRemind, kindSnooze:
+		t.pressRemind(p)
+	case kindForget:
+		t.doForget()
 	default:
 		t.ack("This button no longer works.")
 		t.say(msgBadButton)

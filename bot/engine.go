@@ -8,11 +8,15 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"tutorbot/lessons"
+	"tutorbot/llm"
+	"tutorbot/practice"
+	"tutorbot/remind"
 	"tutorbot/render"
 	"tutorbot/storage"
 )
@@ -27,7 +31,30 @@ type Config struct {
 	Now func() time.Time
 	// Log receives the engine's log lines (default: discarded).
 	Log *slog.Logger
+	// Catalog is the model catalog for practice (default: the embedded one).
+	Catalog *practice.Catalog
+	// LLM, when set, writes practice recommendations and answers /compare.
+	LLM Completer
+	// CompareModels are the models /compare asks (default DefaultCompareModels).
+	CompareModels []string
+	// CompareTimeout bounds each model's answer in /compare (default 60 s).
+	CompareTimeout time.Duration
+	// LLMDailyLimit bounds a learner's LLM calls per UTC day (default 30).
+	LLMDailyLimit int
+	// Reminders, when set, enables /remind and /timezone.
+	Reminders *remind.Service
+	// Admins are the learner keys ("telegram:123") allowed to see /stats.
+	Admins map[string]bool
 }
+
+// Completer answers a prompt with an OpenAI-compatible model (llm.Client).
+type Completer interface {
+	Complete(ctx context.Context, model, system, prompt string) (llm.Answer, error)
+}
+
+// DefaultCompareModels are a DeepSeek, a Qwen and a Mistral model by their
+// OpenRouter ids.
+var DefaultCompareModels = []string{"deepseek/deepseek-chat", "qwen/qwen-2.5-72b-instruct", "mistralai/mistral-small-3.1-24b-instruct"}
 
 // Engine runs the tutor's conversations. It does no network I/O: it loads
 // the learner's state, runs one step, commits it and returns the replies.
@@ -38,6 +65,13 @@ type Engine struct {
 	course *lessons.Course
 	now    func() time.Time
 	log    *slog.Logger
+	cfg    Config
+
+	mu         sync.Mutex
+	messengers map[string]Messenger
+	jobs       sync.WaitGroup
+	jobCtx     context.Context
+	stopJobs   context.CancelFunc
 }
 
 var (
@@ -59,7 +93,60 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{db: cfg.DB, course: cfg.Course, now: cfg.Now, log: cfg.Log}, nil
+	if cfg.Catalog == nil {
+		cat, err := practice.LoadCatalog()
+		if err != nil {
+			return nil, fmt.Errorf("new engine: %w", err)
+		}
+		cfg.Catalog = cat
+	}
+	if len(cfg.CompareModels) == 0 {
+		cfg.CompareModels = DefaultCompareModels
+	}
+	if cfg.CompareTimeout <= 0 {
+		cfg.CompareTimeout = 60 * time.Second
+	}
+	if cfg.LLMDailyLimit <= 0 {
+		cfg.LLMDailyLimit = 30
+	}
+	e := &Engine{db: cfg.DB, course: cfg.Course, now: cfg.Now, log: cfg.Log, cfg: cfg, messengers: map[string]Messenger{}}
+	e.jobCtx, e.stopJobs = context.WithCancel(context.Background())
+	return e, nil
+}
+
+// SetMessenger registers the messenger of a platform, used for replies
+// that come later (comparisons, re-test runs) and for reminders.
+func (e *Engine) SetMessenger(m Messenger) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.messengers[m.Platform()] = m
+}
+
+func (e *Engine) messenger(platform string) (Messenger, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m, ok := e.messengers[platform]
+	return m, ok
+}
+
+// Close waits for background work (comparisons, re-test runs) to finish,
+// or cancels it when ctx ends first.
+func (e *Engine) Close(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { e.jobs.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		e.stopJobs()
+		<-done
+		return fmt.Errorf("close engine: %w", ctx.Err())
+	}
+}
+
+// spawn runs job in the background until it ends or Close cancels it.
+func (e *Engine) spawn(job func(ctx context.Context)) {
+	e.jobs.Go(func() { job(e.jobCtx) })
 }
 
 // MaxText is the longest message the engine reads; longer ones get a polite
@@ -77,16 +164,18 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 		return nil, errors.New("handle event: no platform or user")
 	}
 	ev.Text = clean(ev.Text)
-	var out []Reply
+	var t *turn
 	err := e.db.Update(ctx, func(tx *storage.Tx) error {
 		old := tx.Learner(ev.Key())
 		st, err := decodeState(old)
 		if err != nil {
 			return err
 		}
-		t := &turn{e: e, ev: ev, st: st, now: e.now().UTC()}
+		t = &turn{e: e, ev: ev, st: st, now: e.now().UTC(), isNew: old == nil}
 		t.run()
-		out = t.out
+		if t.forget {
+			return tx.DeleteLearner(ev.Key())
+		}
 		next, err := json.Marshal(st)
 		if err != nil {
 			return fmt.Errorf("encode learner record: %w", err)
@@ -100,7 +189,78 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 		e.log.Error("handle event", "platform", ev.Platform, "err", err)
 		return []Reply{{Kind: Send, Text: render.Render(errorReply, ev.Format)}}, fmt.Errorf("handle event of %s: %w", ev.Key(), err)
 	}
+	out := t.out
+	// Work that must follow the commit: other stores, slow calls.
+	for _, f := range t.after {
+		more := &turn{e: e, ev: ev, st: t.st, now: t.now}
+		f(ctx, more)
+		out = append(out, more.out...)
+	}
+	for _, j := range t.jobs {
+		e.spawn(j)
+	}
 	return out, nil
+}
+
+// update loads the learner's state, lets fn change it and commits it.
+func (e *Engine) update(ctx context.Context, key string, fn func(st *State) error) error {
+	return e.db.Update(ctx, func(tx *storage.Tx) error {
+		old := tx.Learner(key)
+		if old == nil {
+			return errNoLearner
+		}
+		st, err := decodeState(old)
+		if err != nil {
+			return err
+		}
+		if err := fn(st); err != nil {
+			return err
+		}
+		b, err := json.Marshal(st)
+		if err != nil {
+			return fmt.Errorf("encode learner record: %w", err)
+		}
+		return tx.PutLearner(key, b)
+	})
+}
+
+// state reads the learner's stored state (nil when there is none).
+func (e *Engine) state(key string) (*State, error) {
+	var st *State
+	err := e.db.View(func(tx *storage.Tx) error {
+		b := tx.Learner(key)
+		if b == nil {
+			return nil
+		}
+		var err error
+		st, err = decodeState(b)
+		return err
+	})
+	return st, err
+}
+
+// errNoLearner means the learner's record is gone (erased with /forget).
+var errNoLearner = errors.New("no such learner")
+
+// push sends Markdown to a learner outside of an event (later replies,
+// reminders) through their platform's messenger.
+func (e *Engine) push(ctx context.Context, platform, userID, chatID, md string, buttons ...[]Button) error {
+	m, ok := e.messenger(platform)
+	if !ok {
+		return fmt.Errorf("push to %s: no messenger for the platform", platform)
+	}
+	parts := render.Fit(md, m.Format())
+	replies := make([]Reply, len(parts))
+	for i, p := range parts {
+		replies[i] = Reply{Kind: Send, Text: p}
+	}
+	if len(replies) > 0 {
+		replies[len(replies)-1].Buttons = buttons
+	}
+	if err := m.Deliver(ctx, userID, chatID, replies); err != nil {
+		return fmt.Errorf("push to %s: %w", platform, err)
+	}
+	return nil
 }
 
 // MarkUnreachable records that the platform refused to deliver to the
@@ -147,12 +307,25 @@ func clean(s string) string {
 // turn is one step of one learner's conversation: the event, the state it
 // may change and the replies it collects.
 type turn struct {
-	e   *Engine
-	ev  Event
-	st  *State
-	now time.Time
-	out []Reply
+	e     *Engine
+	ev    Event
+	st    *State
+	now   time.Time
+	out   []Reply
+	isNew bool
+	// forget erases the learner instead of storing the state.
+	forget bool
+	// after runs once the state is committed; its replies follow out.
+	after []func(ctx context.Context, t *turn)
+	// jobs run in the background once the state is committed.
+	jobs []func(ctx context.Context)
 }
+
+// later schedules f for after the commit.
+func (t *turn) later(f func(ctx context.Context, t *turn)) { t.after = append(t.after, f) }
+
+// background schedules a job for after the commit.
+func (t *turn) background(job func(ctx context.Context)) { t.jobs = append(t.jobs, job) }
 
 // say renders Markdown md for the event's platform and adds it as one or
 // more messages; buttons go under the last one.

@@ -75,7 +75,7 @@ func (t *turn) pageButtons(l *lessons.Lesson, i int) []Button {
 	if i < len(l.Pages)-1 {
 		row = append(row, Button{Label: "Next ▶", Payload: pay(kindPage, l.Order, i+1)})
 	} else {
-		row = append(row, Button{Label: "Take the quiz ▶", Payload: pay(kindQuiz, l.Order)})
+		row = append(row, Button{Label: "Take the quiz ▶", Payload: pay(kindQuiz, l.Order)}, Button{Label: "Practice", Payload: payWord(kindPractice, "s")})
 	}
 	if i > 0 {
 		row = append(row, Button{Label: "◀ Back", Payload: pay(kindPage, l.Order, i-1)})

@@ -191,6 +191,6 @@ func (t *turn) finish(l *lessons.Lesson, rec *quiz.Record) {
 	if len(res.Missed) > 0 {
 		row = append(row, Button{Label: "Retry missed", Payload: pay(kindMissed, l.Order, res.N)})
 	}
-	row = append(row, Button{Label: "Retake", Payload: pay(kindRetake, l.Order)})
+	row = append(row, Button{Label: "Retake", Payload: pay(kindRetake, l.Order)}, Button{Label: "Practice", Payload: payWord(kindPractice, "s")})
 	t.say(b.String(), row)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"tutorbot/practice"
 	"tutorbot/quiz"
 )
 
@@ -27,7 +28,86 @@ type State struct {
 	// Pending names what the tutor is waiting for in the learner's next
 	// free text (a practice field), or is empty.
 	Pending string `json:"pending,omitempty"`
+	// Tasks is the learner's reference set of tasks for re-testing.
+	Tasks []Task `json:"tasks,omitempty"`
+	// NextID numbers tasks and comparisons.
+	NextID int `json:"next_id,omitempty"`
+	// Compares keeps the latest side-by-side comparisons, newest last.
+	Compares []Comparison `json:"compares,omitempty"`
+	// LastPrompt is the latest /compare prompt, offered for saving.
+	LastPrompt string `json:"last_prompt,omitempty"`
+	// TZAsked is set once the learner was told how to set a time zone.
+	TZAsked bool `json:"tz_asked,omitempty"`
+	// Draft is the practice template being filled in, field by field.
+	Draft *practice.Request `json:"draft,omitempty"`
+	// Submissions are the learner's practice templates and the answers
+	// they got, newest last.
+	Submissions []Submission `json:"submissions,omitempty"`
+	// LLMDay and LLMCalls count today's LLM calls (UTC day) for the daily
+	// limit.
+	LLMDay   string `json:"llm_day,omitempty"`
+	LLMCalls int    `json:"llm_calls,omitempty"`
 }
+
+// Submission is one filled-in practice template and the answer given.
+type Submission struct {
+	ID      int              `json:"id"`
+	At      time.Time        `json:"at"`
+	Request practice.Request `json:"request"`
+	// Picks names the recommended models, top pick first.
+	Picks []string `json:"picks"`
+	// Answer is the Markdown the learner got.
+	Answer string `json:"answer"`
+	// ByLLM says whether the LLM wrote the answer.
+	ByLLM bool `json:"by_llm,omitempty"`
+}
+
+// MaxSubmissions bounds the kept practice history.
+const MaxSubmissions = 20
+
+// Task is one task of the learner's reference set.
+type Task struct {
+	ID    int       `json:"id"`
+	Text  string    `json:"text"`
+	Added time.Time `json:"added"`
+	// From says where it came from: "message", "compare" or "practice".
+	From string `json:"from"`
+	// Last holds a fingerprint of each model's answer at the last re-test,
+	// by model id, to mark what changed.
+	Last map[string]string `json:"last,omitempty"`
+	// LastRun is when the task was last re-tested.
+	LastRun time.Time `json:"last_run,omitzero"`
+}
+
+// Comparison is one prompt run on several models side by side.
+type Comparison struct {
+	ID      int             `json:"id"`
+	Prompt  string          `json:"prompt"`
+	Blind   bool            `json:"blind,omitempty"`
+	At      time.Time       `json:"at"`
+	Answers []CompareAnswer `json:"answers"`
+	// Best is the index of the answer the learner marked best, or -1.
+	Best int `json:"best"`
+}
+
+// CompareAnswer is one model's answer in a comparison.
+type CompareAnswer struct {
+	Model            string `json:"model"`
+	Done             bool   `json:"done,omitempty"`
+	Error            string `json:"error,omitempty"`
+	LatencyMS        int64  `json:"latency_ms,omitempty"`
+	PromptTokens     int    `json:"prompt_tokens,omitempty"`
+	CompletionTokens int    `json:"completion_tokens,omitempty"`
+	// Fingerprint identifies the answer's text without keeping it.
+	Fingerprint string `json:"fingerprint,omitempty"`
+}
+
+// Limits of the reference set and the kept comparisons.
+const (
+	MaxTasks    = 20
+	MaxTaskLen  = 2000
+	MaxCompares = 20
+)
 
 // Progress is the learner's progress in one lesson.
 type Progress struct {

@@ -11,6 +11,8 @@ const (
 Here is what we can do together:
 - read the lesson in short pages, with Next and Back, and pick up where you stopped (/lesson);
 - take the lesson's two-question quiz (/quiz);
+- fill in the lesson's prompt template and get an open-weight model recommendation for your task (/practice);
+- run one prompt on DeepSeek, Qwen and Mistral side by side (/compare), keep a reference set of tasks (/tasks) and get re-testing reminders (/remind);
 - see where you are (/progress), or start over (/reset).
 
 /help lists every command.`
@@ -32,3 +34,13 @@ Here is what we can do together:
 	msgResetConfirm = "Start over? This clears your place in the lesson and your quiz scores."
 	msgResetDone    = "Done: you're back at the start of the lesson, and your quiz scores are cleared."
 )
+
+const (
+	msgPractice = "**Practice: choose an open-weight model**\n\nCopy the template, replace the parts in angle brackets and send it back to me:\n\n```text\n%s\n```\n\nYou can write the fields in any order, in English or Russian. Rather answer one question at a time? Press the button."
+
+	msgTemplateEmpty = "I couldn't find the template's fields in that. Send it back with at least the task filled in (\"Task: …\"), or answer one question at a time."
+)
+
+const msgNoTasks = "Your reference set is empty. Keep a few tasks from your real work here and re-test models on them as they change: /tasks add <text>, or save one from /compare or /practice."
+
+const msgNoEndpoint = "No model endpoint is configured for this tutor, so I can't run models myself. To compare models yourself: open https://openrouter.ai and try the same prompt on DeepSeek, Qwen and Mistral, or run them locally with Ollama (`ollama run qwen2.5:7b`). The operator can connect one with OPENAI_BASE_URL, OPENAI_API_KEY and TUTOR_LLM_MODEL."

@@ -1,0 +1,211 @@
+package bot
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"tutorbot/lessons"
+	"tutorbot/remind"
+	"tutorbot/render"
+	"tutorbot/storage"
+)
+
+// Stats are course statistics for authors and operators.
+type Stats struct {
+	Learners       int `json:"learners"`
+	StartedLesson  int `json:"started_lesson"`
+	FinishedLesson int `json:"finished_lesson"`
+	TookQuiz       int `json:"took_quiz"`
+	// PageReached[i] counts learners who reached page i+1 (drop-off).
+	PageReached []int `json:"page_reached"`
+	// BestScores[s] counts learners whose best quiz score is s.
+	BestScores   []int   `json:"best_scores"`
+	AverageBest  float64 `json:"average_best"`
+	QuizTotal    int     `json:"quiz_total"`
+	Questions    []QuestionStats
+	Practice     int `json:"practice_submissions"`
+	Reminders    int `json:"active_reminders"`
+	Unreachable  int `json:"unreachable"`
+	TasksStored  int `json:"reference_tasks"`
+	Comparisons  int `json:"comparisons"`
+	LessonTitle  string
+	LessonPages  int
+	LessonID     string
+	LessonNumber int
+}
+
+// QuestionStats counts how often each option of a question was chosen, over
+// every finished attempt.
+type QuestionStats struct {
+	ID      string
+	Text    string
+	Options []OptionStats
+}
+
+// OptionStats is one option's count.
+type OptionStats struct {
+	ID      string
+	Text    string
+	Correct bool
+	Chosen  int
+}
+
+// ComputeStats reads every learner record and counts the course's figures
+// for its first lesson.
+func ComputeStats(db *storage.DB, course *lessons.Course) (Stats, error) {
+	l := course.First()
+	s := Stats{LessonTitle: l.Title, LessonPages: len(l.Pages), LessonID: l.ID, LessonNumber: l.Order, QuizTotal: len(l.Quiz)}
+	s.PageReached = make([]int, len(l.Pages))
+	s.BestScores = make([]int, len(l.Quiz)+1)
+	counts := map[string]map[string]int{}
+	bestSum := 0
+	err := db.View(func(tx *storage.Tx) error {
+		if err := tx.ForEachLearner(func(key string, rec []byte) error {
+			st, err := decodeState(rec)
+			if err != nil {
+				return fmt.Errorf("learner %s: %w", key, err)
+			}
+			s.Learners++
+			if st.Unreachable {
+				s.Unreachable++
+			}
+			s.Practice += len(st.Submissions)
+			s.TasksStored += len(st.Tasks)
+			s.Comparisons += len(st.Compares)
+			p := st.Progress[l.ID]
+			if p == nil {
+				return nil
+			}
+			if p.Seen > 0 {
+				s.StartedLesson++
+			}
+			if p.Finished {
+				s.FinishedLesson++
+			}
+			for i := 0; i < p.Seen && i < len(s.PageReached); i++ {
+				s.PageReached[i]++
+			}
+			q := p.Quiz
+			if q.Finished {
+				s.TookQuiz++
+				if q.Best >= 0 && q.Best < len(s.BestScores) {
+					s.BestScores[q.Best]++
+				}
+				bestSum += q.Best
+			}
+			for _, h := range q.History {
+				for qid, opt := range h.Chosen {
+					if counts[qid] == nil {
+						counts[qid] = map[string]int{}
+					}
+					counts[qid][opt]++
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.ForEachReminder(func(key string, rec []byte) error {
+			var set remind.Settings
+			if json.Unmarshal(rec, &set) == nil && set.Active() {
+				s.Reminders++
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return s, fmt.Errorf("compute stats: %w", err)
+	}
+	if s.TookQuiz > 0 {
+		s.AverageBest = float64(bestSum) / float64(s.TookQuiz)
+	}
+	for _, q := range l.Quiz {
+		qs := QuestionStats{ID: q.ID, Text: q.Text}
+		for _, o := range q.Options {
+			qs.Options = append(qs.Options, OptionStats{ID: o.ID, Text: o.Text, Correct: o.ID == q.Answer, Chosen: counts[q.ID][o.ID]})
+		}
+		s.Questions = append(s.Questions, qs)
+	}
+	return s, nil
+}
+
+// Markdown is the statistics as a chat message.
+func (s Stats) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Course statistics · Lesson %d · %s**\n\n", s.LessonNumber, render.EscapeMarkdown(s.LessonTitle))
+	fmt.Fprintf(&b, "- Learners: %d (unreachable: %d)\n- Started the lesson: %d\n- Finished the lesson: %d\n- Took the quiz: %d\n", s.Learners, s.Unreachable, s.StartedLesson, s.FinishedLesson, s.TookQuiz)
+	if s.TookQuiz > 0 {
+		fmt.Fprintf(&b, "- Average best score: %.2f of %d\n", s.AverageBest, s.QuizTotal)
+		var dist []string
+		for score, n := range s.BestScores {
+			dist = append(dist, fmt.Sprintf("%d/%d: %d", score, s.QuizTotal, n))
+		}
+		fmt.Fprintf(&b, "- Best scores: %s\n", strings.Join(dist, ", "))
+	}
+	fmt.Fprintf(&b, "- Practice submissions: %d\n- Active reminders: %d\n- Reference tasks: %d · comparisons: %d\n", s.Practice, s.Reminders, s.TasksStored, s.Comparisons)
+	var reach []string
+	for i, n := range s.PageReached {
+		reach = append(reach, fmt.Sprintf("%d: %d", i+1, n))
+	}
+	fmt.Fprintf(&b, "\n**Reached each page**\n%s\n", strings.Join(reach, " · "))
+	for _, q := range s.Questions {
+		fmt.Fprintf(&b, "\n**%s**\n", render.EscapeMarkdown(q.Text))
+		for i, o := range q.Options {
+			mark := ""
+			if o.Correct {
+				mark = " ✓"
+			}
+			fmt.Fprintf(&b, "- %s\\. %s%s: %d\n", letter(i), render.EscapeMarkdown(excerpt(o.Text, 60)), mark, o.Chosen)
+		}
+	}
+	return b.String()
+}
+
+// CSV writes the statistics as metric,value rows for a spreadsheet.
+func (s Stats) CSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	rows := [][]string{{"metric", "value"},
+		{"learners", strconv.Itoa(s.Learners)}, {"started_lesson", strconv.Itoa(s.StartedLesson)},
+		{"finished_lesson", strconv.Itoa(s.FinishedLesson)}, {"took_quiz", strconv.Itoa(s.TookQuiz)},
+		{"average_best_score", strconv.FormatFloat(s.AverageBest, 'f', 2, 64)},
+		{"practice_submissions", strconv.Itoa(s.Practice)}, {"active_reminders", strconv.Itoa(s.Reminders)},
+		{"unreachable", strconv.Itoa(s.Unreachable)}, {"reference_tasks", strconv.Itoa(s.TasksStored)}, {"comparisons", strconv.Itoa(s.Comparisons)},
+	}
+	for score, n := range s.BestScores {
+		rows = append(rows, []string{fmt.Sprintf("best_score_%d", score), strconv.Itoa(n)})
+	}
+	for i, n := range s.PageReached {
+		rows = append(rows, []string{fmt.Sprintf("reached_page_%d", i+1), strconv.Itoa(n)})
+	}
+	for _, q := range s.Questions {
+		for _, o := range q.Options {
+			rows = append(rows, []string{fmt.Sprintf("chosen_%s_%s", q.ID, o.ID), strconv.Itoa(o.Chosen)})
+		}
+	}
+	if err := cw.WriteAll(rows); err != nil {
+		return fmt.Errorf("write stats CSV: %w", err)
+	}
+	return nil
+}
+
+// statsCmd shows the statistics to admins.
+func (t *turn) statsCmd() {
+	if !t.e.cfg.Admins[t.ev.Key()] {
+		t.say("Sorry, course statistics are for the course's admins only.")
+		return
+	}
+	t.later(func(_ context.Context, t *turn) {
+		s, err := ComputeStats(t.e.db, t.e.course)
+		if err != nil {
+			t.e.log.Error("stats", "err", err)
+			t.say(errorReply)
+			return
+		}
+		t.say(s.Markdown())
+	})
+}

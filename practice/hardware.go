@@ -1,0 +1,508 @@
+package practice
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// gpuCard is a known graphics card and its memory.
+type gpuCard struct {
+	key  string // lower-case model as people write it, spaces optional
+	name string
+	gib  float64
+	alt  float64 // a larger memory variant, 0 if none
+}
+
+// gpuCards lists common NVIDIA, AMD and Intel cards with their memory in GB
+// (vendor specifications). Where a card came in two sizes the smaller is
+// listed (an explicit "16GB" in the text wins).
+var gpuCards = []gpuCard{
+	{"5090", "RTX 5090", 32, 0}, {"5080", "RTX 5080", 16, 0}, {"5070 ti", "RTX 5070 Ti", 16, 0}, {"5070", "RTX 5070", 12, 0},
+	{"5060 ti", "RTX 5060 Ti", 8, 16}, {"5060", "RTX 5060", 8, 0},
+	{"4090", "RTX 4090", 24, 0}, {"4080 super", "RTX 4080 Super", 16, 0}, {"4080", "RTX 4080", 16, 0},
+	{"4070 ti super", "RTX 4070 Ti Super", 16, 0}, {"4070 ti", "RTX 4070 Ti", 12, 0}, {"4070 super", "RTX 4070 Super", 12, 0},
+	{"4070", "RTX 4070", 12, 0}, {"4060 ti", "RTX 4060 Ti", 8, 16}, {"4060", "RTX 4060", 8, 0},
+	{"3090 ti", "RTX 3090 Ti", 24, 0}, {"3090", "RTX 3090", 24, 0}, {"3080 ti", "RTX 3080 Ti", 12, 0}, {"3080", "RTX 3080", 10, 12},
+	{"3070 ti", "RTX 3070 Ti", 8, 0}, {"3070", "RTX 3070", 8, 0}, {"3060 ti", "RTX 3060 Ti", 8, 0}, {"3060", "RTX 3060", 12, 0},
+	{"3050", "RTX 3050", 8, 0}, {"2080 ti", "RTX 2080 Ti", 11, 0}, {"2080 super", "RTX 2080 Super", 8, 0}, {"2080", "RTX 2080", 8, 0},
+	{"2070 super", "RTX 2070 Super", 8, 0}, {"2070", "RTX 2070", 8, 0}, {"2060 super", "RTX 2060 Super", 8, 0}, {"2060", "RTX 2060", 6, 12},
+	{"1080 ti", "GTX 1080 Ti", 11, 0}, {"1080", "GTX 1080", 8, 0}, {"1070", "GTX 1070", 8, 0}, {"1660 ti", "GTX 1660 Ti", 6, 0},
+	{"1660 super", "GTX 1660 Super", 6, 0}, {"1660", "GTX 1660", 6, 0}, {"1650", "GTX 1650", 4, 0},
+	{"titan rtx", "Titan RTX", 24, 0}, {"rtx 6000 ada", "RTX 6000 Ada", 48, 0}, {"6000 ada", "RTX 6000 Ada", 48, 0},
+	{"a6000", "RTX A6000", 48, 0}, {"a5000", "RTX A5000", 24, 0}, {"a4000", "RTX A4000", 16, 0},
+	{"h200", "H200", 141, 0}, {"h100", "H100", 80, 0}, {"gh200", "GH200", 96, 0}, {"a100", "A100", 40, 80}, {"l40s", "L40S", 48, 0},
+	{"l40", "L40", 48, 0}, {"a40", "A40", 48, 0}, {"a10g", "A10G", 24, 0}, {"a10", "A10", 24, 0}, {"l4", "L4", 24, 0},
+	{"t4", "T4", 16, 0}, {"v100", "V100", 16, 32}, {"p100", "P100", 16, 0},
+	{"mi300x", "Instinct MI300X", 192, 0}, {"mi250", "Instinct MI250", 128, 0}, {"mi210", "Instinct MI210", 64, 0},
+	{"7900 xtx", "RX 7900 XTX", 24, 0}, {"7900 xt", "RX 7900 XT", 20, 0}, {"7900 gre", "RX 7900 GRE", 16, 0},
+	{"7800 xt", "RX 7800 XT", 16, 0}, {"7700 xt", "RX 7700 XT", 12, 0}, {"7600 xt", "RX 7600 XT", 16, 0}, {"7600", "RX 7600", 8, 0},
+	{"9070 xt", "RX 9070 XT", 16, 0}, {"9070", "RX 9070", 16, 0},
+	{"6950 xt", "RX 6950 XT", 16, 0}, {"6900 xt", "RX 6900 XT", 16, 0}, {"6800 xt", "RX 6800 XT", 16, 0}, {"6800", "RX 6800", 16, 0},
+	{"6700 xt", "RX 6700 XT", 12, 0}, {"6600 xt", "RX 6600 XT", 8, 0}, {"6600", "RX 6600", 8, 0},
+	{"arc a770", "Arc A770", 16, 0}, {"a770", "Arc A770", 16, 0}, {"arc b580", "Arc B580", 12, 0}, {"b580", "Arc B580", 12, 0},
+}
+
+var (
+	gpuRE      *regexp.Regexp
+	gpuByKey   = map[string]gpuCard{}
+	countWords = map[string]int{"two": 2, "dual": 2, "three": 3, "four": 4, "eight": 8, "два": 2, "две": 2, "три": 3, "четыре": 4, "восемь": 8}
+)
+
+func buildGPURE() *regexp.Regexp {
+	keys := make([]string, 0, len(gpuCards))
+	for _, c := range gpuCards {
+		gpuByKey[c.key] = c
+		keys = append(keys, strings.ReplaceAll(regexp.QuoteMeta(c.key), " ", `\s*`))
+	}
+	sortByLenDesc(keys)
+	// group 1: numeric count ("2x", "2 ×"), group 2: word count, group 3: card.
+	return regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(?:(\d{1,2})\s*[x×]\s*|(two|dual|three|four|eight|два|две|три|четыре|восемь)\s+)?` +
+		`(?:(?:nvidia|geforce|rtx|gtx|amd|radeon|rx|intel|tesla|instinct)\s*)*(` + strings.Join(keys, "|") + `)(?:[^\p{L}\p{N}]|$)`)
+}
+
+var (
+	// a size with a unit: "24GB", "24 GB", "1,5 ТБ", "1e309 GB", "-5 GB"
+	sizeRE = regexp.MustCompile(`(?i)(-?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?)\s*(tib|tb|gib|gb|gbs|gigs?|gigabytes?|g|mib|mb|тб|гб|гигабайт\p{L}*|гиг\p{L}*|мб|g)(?:[^\p{L}\p{N}]|$)`)
+	// "2x24GB", "4 x 80 GB"
+	multiSizeRE = regexp.MustCompile(`(?i)(\d{1,2})\s*[x×]\s*(\d+(?:[.,]\d+)?)\s*(gb|gib|g|гб)(?:[^\p{L}\p{N}]|$)`)
+	bareNumRE   = regexp.MustCompile(`^-?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?$`)
+	appleChipRE = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])m[1-5](?:\s*(?:pro|max|ultra))?(?:[^\p{L}\p{N}]|$)`)
+)
+
+var (
+	noGPUWords = []string{"no gpu", "no gpus", "without gpu", "without a gpu", "cpu only", "cpu-only", "only cpu", "only a cpu", "just cpu", "just a cpu",
+		"no graphics card", "no video card", "no dedicated", "integrated graphics", "integrated gpu", "igpu", "none", "no", "nothing",
+		"нет", "нету", "без gpu", "без видеокарты", "нет видеокарты", "нет gpu", "только cpu", "только процессор", "только на cpu", "на процессоре", "встроенн*"}
+	appleWords     = []string{"mac", "macbook", "macbook pro", "macbook air", "mac mini", "mac studio", "imac", "apple", "unified memory", "unified", "макбук", "мак"}
+	unlimitedWords = []string{"doesn't matter", "does not matter", "doesnt matter", "don't care", "dont care", "unlimited", "no limit", "any", "n/a", "not applicable",
+		"не важно", "неважно", "без ограничений", "не имеет значения", "всё равно", "все равно"}
+	ramWords = []string{"ram", "system ram", "system memory", "memory ram", "ddr4", "ddr5", "ddr*", "озу", "оперативн*", "оперативки", "оперативы"}
+	gpuWords = []string{"vram", "gpu", "gpus", "graphics", "video memory", "видеопамят*", "видеокарт*", "видео"}
+)
+
+// parseHardware reads the GPU memory field. reason is non-empty (and
+// learner-facing) when it cannot be understood.
+func parseHardware(v string) (Hardware, string) {
+	hw := Hardware{Text: v, GPUCount: 1}
+	l := strings.ToLower(v)
+
+	hw.AppleUnified = anyWord(l, appleWords...) || appleChipRE.MatchString(l)
+	hasNoGPU := anyWord(l, noGPUWords...)
+
+	// Cards: remember and blank them out so "4090" is not read as a size.
+	var cardGiB, cardAlt float64
+	if m := gpuRE.FindStringSubmatchIndex(l); m != nil {
+		key := strings.Join(strings.Fields(l[m[6]:m[7]]), " ")
+		if c, ok := lookupCard(key); ok {
+			hw.GPUName = c.name
+			cardGiB, cardAlt = c.gib, c.alt
+			if m[2] >= 0 {
+				if n, err := strconv.Atoi(l[m[2]:m[3]]); err == nil && n >= 1 && n <= 16 {
+					hw.GPUCount = n
+				}
+			} else if m[4] >= 0 {
+				hw.GPUCount = countWords[l[m[4]:m[5]]]
+			}
+			l = l[:m[6]] + strings.Repeat(" ", m[7]-m[6]) + l[m[7]:]
+		}
+	}
+	// "2x24GB"
+	if m := multiSizeRE.FindStringSubmatchIndex(l); m != nil {
+		n, _ := strconv.Atoi(l[m[2]:m[3]])
+		size, err := parseNumber(l[m[4]:m[5]])
+		if err == "" && n >= 1 && n <= 16 {
+			hw.GPUCount = n
+			hw.GPUGiB = size * float64(n)
+			l = l[:m[0]] + strings.Repeat(" ", m[1]-m[0]) + l[m[1]:]
+		}
+	}
+	if hw.AppleUnified {
+		l = appleChipRE.ReplaceAllStringFunc(l, func(s string) string { return strings.Repeat(" ", len(s)) })
+	}
+
+	// Sizes with units, classified by the words around them.
+	var gpuSizes, ramSizes, plainSizes []float64
+	for _, m := range sizeRE.FindAllStringSubmatchIndex(l, -1) {
+		numStart := m[2]
+		if numStart > 0 {
+			prev := l[numStart-1]
+			if (prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9') || prev == '.' {
+				continue
+			}
+		}
+		val, reason := parseNumber(l[m[2]:m[3]])
+		if reason != "" {
+			return hw, reason
+		}
+		val *= unitFactor(l[m[4]:m[5]])
+		if val > maxMemoryGiB {
+			return hw, "That is more memory than any machine has: please give the GPU memory in GB, for example 24 GB."
+		}
+		ctxAfter := l[m[1]:min(len(l), m[1]+24)]
+		ctxBefore := l[max(0, numStart-24):numStart]
+		switch {
+		case anyWord(ctxAfter, ramWords...) && !startsWithWord(ctxAfter, gpuWords...):
+			ramSizes = append(ramSizes, val)
+		case anyWord(ctxAfter, gpuWords...):
+			gpuSizes = append(gpuSizes, val)
+		case anyWord(lastWords(ctxBefore), ramWords...):
+			ramSizes = append(ramSizes, val)
+		case anyWord(lastWords(ctxBefore), gpuWords...):
+			gpuSizes = append(gpuSizes, val)
+		default:
+			plainSizes = append(plainSizes, val)
+		}
+	}
+	// A bare number ("24") is GB of GPU memory.
+	if len(gpuSizes)+len(ramSizes)+len(plainSizes) == 0 && hw.GPUName == "" && hw.GPUGiB == 0 {
+		t := strings.TrimSpace(strings.NewReplacer("vram", "", "gpu", "", "видеопамяти", "", "~", "", "≈", "").Replace(l))
+		if bareNumRE.MatchString(t) {
+			val, reason := parseNumber(t)
+			if reason != "" {
+				return hw, reason
+			}
+			if val > maxMemoryGiB {
+				return hw, "That is more memory than any machine has: please give the GPU memory in GB, for example 24 GB."
+			}
+			if val == 0 {
+				hasNoGPU = true
+			} else {
+				gpuSizes = append(gpuSizes, val)
+			}
+		}
+	}
+
+	switch {
+	case hw.AppleUnified:
+		all := append(append(plainSizes, gpuSizes...), ramSizes...)
+		if len(all) == 0 {
+			return hw, "How much memory does the Mac have? For example “Mac M2 with 16 GB”."
+		}
+		hw.UnifiedGiB = all[0]
+		hw.GPUGiB = round1(hw.UnifiedGiB * UsableUnifiedShare)
+		hw.GPUName = ""
+		hw.NoGPU = false
+		return hw, positive(hw.UnifiedGiB)
+	case hw.GPUName != "":
+		per := cardGiB
+		if len(gpuSizes) > 0 {
+			per = gpuSizes[0]
+		} else if len(plainSizes) > 0 {
+			if plainSizes[0] == cardGiB || (cardAlt > 0 && plainSizes[0] == cardAlt) {
+				per = plainSizes[0] // the card's own size, e.g. "4060 Ti 16GB"
+				plainSizes = plainSizes[1:]
+			}
+		}
+		if hw.GPUCount > 1 && per > cardGiB*1.01 && per >= cardGiB*float64(hw.GPUCount)*0.99 {
+			hw.GPUGiB = per // a total was given: "2x 3090 (48 GB)"
+		} else {
+			hw.GPUGiB = per * float64(hw.GPUCount)
+		}
+		if len(ramSizes) > 0 {
+			hw.RAMGiB = ramSizes[0]
+		} else if len(plainSizes) > 0 {
+			hw.RAMGiB = plainSizes[0]
+		}
+	case hasNoGPU && len(gpuSizes) == 0:
+		hw.NoGPU = true
+		hw.GPUCount = 0
+		all := append(ramSizes, plainSizes...)
+		if len(all) > 0 {
+			hw.RAMGiB = all[0]
+		}
+		if hw.RAMGiB < 0 {
+			return hw, "Memory can't be negative: how much RAM does the computer have, in GB?"
+		}
+		return hw, ""
+	case hw.GPUGiB > 0: // "2x24GB"
+		if len(ramSizes) > 0 {
+			hw.RAMGiB = ramSizes[0]
+		}
+	case len(gpuSizes) > 0 || len(plainSizes) > 0:
+		if len(gpuSizes) > 0 {
+			hw.GPUGiB = gpuSizes[0]
+			if len(plainSizes) > 0 && len(ramSizes) == 0 {
+				ramSizes = plainSizes
+			}
+		} else {
+			hw.GPUGiB = plainSizes[0]
+			if len(plainSizes) > 1 && len(ramSizes) == 0 {
+				ramSizes = plainSizes[1:]
+			}
+		}
+		if len(ramSizes) > 0 {
+			hw.RAMGiB = ramSizes[0]
+		}
+	case len(ramSizes) > 0:
+		// Only RAM was given: CPU inference.
+		hw.NoGPU = true
+		hw.GPUCount = 0
+		hw.RAMGiB = ramSizes[0]
+	case anyWord(l, unlimitedWords...):
+		hw.Unlimited = true
+		hw.GPUCount = 0
+		return hw, ""
+	default:
+		return hw, "I couldn't read a memory size from that. Give it in GB (“12 GB”), name the card (“RTX 3060”), or say “no GPU, 16 GB RAM” or “Mac M2 with 32 GB”."
+	}
+	if r := positive(hw.GPUGiB); r != "" {
+		return hw, r
+	}
+	if hw.RAMGiB < 0 {
+		return hw, "Memory can't be negative: how much RAM, in GB?"
+	}
+	return hw, ""
+}
+
+func positive(v float64) string {
+	switch {
+	case v < 0:
+		return "Memory can't be negative: how much GPU memory do you have, in GB?"
+	case v == 0:
+		return "Zero GB? If there is no GPU, say “no GPU” and how much RAM the computer has."
+	case v < 0.5:
+		return "That is less memory than any model needs: please check the figure (in GB)."
+	}
+	return ""
+}
+
+func lookupCard(key string) (gpuCard, bool) {
+	if c, ok := gpuByKey[key]; ok {
+		return c, true
+	}
+	// "4070tisuper" → try with the suffixes spaced out
+	for k, c := range gpuByKey {
+		if strings.ReplaceAll(k, " ", "") == strings.ReplaceAll(key, " ", "") {
+			return c, true
+		}
+	}
+	return gpuCard{}, false
+}
+
+// parseNumber reads a number that may use a decimal comma; reason is set
+// for values that are not finite or negative.
+func parseNumber(s string) (float64, string) {
+	s = strings.Replace(s, ",", ".", 1)
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil && !math.IsInf(v, 0) {
+		return 0, "I couldn't read that number: please give the memory in GB, for example 24 GB."
+	}
+	switch {
+	case math.IsInf(v, 0) || math.IsNaN(v):
+		return 0, "That number is far too large to be real: please give the memory in GB, for example 24 GB."
+	case v < 0:
+		return 0, "Memory can't be negative: please give the memory in GB, for example 24 GB."
+	}
+	return v, ""
+}
+
+func unitFactor(u string) float64 {
+	switch {
+	case strings.HasPrefix(u, "t"), strings.HasPrefix(u, "т"):
+		return 1024
+	case strings.HasPrefix(u, "m"), strings.HasPrefix(u, "м"):
+		return 1.0 / 1024
+	}
+	return 1
+}
+
+func startsWithWord(s string, words ...string) bool {
+	s = strings.TrimLeft(s, " ,;:()/-")
+	for _, w := range words {
+		if i := wordIndex(s, w); i == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// lastWords keeps the last two words of s (the words right before a number).
+func lastWords(s string) string {
+	f := strings.Fields(s)
+	if len(f) > 2 {
+		f = f[len(f)-2:]
+	}
+	return strings.Join(f, " ")
+}
+
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
+
+var (
+	commercialNeg = []string{"non-commercial", "noncommercial", "non commercial", "not commercial", "no commercial", "personal", "hobby", "research only", "research use",
+		"just for me", "for myself", "for fun", "learning", "некоммерч*", "не коммерч*", "для себя", "личн*", "хобби", "для учёбы", "для учебы"}
+	commercialPos = []string{"commercial*", "business", "product", "production", "company", "companies", "startup", "client", "clients", "customer", "customers",
+		"saas", "sell", "selling", "monetiz*", "enterprise", "коммерч*", "бизнес*", "продукт*", "компани*", "клиент*", "продаж*", "стартап*", "прод"}
+	privacyWords = []string{"privacy", "private", "confidential", "sensitive", "on-prem*", "on prem*", "local only", "locally only", "offline", "air-gapped", "air gapped",
+		"no cloud", "no data", "data must", "data can't", "data cannot", "data stays", "stay local", "stays local", "gdpr", "hipaa", "nda", "medical", "patient",
+		"приватн*", "конфиденц*", "данные не", "без интернета", "только локально", "персональн*", "медицин*", "офлайн", "закрыт* контур*"}
+	latencyWords    = []string{"fast", "faster", "fastest", "low latency", "latency", "real-time", "realtime", "real time", "quick", "quickly", "speed", "responsive", "быстр*", "скорост*", "задержк*", "в реальном времени"}
+	permissiveWords = []string{"apache*", "mit", "permissive", "osi", "open source license", "open-source license", "truly open", "fully open", "пермиссив*", "свободн* лиценз*"}
+	costWords       = []string{"cheap", "cheapest", "budget", "low cost", "low-cost", "cost", "costs", "price", "affordable", "free", "inexpensive", "дешев*", "дёшев*", "бюджет*", "недорог*", "бесплатн*", "цена", "стоимост*"}
+	euWords         = []string{"eu", "europe", "european", "gdpr", "евросоюз*", "европ*", "ес"}
+	noneWords       = []string{"none", "no", "nothing", "n/a", "na", "-", "—", "no constraints", "no restrictions", "not really", "no limits",
+		"doesn't matter", "does not matter", "doesnt matter", "nope", "any", "нет", "ничего", "не важно", "неважно", "без ограничений", "никаких", "нету"}
+	languageWords = []struct {
+		name  string
+		words []string
+	}{
+		{"Russian", []string{"russian", "русск*", "рус"}}, {"Chinese", []string{"chinese", "mandarin", "китайск*"}},
+		{"German", []string{"german", "немецк*"}}, {"French", []string{"french", "французск*"}},
+		{"Spanish", []string{"spanish", "испанск*"}}, {"Japanese", []string{"japanese", "японск*"}},
+		{"Korean", []string{"korean", "корейск*"}}, {"Arabic", []string{"arabic", "арабск*"}},
+		{"Italian", []string{"italian", "итальянск*"}}, {"Portuguese", []string{"portuguese", "португальск*"}},
+		{"Ukrainian", []string{"ukrainian", "украинск*"}}, {"Hindi", []string{"hindi", "хинди"}},
+		{"Turkish", []string{"turkish", "турецк*"}}, {"Polish", []string{"polish", "польск*"}},
+		{"Kazakh", []string{"kazakh", "казахск*"}}, {"Vietnamese", []string{"vietnamese", "вьетнамск*"}},
+		{"English", []string{"english", "английск*"}},
+	}
+	avoidRE = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:no|not|without|avoid|except|exclude|excluding|never|без|кроме|не|никаких)\s+(?:\p{L}+\s+)?(deepseek|qwen|mistral|mixtral|llama|gemma|phi|chinese|meta|google|microsoft|китайск\p{L}*|американск\p{L}*)`)
+)
+
+// parseConstraints reads the constraints field; it is never unclear: what
+// is not recognised stays in Text for the write-up.
+func parseConstraints(v string) Constraints {
+	c := Constraints{Text: v}
+	l := strings.ToLower(v)
+	trimmed := strings.Trim(l, " .!,;")
+	for _, w := range noneWords {
+		if trimmed == w {
+			c.None = true
+			return c
+		}
+	}
+	if firstWord(l, "none", "no constraints", "no restrictions", "doesn't matter", "nothing", "нет", "никаких", "не важно", "неважно", "без ограничений") == 0 {
+		c.None = true
+	}
+	stripped := l
+	for _, w := range commercialNeg {
+		if i := wordIndex(stripped, w); i >= 0 {
+			c.NonCommercial = true
+			stripped = stripped[:i] + " " + stripped[i+len(strings.TrimSuffix(w, "*")):]
+		}
+	}
+	c.Commercial = anyWord(stripped, commercialPos...)
+	if c.Commercial {
+		c.NonCommercial = false
+	}
+	c.PrivacyLocalOnly = anyWord(l, privacyWords...)
+	c.LowLatency = anyWord(l, latencyWords...)
+	c.PermissiveOnly = anyWord(l, permissiveWords...)
+	c.LowCost = anyWord(l, costWords...)
+	c.EU = anyWord(l, euWords...)
+	c.Languages = languages(l)
+	for _, m := range avoidRE.FindAllStringSubmatch(l, -1) {
+		switch fam := m[1]; {
+		case fam == "chinese" || strings.HasPrefix(fam, "китайск"):
+			c.AvoidFamilies = appendUnique(c.AvoidFamilies, "DeepSeek", "Qwen")
+		case fam == "meta" || strings.HasPrefix(fam, "американск"):
+			c.AvoidFamilies = appendUnique(c.AvoidFamilies, "Llama")
+		case fam == "google":
+			c.AvoidFamilies = appendUnique(c.AvoidFamilies, "Gemma")
+		case fam == "microsoft":
+			c.AvoidFamilies = appendUnique(c.AvoidFamilies, "Phi")
+		case fam == "mixtral":
+			c.AvoidFamilies = appendUnique(c.AvoidFamilies, "Mistral")
+		default:
+			for _, f := range Families {
+				if strings.EqualFold(f, fam) {
+					c.AvoidFamilies = appendUnique(c.AvoidFamilies, f)
+				}
+			}
+		}
+	}
+	if c.Commercial || c.PrivacyLocalOnly || c.LowLatency || c.PermissiveOnly || len(c.AvoidFamilies) > 0 {
+		c.None = false
+	}
+	return c
+}
+
+func languages(l string) []string {
+	var out []string
+	for _, lw := range languageWords {
+		if anyWord(l, lw.words...) {
+			out = append(out, lw.name)
+		}
+	}
+	return out
+}
+
+func appendUnique(s []string, vs ...string) []string {
+	for _, v := range vs {
+		found := false
+		for _, x := range s {
+			if x == v {
+				found = true
+			}
+		}
+		if !found {
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+var needWords = []struct {
+	need  Strength
+	words []string
+}{
+	{StrengthCode, []string{"code", "coding", "coder", "programming", "programmer", "developer", "refactor*", "debug*", "bug", "bugs", "python", "javascript", "typescript", "golang", "go code", "rust", "java", "c++", "sql", "autocomplete", "copilot", "fim", "code review", "pull request*", "unit test*", "код*", "программ*", "разработ*", "рефактор*", "автодополн*"}},
+	{StrengthMath, []string{"math", "maths", "mathematics", "calculus", "algebra", "proof", "proofs", "olympiad", "equation*", "statistic*", "математ*", "уравнен*", "задачи по математике"}},
+	{StrengthReasoning, []string{"reasoning", "reason", "logic", "logical", "analysis", "analyse", "analyze", "analytic*", "complex", "planning", "step-by-step", "think*", "science", "scientific", "research", "рассужд*", "логик*", "анализ*", "сложн*", "планир*"}},
+	{StrengthMultilingual, []string{"translate", "translation", "translating", "translator", "multilingual", "languages", "localization", "localisation", "перевод*", "переводить", "мультиязыч*", "языках"}},
+	{StrengthVision, []string{"image", "images", "photo", "photos", "picture", "pictures", "screenshot*", "ocr", "scan", "scans", "scanned", "diagram*", "chart", "charts", "vision", "visual", "video", "videos", "invoice image*", "receipt*", "изображен*", "фото*", "картин*", "скриншот*", "распозна*", "скан*", "видео", "чек*", "диаграмм*"}},
+	{StrengthLongContext, []string{"long document*", "long context", "long-context", "long texts", "whole book*", "books", "large codebase*", "entire codebase", "entire repo*", "whole repo*", "contracts", "legal documents", "100k", "128k", "200k", "1m tokens", "длинн*", "книг*", "больши* документ*", "договор*", "вся кодовая база"}},
+	{StrengthAgents, []string{"agent", "agents", "agentic", "tool use", "tool calling", "function calling", "tools", "mcp", "automation", "агент*", "инструмент*", "вызов функций"}},
+	{StrengthSmall, []string{"tiny", "lightweight", "small model", "маленьк*", "лёгк* модел*", "mobile", "phone", "smartphone", "edge", "raspberry*", "on-device", "embedded", "laptop", "offline", "iot", "телефон*", "смартфон*", "мобильн*", "ноутбук*"}},
+	{StrengthAudio, []string{"speech", "audio", "voice", "transcrib*", "transcription", "podcast*", "речь", "речи", "аудио", "голос*", "транскриб*", "расшифров*"}},
+	{StrengthGeneral, []string{"chat", "chatbot", "assistant", "support", "summar*", "writing", "write", "emails", "email", "q&a", "questions", "rag", "knowledge base", "content", "чат*", "поддержк*", "суммар*", "ассистент*", "пис*", "вопрос*", "ответ*", "текст*"}},
+}
+
+// taskNeeds maps the task (and named languages) to the strengths that matter.
+func taskNeeds(task string, c Constraints) []Strength {
+	l := strings.ToLower(task)
+	var out []Strength
+	for _, nw := range needWords {
+		if anyWord(l, nw.words...) {
+			out = append(out, nw.need)
+		}
+	}
+	multi := false
+	for _, s := range out {
+		if s == StrengthMultilingual {
+			multi = true
+		}
+	}
+	if !multi {
+		langs := languages(l)
+		for _, x := range c.Languages {
+			langs = appendUnique(langs, x)
+		}
+		for _, x := range langs {
+			if x != "English" {
+				out = append(out, StrengthMultilingual)
+				break
+			}
+		}
+	}
+	if len(out) == 0 && strings.TrimSpace(task) != "" {
+		out = append(out, StrengthGeneral)
+	}
+	return out
+}
+
+var ctxRE = regexp.MustCompile(`(?i)(\d{1,4})\s*[kк]\s*(?:tokens?|context|ctx|токен\p{L}*|контекст\p{L}*)?(?:[^\p{L}\p{N}]|$)`)
+
+// contextTokens finds a requested context length such as "32k context".
+func contextTokens(s string) int {
+	m := ctxRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil || n < 1 || n > 10000 {
+		return 0
+	}
+	return n * 1024
+}
