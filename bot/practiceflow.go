@@ -200,3 +200,14 @@ func excerpt(s string, n int) string {
 	}
 	return string([]rune(s)[:n-1]) + "…"
 }
+
+// LastPractice returns the learner's last practice answers (task, where it
+// runs, GPU memory, constraints), to pre-fill a form.
+func (e *Engine) LastPractice(platform, userID string) [4]string {
+	st, err := e.state(platform + ":" + userID)
+	if err != nil || st == nil || len(st.Submissions) == 0 {
+		return [4]string{}
+	}
+	r := st.Submissions[len(st.Submissions)-1].Request
+	return [4]string{r.Task, string(r.Where), r.Hardware.Text, r.Constraints.Text}
+}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -180,6 +182,59 @@ func TestBackupIsConsistentCopy(t *testing.T) {
 	c.View(func(tx *Tx) error {
 		if string(tx.Learner("k")) != "v" {
 			t.Error("backup misses a record")
+		}
+		return nil
+	})
+}
+
+// TestBackupUnderWriteLoad takes a backup while writers keep committing:
+// the copy opens and holds every record committed before it started.
+func TestBackupUnderWriteLoad(t *testing.T) {
+	dir := t.TempDir()
+	db := open(t, filepath.Join(dir, "tutor.db"))
+	defer db.Close()
+	ctx := context.Background()
+	put := func(i int) error {
+		return db.Update(ctx, func(tx *Tx) error { return tx.PutLearner(fmt.Sprintf("k%05d", i), []byte("v")) })
+	}
+	for i := range 200 {
+		if err := put(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 1000 * (w + 1); ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := put(i); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(20 * time.Millisecond)
+	var buf bytes.Buffer
+	if _, err := db.Backup(&buf); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	wg.Wait()
+	copyPath := filepath.Join(dir, "copy.db")
+	os.WriteFile(copyPath, buf.Bytes(), 0o600)
+	c := open(t, copyPath)
+	defer c.Close()
+	c.View(func(tx *Tx) error {
+		for i := range 200 {
+			if tx.Learner(fmt.Sprintf("k%05d", i)) == nil {
+				t.Errorf("backup misses k%05d", i)
+			}
 		}
 		return nil
 	})

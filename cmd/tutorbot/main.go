@@ -16,6 +16,11 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal, a second one ends the process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
@@ -33,6 +38,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runTutor(ctx, args, stdin, stdout, stderr, getenv)
 	case "lint":
 		err = runLint(args, stdout, stderr)
+	case "stats":
+		err = runStats(ctx, args, stdout, stderr, getenv)
+	case "backup":
+		err = runBackup(ctx, args, stdout, stderr, getenv)
+	case "recommend":
+		err = runRecommend(args, stdin, stdout, stderr)
 	case "help":
 		usage(stdout)
 		return 0
@@ -68,6 +79,9 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
   tutorbot [run] [flags]      run the tutor (the terminal tutor when no platform token is set)
   tutorbot lint [dir]         check lesson files (default: the built-in course)
+  tutorbot stats [-csv]       course statistics from the database
+  tutorbot backup FILE        a consistent copy of the database, also while the tutor runs
+  tutorbot recommend [-json]  the practice answer for a filled-in template read from stdin
   tutorbot help               this text
 
 Run "tutorbot run -h" for every setting.

@@ -1,0 +1,20 @@
+# syntax=docker/dockerfile:1
+# Build: a static binary, no cgo.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/tutorbot ./cmd/tutorbot && mkdir -p /out/data
+
+# Run: CA certificates for the platforms' HTTPS APIs, a non-root user, and
+# the bbolt file on a volume.
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/tutorbot /usr/local/bin/tutorbot
+# The volume starts owned by the non-root user, so the bot can create its file.
+COPY --from=build --chown=65532:65532 /out/data /data
+USER nonroot:nonroot
+VOLUME /data
+ENV TUTORBOT_DB=/data/tutorbot.db
+ENTRYPOINT ["/usr/local/bin/tutorbot"]
+CMD ["run"]

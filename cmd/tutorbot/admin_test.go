@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"tutorbot/bot"
+	"tutorbot/lessons"
+	"tutorbot/render"
+	"tutorbot/storage"
+)
+
+// seed runs a few learners through the engine on a database file.
+func seed(t *testing.T, path string) {
+	t.Helper()
+	db, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	course, _ := lessons.Default()
+	e, err := bot.NewEngine(bot.Config{DB: db, Course: course})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	say := func(user, text, payload string) {
+		if _, err := e.Handle(ctx, bot.Event{Platform: "telegram", UserID: user, ChatID: user, Text: text, Payload: payload, Format: render.Plain}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	say("1", "/lesson", "")
+	say("1", "/quiz", "")
+	say("1", "", "1:qa:1:1:0:1") // right
+	say("1", "", "1:qa:1:1:1:0") // wrong
+	say("2", "/start", "")
+}
+
+func TestStatsAndBackupCommands(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tutor.db")
+	seed(t, path)
+	noenv := func(string) string { return "" }
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"stats", "-db", path, "-csv"}, nil, &out, &errOut, noenv); code != 0 {
+		t.Fatalf("stats: %d %s", code, errOut.String())
+	}
+	csv := out.String()
+	for _, want := range []string{"learners,2", "started_lesson,1", "took_quiz,1", "best_score_1,1", "chosen_why-open-weights_b,1", "chosen_deepseek-known-for_a,1", "reached_page_1,1", "reached_page_2,0"} {
+		if !strings.Contains(csv, want+"\n") {
+			t.Errorf("stats CSV misses %q:\n%s", want, csv)
+		}
+	}
+	out.Reset()
+	backup := filepath.Join(dir, "backup.db")
+	if code := run(context.Background(), []string{"backup", "-db", path, backup}, nil, &out, &errOut, noenv); code != 0 {
+		t.Fatalf("backup: %d %s", code, errOut.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"stats", "-db", backup}, nil, &out, &errOut, noenv); code != 0 || !strings.Contains(out.String(), "Learners: 2") {
+		t.Fatalf("stats of the backup: %d %s", code, out.String())
+	}
+}
+
+func TestBackupOfHeldDatabaseNeedsHTTP(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tutor.db")
+	db, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"backup", "-db", path, filepath.Join(dir, "b.db")}, nil, &out, &errOut, func(string) string { return "" })
+	if code != 1 || !strings.Contains(errOut.String(), "-from http://127.0.0.1:9090") {
+		t.Fatalf("code %d: %s", code, errOut.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "b.db")); err == nil {
+		t.Error("a partial backup file was left")
+	}
+}
+
+func TestRecommendCommand(t *testing.T) {
+	in := "Task: chat assistant in German\nWhere I run it: locally\nAvailable GPU memory: 8 GB\nConstraints: commercial use"
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"recommend", "-json"}, strings.NewReader(in), &out, &errOut, func(string) string { return "" }); code != 0 {
+		t.Fatalf("recommend: %d %s", code, errOut.String())
+	}
+	var res struct {
+		Picks []struct {
+			ModelID   string  `json:"model_id"`
+			MemoryGiB float64 `json:"memory_gib"`
+			Fits      string  `json:"fits"`
+		} `json:"picks"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, out.String())
+	}
+	if len(res.Picks) == 0 || res.Picks[0].MemoryGiB > 8 || res.Picks[0].Fits != "yes" {
+		t.Errorf("picks: %+v", res.Picks)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"recommend"}, strings.NewReader(in), &out, &errOut, func(string) string { return "" }); code != 0 || !strings.Contains(out.String(), "Top pick") {
+		t.Errorf("plain recommend: %s", out.String())
+	}
+}
+
+func TestCorruptDatabaseLeftUntouched(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tutor.db")
+	junk := bytes.Repeat([]byte("not bbolt "), 1000)
+	os.WriteFile(path, junk, 0o600)
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"-db", path}, strings.NewReader(""), &out, &errOut, func(string) string { return "" })
+	if code != 1 || !strings.Contains(errOut.String(), "not a tutorbot database") {
+		t.Fatalf("code %d: %s", code, errOut.String())
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, junk) {
+		t.Fatal("corrupt file was changed")
+	}
+}
+
+func TestReadOnlyFolder(t *testing.T) {
+	if os.Getuid() == 0 {
+		// root ignores directory permissions: use a path below a file instead.
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "file"), nil, 0o600)
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"-db", filepath.Join(dir, "file", "tutor.db")}, strings.NewReader(""), &out, &errOut, func(string) string { return "" })
+		if code != 1 || !strings.Contains(errOut.String(), "open database") {
+			t.Fatalf("code %d: %s", code, errOut.String())
+		}
+		return
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o500)
+	defer os.Chmod(dir, 0o700)
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"-db", filepath.Join(dir, "tutor.db")}, strings.NewReader(""), &out, &errOut, func(string) string { return "" })
+	if code != 1 || !strings.Contains(errOut.String(), "open database") {
+		t.Fatalf("code %d: %s", code, errOut.String())
+	}
+}
