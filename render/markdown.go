@@ -28,25 +28,99 @@ func parse(md string) (ast.Node, []byte) {
 // sanitize makes s valid UTF-8 (invalid bytes become U+FFFD), turns CR LF and
 // lone CR into LF and removes control characters other than LF and TAB.
 func sanitize(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 && c != '\n' && c != '\t' || c >= 0x7f {
-			clean = false
-			break
-		}
+	if !utf8.ValidString(s) || hasControls(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+		s = dropControls(s)
 	}
-	if clean {
+	return capNesting(s)
+}
+
+// maxNesting is the most quote and list marks one line may open. Deeper
+// nesting says nothing a reader needs and makes parsing slow (goldmark is
+// quadratic in depth), so further marks on the line are dropped.
+const maxNesting = 16
+
+// capNesting drops container marks beyond maxNesting at the start of lines.
+func capNesting(s string) string {
+	if strings.Count(s, ">")+strings.Count(s, "-")+strings.Count(s, "+")+strings.Count(s, "*")+strings.Count(s, ".")+strings.Count(s, ")") <= maxNesting {
 		return s
 	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	return dropControls(s)
+	var b strings.Builder
+	changed := false
+	for line := range strings.SplitAfterSeq(s, "\n") {
+		i, count, cut := 0, 0, -1
+		for {
+			j := i
+			for j < len(line) && j-i < 4 && (line[j] == ' ' || line[j] == '\t') {
+				j++
+			}
+			if j >= len(line) {
+				break
+			}
+			switch c := line[j]; {
+			case c == '>':
+				j++
+			case c == '-' || c == '+' || c == '*':
+				if j+1 >= len(line) || line[j+1] != ' ' && line[j+1] != '\t' {
+					j = -1
+					break
+				}
+				j++
+			case c >= '0' && c <= '9':
+				k := j
+				for k < len(line) && k-j < 9 && line[k] >= '0' && line[k] <= '9' {
+					k++
+				}
+				if k+1 >= len(line) || line[k] != '.' && line[k] != ')' || line[k+1] != ' ' && line[k+1] != '\t' {
+					j = -1
+					break
+				}
+				j = k + 1
+			default:
+				j = -1
+			}
+			if j < 0 {
+				break
+			}
+			count++
+			if count == maxNesting {
+				cut = j
+			}
+			i = j
+		}
+		if count > maxNesting {
+			b.WriteString(line[:cut])
+			b.WriteString(line[i:])
+			changed = true
+			continue
+		}
+		b.WriteString(line)
+	}
+	if !changed {
+		return s
+	}
+	return b.String()
+}
+
+// hasControls reports whether valid UTF-8 s holds a control character other
+// than LF and TAB (C0, DEL or C1).
+func hasControls(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f || c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f {
+			return true
+		}
+	}
+	return false
 }
 
 // dropControls removes control characters other than LF and TAB from valid UTF-8.
 func dropControls(s string) string {
+	if !hasControls(s) {
+		return s
+	}
 	return strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' {
 			return r
@@ -60,16 +134,30 @@ func dropControls(s string) string {
 
 // Render turns Markdown text into one string in format f: Telegram HTML,
 // Discord Markdown or plain text. It never fails: raw HTML and anything the
-// platform would read as markup is shown as text. The result has no leading
-// or trailing white space and may exceed f.Limit(); use Fit to get messages.
+// platform would read as markup is shown as text. Line breaks inside a
+// paragraph are kept (chat text is not re-wrapped). The result has no
+// leading or trailing blank lines or spaces (Plain keeps the indentation of
+// its first line, e.g. "  • item") and may exceed f.Limit(): Fit makes
+// messages of it.
 func Render(md string, f Format) string {
 	doc, src := parse(md)
 	r := &renderer{f: f, src: src}
-	return finish(r.blocks(doc, "\n\n"))
+	out := finish(r.blocks(doc, "\n\n"))
+	if f != Plain {
+		out = strings.TrimLeft(out, " \t")
+	}
+	if f == DiscordMarkdown && strings.Contains(out, "@") {
+		// Text nodes may have been cut around the @: catch every one.
+		out = mentionBreaker.Replace(out)
+	}
+	return out
 }
 
-// finish removes control characters, trailing blanks of lines and runs of
-// blank lines, and trims the whole text.
+// mentionBreaker puts a zero-width space after the @ of mass mentions.
+var mentionBreaker = strings.NewReplacer("@everyone", "@\u200beveryone", "@here", "@\u200bhere")
+
+// finish removes control characters, trailing blanks of lines, leading and
+// trailing blank lines and runs of blank lines.
 func finish(s string) string {
 	s = dropControls(s)
 	lines := strings.Split(s, "\n")
@@ -92,7 +180,9 @@ func finish(s string) string {
 		blank = 0
 		b.WriteString(line)
 	}
-	return strings.TrimSpace(b.String())
+	// Lines are already right-trimmed and blank ones skipped: only the
+	// first line's indentation is left (a plain list or code block keeps it).
+	return b.String()
 }
 
 // renderer renders one parsed document in one format.
@@ -274,6 +364,9 @@ func (r *renderer) quote(n *ast.Blockquote) string {
 
 var bullets = []string{"•", "◦", "▪"}
 
+// maxIndent is the list depth beyond which items are no longer indented.
+const maxIndent = 10
+
 func (r *renderer) list(n *ast.List) string {
 	r.listDepth++
 	defer func() { r.listDepth-- }()
@@ -297,6 +390,9 @@ func (r *renderer) list(n *ast.List) string {
 		body := r.blocks(c, sep)
 		pad := strings.Repeat(" ", utf8.RuneCountInString(marker)+1)
 		first := marker + " "
+		if r.listDepth > maxIndent {
+			pad = "" // absurdly deep nesting: stop indenting
+		}
 		if r.f == Plain && r.listDepth == 1 {
 			first = "  " + first
 			pad = "  " + pad
@@ -384,8 +480,6 @@ func (w *inlineWriter) text(s string) {
 			i = j
 			w.lineStart = false
 			continue
-		case c == '@' && (strings.HasPrefix(s[i+1:], "everyone") || strings.HasPrefix(s[i+1:], "here")):
-			w.b.WriteString("@\u200b")
 		default:
 			_, size := utf8.DecodeRuneInString(s[i:])
 			w.b.WriteString(s[i : i+size])
@@ -547,16 +641,12 @@ func allowedScheme(url string) bool {
 // link renders a link or an image (whose children are its alt text).
 func (w *inlineWriter) link(n ast.Node, dest []byte) {
 	url := string(dest)
-	_, image := n.(*ast.Image)
 	sub := inlineWriter{f: w.f, src: w.src, lineStart: w.lineStart, inLink: true}
 	if w.f == DiscordMarkdown {
 		sub.lineStart = false
 	}
 	sub.children(n)
 	label := sub.b.String()
-	if image && strings.TrimSpace(label) == "" {
-		label = "image"
-	}
 	if w.inLink || !allowedScheme(url) || strings.ContainsAny(url, "\n\t ") {
 		w.raw(label)
 		w.lineStart = false

@@ -27,7 +27,7 @@ func Split(md string, budget int) []string {
 	budget = max(budget, 1)
 	doc, src := parse(md)
 	pages := splitDoc(string(src), doc, src, budget, budget, 0)
-	if refs := collectRefs(doc, src); len(refs) > 0 && len(pages) > 1 {
+	if refs := collectRefs(doc, src); len(refs) > 0 {
 		for i, p := range pages {
 			if pre := neededRefs(p, refs); pre != "" {
 				pages[i] = pre + "\n\n" + p
@@ -38,7 +38,7 @@ func Split(md string, budget int) []string {
 }
 
 // maxDepth bounds recursion into nested quotes and list items.
-const maxDepth = 8
+const maxDepth = 4
 
 // plainLen is the length of md's plain rendering.
 func plainLen(md string) int {
@@ -191,14 +191,11 @@ func packTop(units []unit, src []byte, first, rest, depth int) []string {
 			}
 		}
 		// u does not fit even after the carried headings: cut it.
+		// Here cur holds at most headings, which must not end a page: the
+		// first part of u goes beside them, however little room is left.
 		room := budget
 		if len(cur) > 0 {
-			room = budget - curN - 2
-		}
-		if room < max(budget/4, 1) && len(cur) > 0 {
-			// too little room left beside the headings: keep them anyway,
-			// a heading must not end a page.
-			room = max(room, 1)
+			room = max(budget-curN-2, 1)
 		}
 		parts := splitBlock(u, src, room, rest, depth)
 		for i, p := range parts {
@@ -435,10 +432,34 @@ func splitItem(item string, first, rest, depth int) []string {
 		lines[i] = dedent(lines[i], len(pad))
 	}
 	inner := strings.Join(lines, "\n")
-	over := utf8.RuneCountInString(marker) + 2
-	parts := splitDoc(inner, nil, nil, max(first-over, 1), max(rest-over, 1), depth+1)
-	for i, p := range parts {
-		parts[i] = indent(p, marker, pad)
+	return splitWrapped(inner, func(p string) string { return indent(p, marker, pad) }, first, rest, depth)
+}
+
+// splitWrapped pages inner, a container's content, so that every part
+// still fits once wrap has put it back into its container.
+func splitWrapped(inner string, wrap func(string) string, first, rest, depth int) []string {
+	// Budget inside = budget minus the container's marks on one line;
+	// if a wrapped part is still too long, shrink in proportion and retry.
+	over := max(plainLen(wrap("x"))-1, 0)
+	f, r := first-over, rest-over
+	var parts []string
+	for try := 0; try < 3; try++ {
+		parts = splitDoc(inner, nil, nil, max(f, 1), max(r, 1), depth+1)
+		worst := 0 // how much the worst part is over its budget, in percent
+		for i, p := range parts {
+			parts[i] = wrap(p)
+			b := rest
+			if i == 0 {
+				b = first
+			}
+			if n := plainLen(parts[i]); n > b {
+				worst = max(worst, n*100/max(b, 1))
+			}
+		}
+		if worst == 0 || f <= 1 && r <= 1 {
+			break
+		}
+		f, r = f*100/worst-1, r*100/worst-1
 	}
 	return parts
 }
@@ -463,14 +484,11 @@ func splitQuote(text string, first, rest, depth int) []string {
 		}
 	}
 	inner := strings.Join(lines, "\n")
-	parts := splitDoc(inner, nil, nil, max(first*9/10-2, 1), max(rest*9/10-2, 1), depth+1)
-	for i, p := range parts {
-		parts[i] = indent(p, "> ", "> ")
-	}
-	return parts
+	return splitWrapped(inner, func(p string) string { return indent(p, "> ", "> ") }, first, rest, depth)
 }
 
-// splitHeading cuts an over-long heading into headings of the same level.
+// splitHeading cuts an over-long heading into paragraphs of its text (a
+// heading must not end a page, and parts of one are no headings).
 func splitHeading(h *ast.Heading, src []byte, first, rest int) []string {
 	var b strings.Builder
 	lines := h.Lines()
@@ -481,12 +499,7 @@ func splitHeading(h *ast.Heading, src []byte, first, rest int) []string {
 		}
 		b.Write(bytes.TrimSpace(seg.Value(src)))
 	}
-	prefix := strings.Repeat("#", h.Level) + " "
-	parts := splitParagraph(b.String(), first, rest)
-	for i, p := range parts {
-		parts[i] = prefix + strings.ReplaceAll(p, "\n", " ")
-	}
-	return parts
+	return splitParagraph(escapeStart(b.String()), first, rest)
 }
 
 // splitCode cuts a code block between lines and fences every part.
@@ -610,26 +623,25 @@ func bestCut(text string, budget int) int {
 		return len(text)
 	}
 	limit := runeOffset(text, budget)
-	window := text[:limit]
 	sentence, word := -1, -1
-	for i := 1; i < len(window); i++ {
-		c := window[i]
+	// A cut goes after white space; the space right after the window
+	// still counts, as a part's trailing blanks are dropped.
+	for i := 1; i <= limit && i < len(text); i++ {
+		c := text[i]
 		if c != ' ' && c != '\n' && c != '\t' {
 			continue
 		}
-		if i+1 <= len(window) {
-			word = i + 1
-		}
-		p := window[i-1]
+		word = i + 1
+		p := text[i-1]
 		if p == '.' || p == '!' || p == '?' || p == '\n' {
 			sentence = i + 1
 		}
 	}
 	switch {
 	case sentence > 0:
-		return min(sentence, len(window))
+		return sentence
 	case word > 0:
-		return min(word, len(window))
+		return word
 	}
 	return safeCut(text, limit)
 }
@@ -638,41 +650,77 @@ func bestCut(text string, budget int) int {
 // entity reference, right after a backslash or between a base character and
 // its combining marks. It never returns less than one rune.
 func safeCut(text string, cut int) int {
-	orig := cut
 	if amp := strings.LastIndexByte(text[max(cut-40, 0):cut], '&'); amp >= 0 {
 		amp += max(cut-40, 0)
-		if n, _ := entityAt([]byte(text[amp:])); n > 0 && amp+n > cut && amp > 0 {
-			cut = amp
+		if n, _ := entityAt([]byte(text[amp:])); n > 0 && amp+n > cut {
+			if amp > 0 {
+				return amp
+			}
+			return n // the part is just this entity
 		}
 	}
-	for cut > 0 && text[cut-1] == '\\' {
-		cut--
+	back := cut
+	for back > 0 && text[back-1] == '\\' {
+		back--
 	}
-	for cut > 0 {
-		r, _ := utf8.DecodeRuneInString(text[cut:])
+	if (cut-back)%2 == 1 { // the last backslash escapes the next rune
+		if cut-1 > 0 {
+			cut--
+		} else {
+			_, size := utf8.DecodeRuneInString(text[cut:])
+			cut += size
+		}
+	}
+	base := cut
+	for base > 0 {
+		r, _ := utf8.DecodeRuneInString(text[base:])
 		if !unicode.Is(unicode.Mn, r) && r != '\u200d' && !(r >= 0xFE00 && r <= 0xFE0F) {
 			break
 		}
-		_, size := utf8.DecodeLastRuneInString(text[:cut])
-		cut -= size
+		_, size := utf8.DecodeLastRuneInString(text[:base])
+		base -= size
 	}
-	if cut <= 0 {
-		_, size := utf8.DecodeRuneInString(text)
-		if orig > 0 {
-			return orig
-		}
-		return size
+	if base > 0 {
+		return base
 	}
 	return cut
 }
 
-// escapeStart makes the start of a cut-off part read as paragraph text.
+// escapeStart makes the start of a cut-off part read as paragraph text: a
+// backslash goes before anything that would open another kind of block
+// (heading, quote, list, fence, thematic break, HTML, link definition).
 func escapeStart(s string) string {
 	s = strings.TrimLeft(s, " \t\n")
 	if s == "" {
 		return s
 	}
-	if strings.IndexByte("#>-+*_`~<[=|", s[0]) >= 0 {
+	line := s
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		line = s[:i]
+	}
+	spaceAfter := func(n int) bool { return len(s) == n || s[n] == ' ' || s[n] == '\t' || s[n] == '\n' }
+	escape := false
+	switch c := s[0]; c {
+	case '>':
+		escape = true
+	case '#':
+		n := 1
+		for n < len(s) && s[n] == '#' {
+			n++
+		}
+		escape = n <= 6 && spaceAfter(n)
+	case '-', '+', '*', '_':
+		escape = c != '_' && spaceAfter(1) || strings.Trim(line, string(c)+" \t") == "" && strings.Count(line, string(c)) >= 3
+	case '`', '~':
+		escape = strings.HasPrefix(s, strings.Repeat(string(c), 3))
+	case '<':
+		escape = !autolinkStart(s)
+	case '[':
+		escape = strings.Contains(line, "]:")
+	case '|', '=':
+		escape = false
+	}
+	if escape {
 		return `\` + s
 	}
 	i := 0
@@ -683,6 +731,15 @@ func escapeStart(s string) string {
 		return s[:i] + `\` + s[i:]
 	}
 	return s
+}
+
+// autolinkStart reports whether s starts like <scheme:...>.
+func autolinkStart(s string) bool {
+	i := 1
+	for i < len(s) && i < 34 && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || i > 1 && (s[i] >= '0' && s[i] <= '9' || s[i] == '+' || s[i] == '.' || s[i] == '-')) {
+		i++
+	}
+	return i > 2 && i < len(s) && s[i] == ':'
 }
 
 // ref is a link reference definition written out again.
@@ -742,8 +799,9 @@ func neededRefs(page string, refs []ref) string {
 
 // Fit renders md in format f as messages that each fit f.Limit() (and, for
 // TelegramHTML, pass ValidateTelegramHTML): one message when the whole text
-// fits, else one or more per page of Split, cut further where a page is
-// still too long, by runes as a last resort. Blank md gives nil.
+// fits; else the pages of Split, each cut further while too long (by runes
+// as a last resort, never inside a tag or entity), and neighbours joined
+// again while they fit together. Blank md gives nil.
 func Fit(md string, f Format) []string {
 	limit := f.Limit()
 	whole := Render(md, f)
@@ -779,6 +837,24 @@ func Fit(md string, f Format) []string {
 	}
 	for _, p := range Split(md, limit) {
 		add(p, limit, 0)
+	}
+	return merge(out, f)
+}
+
+// merge joins neighbouring messages, a blank line apart, while they fit
+// together, so pages that Split began at a heading do not each cost a
+// message.
+func merge(parts []string, f Format) []string {
+	var out []string
+	for _, p := range parts {
+		if n := len(out); n > 0 {
+			joined := out[n-1] + "\n\n" + p
+			if Length(joined, f) <= f.Limit() {
+				out[n-1] = joined
+				continue
+			}
+		}
+		out = append(out, p)
 	}
 	return out
 }

@@ -1,0 +1,367 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"golang.org/x/time/rate"
+
+	"tutorbot/bot"
+)
+
+// chatLimit is one chat's send budget and its 429 pause.
+type chatLimit struct {
+	lim         *rate.Limiter
+	pausedUntil time.Time
+	lastUsed    time.Time
+}
+
+// idleLimit is how long an unused chat limiter is kept; after that a fresh
+// one is equivalent (its bucket has long refilled).
+const idleLimit = time.Minute
+
+// chatLimiter returns the limiter of chat, creating it, and drops idle ones
+// now and then so memory does not grow with every chat ever seen.
+func (b *Bot) chatLimiter(chat int64) *chatLimit {
+	now := time.Now()
+	b.chatsMu.Lock()
+	defer b.chatsMu.Unlock()
+	if now.Sub(b.lastSweep) > idleLimit {
+		b.sweepLocked(now)
+	}
+	cl := b.chats[chat]
+	if cl == nil {
+		r := b.cfg.PerChatRate
+		if chat < 0 {
+			r = b.cfg.GroupRate
+		}
+		cl = &chatLimit{lim: rate.NewLimiter(rate.Limit(r), b.cfg.PerChatBurst)}
+		b.chats[chat] = cl
+	}
+	cl.lastUsed = now
+	return cl
+}
+
+func (b *Bot) sweepLocked(now time.Time) {
+	b.lastSweep = now
+	for id, cl := range b.chats {
+		if now.Sub(cl.lastUsed) > idleLimit && now.After(cl.pausedUntil) {
+			delete(b.chats, id)
+		}
+	}
+}
+
+// waitChat waits for chat's 429 pause and its rate limiter.
+func (b *Bot) waitChat(ctx context.Context, chat int64) error {
+	cl := b.chatLimiter(chat)
+	b.chatsMu.Lock()
+	until := cl.pausedUntil
+	b.chatsMu.Unlock()
+	if err := sleep(ctx, time.Until(until)); err != nil {
+		return err
+	}
+	return cl.lim.Wait(ctx)
+}
+
+func (b *Bot) pauseChat(chat int64, d time.Duration) {
+	cl := b.chatLimiter(chat)
+	b.chatsMu.Lock()
+	if t := time.Now().Add(d); t.After(cl.pausedUntil) {
+		cl.pausedUntil = t
+	}
+	b.chatsMu.Unlock()
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// backoff is the wait before retry number attempt (0-based): exponential
+// from base, capped, with full jitter in its upper half.
+func backoff(attempt int, base, limit time.Duration) time.Duration {
+	d := base << min(attempt, 20)
+	if d > limit || d <= 0 {
+		d = limit
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// callOpts says how a call is limited and retried.
+type callOpts struct {
+	perChat  bool // counts against the chat's budget
+	attempts int  // tries on network errors and 5xx
+	cosmetic bool // on 429 give up (after pausing the chat) instead of waiting
+}
+
+var (
+	sendOpts   = callOpts{perChat: true, attempts: 4}
+	answerOpts = callOpts{attempts: 3}
+	typingOpts = callOpts{attempts: 1, cosmetic: true}
+)
+
+// call makes one Bot API call within the rate limits. A 429 pauses the chat
+// for retry_after and sends the same request again (never dropped); network
+// errors and 5xx are retried a few times with backoff; a 403 returns an
+// error wrapping bot.ErrUnreachable; other errors are returned as they are.
+func (b *Bot) call(ctx context.Context, chat int64, c tgbotapi.Chattable, o callOpts) (*tgbotapi.APIResponse, error) {
+	failures := 0
+	for {
+		if o.perChat {
+			if err := b.waitChat(ctx, chat); err != nil {
+				return nil, err
+			}
+		}
+		if err := b.global.Wait(ctx); err != nil {
+			return nil, err
+		}
+		resp, err := b.with(ctx).Request(c)
+		if err == nil {
+			return resp, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var te *tgbotapi.Error
+		switch {
+		case errors.As(err, &te) && te.Code == 429:
+			b.stats.limited.Add(1)
+			wait := time.Duration(max(te.RetryAfter, 1)) * time.Second
+			b.log.Warn("telegram rate limit", "chat", chat, "retry_after", wait)
+			switch {
+			case o.cosmetic:
+				if chat != 0 {
+					b.pauseChat(chat, wait)
+				}
+				return nil, err
+			case o.perChat:
+				b.pauseChat(chat, wait)
+			default:
+				if err := sleep(ctx, wait); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		case errors.As(err, &te) && te.Code == 403:
+			b.stats.unreachable.Add(1)
+			return nil, fmt.Errorf("telegram refused (%s): %w", te.Message, bot.ErrUnreachable)
+		case errors.As(err, &te) && te.Code < 500:
+			return nil, err
+		}
+		failures++
+		if failures >= o.attempts {
+			return nil, err
+		}
+		b.log.Warn("telegram call failed, retrying", "chat", chat, "err", err)
+		if err := sleep(ctx, backoff(failures-1, 200*time.Millisecond, 5*time.Second)); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// isNotModified reports Telegram's answer to an edit that changes nothing,
+// which is not an error.
+func isNotModified(err error) bool {
+	var te *tgbotapi.Error
+	return errors.As(err, &te) && strings.Contains(te.Message, "message is not modified")
+}
+
+// target is where an update's replies go.
+type target struct {
+	chat  int64
+	user  string // learner, for Reach
+	cbID  string // callback query to answer, if any
+	msgID int    // message whose button was pressed, if any
+}
+
+// sendReplies answers the callback (once, with the Ack text) and sends the
+// replies in order. A 403 marks the learner unreachable and stops the batch;
+// another failed reply is logged, the rest are still sent, and the first
+// such error is returned.
+func (b *Bot) sendReplies(ctx context.Context, t target, replies []bot.Reply) error {
+	if t.cbID != "" {
+		text := ""
+		for _, r := range replies {
+			if r.Kind == bot.Ack && r.Text != "" {
+				text = r.Text
+				break
+			}
+		}
+		b.answer(ctx, t.cbID, t.chat, text)
+	}
+	stripped := false
+	var first error
+	for _, r := range replies {
+		var err error
+		switch r.Kind {
+		case bot.Ack:
+			continue
+		case bot.Typing:
+			b.typing(ctx, t.chat)
+			continue
+		case bot.Edit:
+			if t.msgID != 0 {
+				err = b.edit(ctx, t.chat, t.msgID, r)
+				stripped = true
+				if err == nil || errors.Is(err, bot.ErrUnreachable) || ctx.Err() != nil {
+					break
+				}
+				b.log.Warn("edit failed, sending anew", "chat", t.chat, "err", err)
+			}
+			err = b.send(ctx, t.chat, r)
+		default: // bot.Send
+			if r.Supersedes && t.msgID != 0 && !stripped {
+				stripped = true
+				if err = b.stripButtons(ctx, t.chat, t.msgID); err != nil && !errors.Is(err, bot.ErrUnreachable) && ctx.Err() == nil {
+					b.log.Warn("remove old buttons", "chat", t.chat, "err", err)
+					err = nil
+				}
+			}
+			if err == nil {
+				err = b.send(ctx, t.chat, r)
+			}
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, bot.ErrUnreachable):
+			b.markUnreachable(ctx, t.user)
+			return err
+		case ctx.Err() != nil:
+			return ctx.Err()
+		default:
+			b.stats.errors.Add(1)
+			b.log.Error("send reply", "chat", t.chat, "err", err)
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+func (b *Bot) markUnreachable(ctx context.Context, user string) {
+	b.log.Info("learner unreachable", "user", user)
+	if b.cfg.Reach == nil || user == "" {
+		return
+	}
+	if err := b.cfg.Reach.MarkUnreachable(ctx, Platform, user); err != nil {
+		b.log.Error("mark learner unreachable", "user", user, "err", err)
+	}
+}
+
+// answer answers a callback query (stops the button's spinner), with text
+// as a toast when not empty.
+func (b *Bot) answer(ctx context.Context, id string, chat int64, text string) {
+	if _, err := b.call(ctx, chat, tgbotapi.NewCallback(id, truncate(text, 200)), answerOpts); err != nil {
+		if ctx.Err() == nil {
+			b.stats.errors.Add(1)
+			b.log.Error("answer callback query", "chat", chat, "err", err)
+		}
+		return
+	}
+	b.stats.answered.Add(1)
+}
+
+func (b *Bot) typing(ctx context.Context, chat int64) {
+	// Cosmetic: never worth holding up the answer for long.
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := b.call(ctx, chat, tgbotapi.NewChatAction(chat, tgbotapi.ChatTyping), typingOpts); err != nil && ctx.Err() == nil {
+		b.log.Debug("send typing", "chat", chat, "err", err)
+	}
+}
+
+func (b *Bot) send(ctx context.Context, chat int64, r bot.Reply) error {
+	if strings.TrimSpace(r.Text) == "" {
+		return nil // Telegram refuses empty messages; nothing to show
+	}
+	msg := tgbotapi.NewMessage(chat, r.Text)
+	msg.ParseMode = tgbotapi.ModeHTML
+	msg.DisableWebPagePreview = true
+	if kb := b.keyboard(r.Buttons); kb != nil {
+		msg.ReplyMarkup = kb
+	}
+	if _, err := b.call(ctx, chat, msg, sendOpts); err != nil {
+		return fmt.Errorf("send message: %w", err)
+	}
+	b.stats.sent.Add(1)
+	return nil
+}
+
+func (b *Bot) edit(ctx context.Context, chat int64, msgID int, r bot.Reply) error {
+	var c tgbotapi.Chattable
+	if strings.TrimSpace(r.Text) == "" {
+		c = tgbotapi.EditMessageReplyMarkupConfig{BaseEdit: tgbotapi.BaseEdit{ChatID: chat, MessageID: msgID, ReplyMarkup: b.keyboard(r.Buttons)}}
+	} else {
+		c = tgbotapi.EditMessageTextConfig{
+			BaseEdit:              tgbotapi.BaseEdit{ChatID: chat, MessageID: msgID, ReplyMarkup: b.keyboard(r.Buttons)},
+			Text:                  r.Text,
+			ParseMode:             tgbotapi.ModeHTML,
+			DisableWebPagePreview: true,
+		}
+	}
+	if _, err := b.call(ctx, chat, c, sendOpts); err != nil && !isNotModified(err) {
+		return fmt.Errorf("edit message: %w", err)
+	}
+	b.stats.sent.Add(1)
+	return nil
+}
+
+// stripButtons removes the keyboard of a superseded message.
+func (b *Bot) stripButtons(ctx context.Context, chat int64, msgID int) error {
+	c := tgbotapi.EditMessageReplyMarkupConfig{BaseEdit: tgbotapi.BaseEdit{ChatID: chat, MessageID: msgID}}
+	if _, err := b.call(ctx, chat, c, sendOpts); err != nil && !isNotModified(err) {
+		return fmt.Errorf("remove buttons: %w", err)
+	}
+	return nil
+}
+
+// keyboard converts buttons to an inline keyboard (nil when there are none).
+// Buttons Telegram would refuse (empty label, payload outside 1-64 bytes) are
+// left out, so one bad button does not cost the whole message.
+func (b *Bot) keyboard(rows [][]bot.Button) *tgbotapi.InlineKeyboardMarkup {
+	var kb [][]tgbotapi.InlineKeyboardButton
+	for _, row := range rows {
+		var out []tgbotapi.InlineKeyboardButton
+		for _, btn := range row {
+			if btn.Label == "" || btn.Payload == "" || len(btn.Payload) > bot.MaxPayload {
+				b.log.Error("button left out", "label", btn.Label, "payload_bytes", len(btn.Payload))
+				continue
+			}
+			out = append(out, tgbotapi.NewInlineKeyboardButtonData(btn.Label, btn.Payload))
+		}
+		if len(out) > 0 {
+			kb = append(kb, out)
+		}
+	}
+	if len(kb) == 0 {
+		return nil
+	}
+	return &tgbotapi.InlineKeyboardMarkup{InlineKeyboard: kb}
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func formatID(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,898 @@
+// Package telegramtest is a fake Telegram Bot API server for tests. The real
+// client library talks to it over HTTP; it checks requests the way Telegram
+// does (token, known method, text length, HTML, callback data, answered
+// callbacks), records every call per chat, and misbehaves on demand (429,
+// 403, 500, slow answers, dropped connections).
+package telegramtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	"tutorbot/render"
+)
+
+// DefaultToken is the token the server accepts unless WithToken says otherwise.
+const DefaultToken = "123456:TEST-token-for-the-fake-server"
+
+// Button is an inline keyboard button as the server received it.
+type Button struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data,omitempty"`
+	URL          string `json:"url,omitempty"`
+}
+
+// Message is one successful call that concerns a chat: a message sent, a
+// message edited, its keyboard changed, or a chat action.
+type Message struct {
+	// Method is the Bot API method ("sendMessage", "editMessageText",
+	// "editMessageReplyMarkup", "sendChatAction").
+	Method    string
+	ChatID    int64
+	MessageID int
+	// Text is the text as sent (HTML source when ParseMode is "HTML").
+	Text      string
+	ParseMode string
+	// Keyboard is the inline keyboard after the call (nil: none).
+	Keyboard [][]Button
+	// Action is the chat action of sendChatAction.
+	Action string
+	At     time.Time
+}
+
+// Call is one request the server received, successful or not.
+type Call struct {
+	Method string
+	ChatID int64
+	Params map[string]string
+	Status int
+	At     time.Time
+}
+
+// Command is a bot command registered through setMyCommands.
+type Command struct {
+	Command     string `json:"command"`
+	Description string `json:"description"`
+}
+
+type failure struct {
+	status     int
+	retryAfter int
+}
+
+type storedMsg struct {
+	text, parseMode string
+	keyboard        [][]Button
+	markupKey       string
+}
+
+type callbackState struct {
+	chatID, userID int64
+	answers        int
+	text           string
+}
+
+// Server is a fake Bot API server. All methods are safe for concurrent use.
+type Server struct {
+	t     testing.TB
+	srv   *httptest.Server
+	token string
+	botID int64
+	name  string
+
+	mu         sync.Mutex
+	changed    chan struct{} // closed and replaced when updates are queued
+	updates    []json.RawMessage
+	updateIDs  []int
+	nextUpdate int
+	nextMsg    map[int64]int
+	msgs       map[int64]map[int]*storedMsg
+	sent       map[int64][]Message
+	calls      []Call
+	callbacks  map[string]*callbackState
+	cbOrder    []string
+	nextCB     int
+	failures   map[string][]failure
+	blocked    map[int64]bool
+	delay      time.Duration
+	drop       int
+	commands   []Command
+	webhookURL string
+	webhookTok string
+	pollActive int
+	watchers   map[int64]chan struct{}
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithToken makes the server accept token instead of DefaultToken.
+func WithToken(token string) Option { return func(s *Server) { s.token = token } }
+
+// WithBotName sets the bot's username returned by getMe.
+func WithBotName(name string) Option { return func(s *Server) { s.name = name } }
+
+// NewServer starts a fake Bot API server that is closed when the test ends.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	s := &Server{
+		t:          t,
+		token:      DefaultToken,
+		botID:      123456,
+		name:       "tutor_bot",
+		changed:    make(chan struct{}),
+		nextUpdate: 1,
+		nextMsg:    map[int64]int{},
+		msgs:       map[int64]map[int]*storedMsg{},
+		sent:       map[int64][]Message{},
+		callbacks:  map[string]*callbackState{},
+		failures:   map[string][]failure{},
+		blocked:    map[int64]bool{},
+		watchers:   map[int64]chan struct{}{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close shuts the server down, interrupting pending long polls.
+func (s *Server) Close() {
+	s.srv.CloseClientConnections()
+	s.srv.Close()
+}
+
+// URL is the server's base URL (like https://api.telegram.org).
+func (s *Server) URL() string { return s.srv.URL }
+
+// Endpoint is the library's endpoint format for this server.
+func (s *Server) Endpoint() string { return s.srv.URL + "/bot%s/%s" }
+
+// Token is the token the server accepts.
+func (s *Server) Token() string { return s.token }
+
+// BotName is the bot's username.
+func (s *Server) BotName() string { return s.name }
+
+// PushMessage queues a text message from userID in chatID (a private chat when
+// they are equal, a group otherwise) and returns its update id.
+func (s *Server) PushMessage(chatID, userID int64, text string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextMsg[chatID]++
+	msg := map[string]any{
+		"message_id": s.nextMsg[chatID],
+		"from":       user(userID),
+		"chat":       chat(chatID),
+		"date":       time.Now().Unix(),
+		"text":       text,
+	}
+	if strings.HasPrefix(text, "/") {
+		cmd, _, _ := strings.Cut(text, " ")
+		msg["entities"] = []map[string]any{{"type": "bot_command", "offset": 0, "length": TextLength(cmd)}}
+	}
+	return s.pushLocked(map[string]any{"message": msg})
+}
+
+// PushUpdate queues a raw update (its update_id is assigned by the server),
+// for update kinds the other helpers do not build (channel posts, edits).
+func (s *Server) PushUpdate(fields map[string]any) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pushLocked(fields)
+}
+
+// PushCallback queues a press by userID of the button with data under the
+// bot's message messageID in chatID and returns the callback query id.
+func (s *Server) PushCallback(chatID, userID int64, messageID int, data string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextCB++
+	id := "cb" + strconv.Itoa(s.nextCB)
+	s.callbacks[id] = &callbackState{chatID: chatID, userID: userID}
+	s.cbOrder = append(s.cbOrder, id)
+	msg := map[string]any{
+		"message_id": messageID,
+		"from":       map[string]any{"id": s.botID, "is_bot": true, "first_name": "Tutor", "username": s.name},
+		"chat":       chat(chatID),
+		"date":       time.Now().Unix(),
+	}
+	if m := s.msgs[chatID][messageID]; m != nil {
+		msg["text"] = m.text
+		if m.keyboard != nil {
+			msg["reply_markup"] = map[string]any{"inline_keyboard": m.keyboard}
+		}
+	}
+	s.pushLocked(map[string]any{"callback_query": map[string]any{
+		"id":            id,
+		"from":          user(userID),
+		"message":       msg,
+		"chat_instance": strconv.FormatInt(chatID, 10),
+		"data":          data,
+	}})
+	return id
+}
+
+func (s *Server) pushLocked(fields map[string]any) int {
+	id := s.nextUpdate
+	s.nextUpdate++
+	fields["update_id"] = id
+	raw, err := json.Marshal(fields)
+	if err != nil {
+		s.t.Errorf("telegramtest: marshal update: %v", err)
+		return id
+	}
+	s.updates = append(s.updates, raw)
+	s.updateIDs = append(s.updateIDs, id)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return id
+}
+
+func user(id int64) map[string]any {
+	return map[string]any{"id": id, "is_bot": false, "first_name": "User" + strconv.FormatInt(id, 10), "username": "user" + strconv.FormatInt(id, 10)}
+}
+
+func chat(id int64) map[string]any {
+	if id < 0 {
+		return map[string]any{"id": id, "type": "supergroup", "title": "Group"}
+	}
+	return map[string]any{"id": id, "type": "private", "first_name": "User" + strconv.FormatInt(id, 10)}
+}
+
+// Changed returns a channel that is closed at the next successful call
+// concerning chatID (a message sent or edited, a chat action, a callback
+// from the chat answered), so tests wait without polling.
+func (s *Server) Changed(chatID int64) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.watchers[chatID]
+	if ch == nil {
+		ch = make(chan struct{})
+		s.watchers[chatID] = ch
+	}
+	return ch
+}
+
+// WaitFor waits until cond holds for the chat's successful calls, or the
+// timeout passes; it reports whether cond held.
+func (s *Server) WaitFor(chatID int64, timeout time.Duration, cond func(sent []Message) bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		ch := s.Changed(chatID)
+		if cond(s.Sent(chatID)) {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return cond(s.Sent(chatID))
+		}
+	}
+}
+
+func (s *Server) notifyLocked(chatID int64) {
+	if ch := s.watchers[chatID]; ch != nil {
+		close(ch)
+		delete(s.watchers, chatID)
+	}
+}
+
+// Sent returns the successful calls concerning chatID, in order.
+func (s *Server) Sent(chatID int64) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.sent[chatID]...)
+}
+
+// Messages returns only the sendMessage calls of Sent(chatID).
+func (s *Server) Messages(chatID int64) []Message {
+	var out []Message
+	for _, m := range s.Sent(chatID) {
+		if m.Method == "sendMessage" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Current returns the message's present state (text and keyboard).
+func (s *Server) Current(chatID int64, messageID int) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.msgs[chatID][messageID]
+	if m == nil {
+		return Message{}, false
+	}
+	return Message{ChatID: chatID, MessageID: messageID, Text: m.text, ParseMode: m.parseMode, Keyboard: m.keyboard}, true
+}
+
+// Calls returns every request received so far, in order.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// Unanswered returns the ids of callback queries delivered to the bot (pushed
+// and fetched through getUpdates or not) that were never answered.
+func (s *Server) Unanswered() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, id := range s.cbOrder {
+		if s.callbacks[id].answers == 0 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Answers returns how often the callback query was answered and the text of
+// the last answer.
+func (s *Server) Answers(callbackID string) (int, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.callbacks[callbackID]
+	if c == nil {
+		return 0, ""
+	}
+	return c.answers, c.text
+}
+
+// Commands returns the commands set with setMyCommands.
+func (s *Server) Commands() []Command {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Command(nil), s.commands...)
+}
+
+// Webhook returns the URL and secret token set with setWebhook.
+func (s *Server) Webhook() (url, secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.webhookURL, s.webhookTok
+}
+
+// Pending returns how many queued updates have not been confirmed.
+func (s *Server) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.updates)
+}
+
+// Polling reports how many getUpdates requests are waiting right now.
+func (s *Server) Polling() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pollActive
+}
+
+// FailNext makes the next n calls of method fail with status: 429 carries
+// parameters.retry_after=retryAfter, 403 says the bot was blocked, other
+// codes get a generic description.
+func (s *Server) FailNext(method string, n int, status int, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures[method] = append(s.failures[method], failure{status: status, retryAfter: retryAfter})
+	}
+}
+
+// Block makes every call concerning chatID fail with 403 until Unblock.
+func (s *Server) Block(chatID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blocked[chatID] = true
+}
+
+// Unblock undoes Block.
+func (s *Server) Unblock(chatID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.blocked, chatID)
+}
+
+// SetDelay delays every answer by d (0: none).
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// DropConnections makes the next n requests end with a closed connection
+// and no answer. The request is not processed.
+func (s *Server) DropConnections(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drop += n
+}
+
+type apiError struct {
+	status      int
+	description string
+	retryAfter  int
+}
+
+func badRequest(format string, args ...any) *apiError {
+	return &apiError{status: 400, description: "Bad Request: " + fmt.Sprintf(format, args...)}
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	drop := s.drop > 0
+	if drop {
+		s.drop--
+	}
+	delay := s.delay
+	s.mu.Unlock()
+	if drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
+	token, method, ok2 := strings.Cut(rest, "/")
+	if !ok || !ok2 {
+		writeError(w, &apiError{status: 404, description: "Not Found"})
+		return
+	}
+	if token != s.token {
+		writeError(w, &apiError{status: 401, description: "Unauthorized"})
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		writeError(w, badRequest("bad form: %v", err))
+		return
+	}
+	params := map[string]string{}
+	for k, v := range r.Form {
+		if len(v) > 0 {
+			params[k] = v[0]
+		}
+	}
+	chatID, _ := strconv.ParseInt(params["chat_id"], 10, 64)
+	result, apiErr := s.dispatch(r.Context(), method, chatID, params)
+	status := 200
+	if apiErr != nil {
+		status = apiErr.status
+	}
+	s.mu.Lock()
+	s.calls = append(s.calls, Call{Method: method, ChatID: chatID, Params: params, Status: status, At: time.Now()})
+	s.mu.Unlock()
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	var body []byte
+	if ups, ok := result.([]json.RawMessage); ok {
+		// Updates are stored as JSON already: no need to re-encode them.
+		body = append(body, `{"ok":true,"result":[`...)
+		for i, u := range ups {
+			if i > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, u...)
+		}
+		body = append(body, "]}"...)
+	} else {
+		var err error
+		if body, err = json.Marshal(okResult{OK: true, Result: result}); err != nil {
+			s.t.Errorf("telegramtest: marshal result: %v", err)
+			return
+		}
+	}
+	w.Write(body)
+}
+
+type okResult struct {
+	OK     bool `json:"ok"`
+	Result any  `json:"result"`
+}
+
+type jsonUser struct {
+	ID        int64  `json:"id"`
+	IsBot     bool   `json:"is_bot"`
+	FirstName string `json:"first_name"`
+	UserName  string `json:"username,omitempty"`
+}
+
+type jsonChat struct {
+	ID        int64  `json:"id"`
+	Type      string `json:"type"`
+	Title     string `json:"title,omitempty"`
+	FirstName string `json:"first_name,omitempty"`
+}
+
+type jsonKeyboard struct {
+	InlineKeyboard [][]Button `json:"inline_keyboard"`
+}
+
+type jsonMessage struct {
+	MessageID   int           `json:"message_id"`
+	From        jsonUser      `json:"from"`
+	Chat        jsonChat      `json:"chat"`
+	Date        int64         `json:"date"`
+	Text        string        `json:"text,omitempty"`
+	ReplyMarkup *jsonKeyboard `json:"reply_markup,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	body := map[string]any{"ok": false, "error_code": e.status, "description": e.description}
+	if e.retryAfter > 0 {
+		body["parameters"] = map[string]any{"retry_after": e.retryAfter}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.status)
+	json.NewEncoder(w).Encode(body)
+}
+
+var knownMethods = map[string]bool{
+	"getMe": true, "getUpdates": true, "sendMessage": true, "editMessageText": true,
+	"editMessageReplyMarkup": true, "answerCallbackQuery": true, "sendChatAction": true,
+	"setMyCommands": true, "setWebhook": true, "deleteWebhook": true,
+}
+
+// chatMethods concern one chat and fail with 403 when it is blocked.
+var chatMethods = map[string]bool{
+	"sendMessage": true, "editMessageText": true, "editMessageReplyMarkup": true, "sendChatAction": true,
+}
+
+func (s *Server) dispatch(ctx context.Context, method string, chatID int64, p map[string]string) (any, *apiError) {
+	if !knownMethods[method] {
+		return nil, &apiError{status: 404, description: "Not Found"}
+	}
+	s.mu.Lock()
+	if fs := s.failures[method]; len(fs) > 0 {
+		f := fs[0]
+		s.failures[method] = fs[1:]
+		s.mu.Unlock()
+		return nil, injected(f)
+	}
+	blocked := chatMethods[method] && s.blocked[chatID]
+	s.mu.Unlock()
+	if blocked {
+		return nil, &apiError{status: 403, description: "Forbidden: bot was blocked by the user"}
+	}
+	switch method {
+	case "getMe":
+		return map[string]any{"id": s.botID, "is_bot": true, "first_name": "Tutor", "username": s.name, "can_join_groups": true}, nil
+	case "getUpdates":
+		return s.getUpdates(ctx, p)
+	case "sendMessage":
+		return s.sendMessage(chatID, p)
+	case "editMessageText":
+		return s.editMessage(chatID, p, true)
+	case "editMessageReplyMarkup":
+		return s.editMessage(chatID, p, false)
+	case "answerCallbackQuery":
+		return s.answerCallback(p)
+	case "sendChatAction":
+		return s.chatAction(chatID, p)
+	case "setMyCommands":
+		return s.setCommands(p)
+	case "setWebhook":
+		return s.setWebhook(p)
+	case "deleteWebhook":
+		s.mu.Lock()
+		s.webhookURL, s.webhookTok = "", ""
+		s.mu.Unlock()
+		return true, nil
+	}
+	return nil, &apiError{status: 404, description: "Not Found"}
+}
+
+func injected(f failure) *apiError {
+	switch f.status {
+	case 429:
+		return &apiError{status: 429, description: fmt.Sprintf("Too Many Requests: retry after %d", f.retryAfter), retryAfter: f.retryAfter}
+	case 403:
+		return &apiError{status: 403, description: "Forbidden: bot was blocked by the user"}
+	case 400:
+		return badRequest("injected failure")
+	case 401:
+		return &apiError{status: 401, description: "Unauthorized"}
+	case 409:
+		return &apiError{status: 409, description: "Conflict: terminated by other getUpdates request"}
+	default:
+		return &apiError{status: f.status, description: "Internal Server Error"}
+	}
+}
+
+func (s *Server) getUpdates(ctx context.Context, p map[string]string) (any, *apiError) {
+	offset, _ := strconv.Atoi(p["offset"])
+	limit, _ := strconv.Atoi(p["limit"])
+	if limit <= 0 || limit > 100 {
+		limit = 100
+	}
+	timeout, _ := strconv.Atoi(p["timeout"])
+	var deadline <-chan time.Time
+	if timeout > 0 {
+		timer := time.NewTimer(time.Duration(timeout) * time.Second)
+		defer timer.Stop()
+		deadline = timer.C
+	}
+	s.mu.Lock()
+	if s.webhookURL != "" {
+		s.mu.Unlock()
+		return nil, &apiError{status: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}
+	}
+	s.pollActive++
+	defer func() {
+		s.mu.Lock()
+		s.pollActive--
+		s.mu.Unlock()
+	}()
+	for {
+		// Updates below offset are confirmed: forget them.
+		if offset > 0 {
+			n := 0
+			for n < len(s.updateIDs) && s.updateIDs[n] < offset {
+				n++
+			}
+			s.updates, s.updateIDs = s.updates[n:], s.updateIDs[n:]
+		}
+		if len(s.updates) > 0 || deadline == nil {
+			n := min(limit, len(s.updates))
+			out := append([]json.RawMessage{}, s.updates[:n]...)
+			s.mu.Unlock()
+			return out, nil
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-deadline:
+			return []json.RawMessage{}, nil
+		case <-ctx.Done():
+			return []json.RawMessage{}, nil
+		}
+		s.mu.Lock()
+	}
+}
+
+func (s *Server) checkText(text, parseMode string) *apiError {
+	switch parseMode {
+	case "":
+		n := TextLength(strings.TrimSpace(text))
+		if n == 0 {
+			return badRequest("message text is empty")
+		}
+		if n > 4096 {
+			return badRequest("message is too long")
+		}
+	case "HTML":
+		// The project's validator holds Telegram's rules: allowed tags,
+		// nesting, entities, 1-4096 visible UTF-16 units.
+		if err := render.ValidateTelegramHTML(text); err != nil {
+			if render.Length(text, render.TelegramHTML) > 4096 {
+				return badRequest("message is too long")
+			}
+			return badRequest("can't parse entities: %v", err)
+		}
+	default:
+		return badRequest("unsupported parse_mode %q", parseMode)
+	}
+	return nil
+}
+
+// TextLength is a length as Telegram limits it: UTF-16 code units.
+func TextLength(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// parseMarkup reads reply_markup: an inline keyboard, "null" or nothing.
+func parseMarkup(raw string) ([][]Button, string, *apiError) {
+	if raw == "" || raw == "null" {
+		return nil, "", nil
+	}
+	var m struct {
+		InlineKeyboard [][]Button `json:"inline_keyboard"`
+	}
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return nil, "", badRequest("can't parse reply keyboard markup JSON object")
+	}
+	for _, row := range m.InlineKeyboard {
+		for _, b := range row {
+			if b.Text == "" {
+				return nil, "", badRequest("text buttons are unallowed in the inline keyboard")
+			}
+			if b.URL == "" && (len(b.CallbackData) < 1 || len(b.CallbackData) > 64) {
+				return nil, "", badRequest("BUTTON_DATA_INVALID")
+			}
+		}
+	}
+	if len(m.InlineKeyboard) == 0 {
+		return nil, "", nil
+	}
+	key, _ := json.Marshal(m.InlineKeyboard)
+	return m.InlineKeyboard, string(key), nil
+}
+
+func (s *Server) sendMessage(chatID int64, p map[string]string) (any, *apiError) {
+	if chatID == 0 {
+		return nil, badRequest("chat_id is empty")
+	}
+	if e := s.checkText(p["text"], p["parse_mode"]); e != nil {
+		return nil, e
+	}
+	kb, key, e := parseMarkup(p["reply_markup"])
+	if e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextMsg[chatID]++
+	id := s.nextMsg[chatID]
+	if s.msgs[chatID] == nil {
+		s.msgs[chatID] = map[int]*storedMsg{}
+	}
+	s.msgs[chatID][id] = &storedMsg{text: p["text"], parseMode: p["parse_mode"], keyboard: kb, markupKey: key}
+	s.notifyLocked(chatID)
+	s.sent[chatID] = append(s.sent[chatID], Message{Method: "sendMessage", ChatID: chatID, MessageID: id, Text: p["text"], ParseMode: p["parse_mode"], Keyboard: kb, At: time.Now()})
+	return s.messageResult(chatID, id), nil
+}
+
+func (s *Server) messageResult(chatID int64, id int) jsonMessage {
+	m := s.msgs[chatID][id]
+	res := jsonMessage{
+		MessageID: id,
+		From:      jsonUser{ID: s.botID, IsBot: true, FirstName: "Tutor", UserName: s.name},
+		Chat:      jsonChat{ID: chatID, Type: "private", FirstName: "User"},
+		Date:      time.Now().Unix(),
+		Text:      m.text,
+	}
+	if chatID < 0 {
+		res.Chat = jsonChat{ID: chatID, Type: "supergroup", Title: "Group"}
+	}
+	if m.keyboard != nil {
+		res.ReplyMarkup = &jsonKeyboard{InlineKeyboard: m.keyboard}
+	}
+	return res
+}
+
+func (s *Server) editMessage(chatID int64, p map[string]string, withText bool) (any, *apiError) {
+	if p["inline_message_id"] != "" {
+		return nil, badRequest("inline messages are not supported by the fake")
+	}
+	id, _ := strconv.Atoi(p["message_id"])
+	if withText {
+		if e := s.checkText(p["text"], p["parse_mode"]); e != nil {
+			return nil, e
+		}
+	}
+	kb, key, e := parseMarkup(p["reply_markup"])
+	if e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.msgs[chatID][id]
+	if m == nil {
+		return nil, badRequest("message to edit not found")
+	}
+	text, mode := m.text, m.parseMode
+	if withText {
+		text, mode = p["text"], p["parse_mode"]
+	}
+	if text == m.text && mode == m.parseMode && key == m.markupKey {
+		return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+	}
+	m.text, m.parseMode, m.keyboard, m.markupKey = text, mode, kb, key
+	method := "editMessageReplyMarkup"
+	if withText {
+		method = "editMessageText"
+	}
+	s.notifyLocked(chatID)
+	s.sent[chatID] = append(s.sent[chatID], Message{Method: method, ChatID: chatID, MessageID: id, Text: text, ParseMode: mode, Keyboard: kb, At: time.Now()})
+	return s.messageResult(chatID, id), nil
+}
+
+func (s *Server) answerCallback(p map[string]string) (any, *apiError) {
+	id := p["callback_query_id"]
+	if TextLength(p["text"]) > 200 {
+		return nil, badRequest("MESSAGE_TOO_LONG")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.callbacks[id]
+	if c == nil || c.answers > 0 {
+		if c != nil {
+			c.answers++ // counted, so a test sees the double answer
+		}
+		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
+	}
+	c.answers++
+	c.text = p["text"]
+	s.notifyLocked(c.chatID)
+	return true, nil
+}
+
+var chatActions = map[string]bool{
+	"typing": true, "upload_photo": true, "record_video": true, "upload_video": true, "record_voice": true,
+	"upload_voice": true, "upload_document": true, "choose_sticker": true, "find_location": true,
+}
+
+func (s *Server) chatAction(chatID int64, p map[string]string) (any, *apiError) {
+	if chatID == 0 {
+		return nil, badRequest("chat_id is empty")
+	}
+	if !chatActions[p["action"]] {
+		return nil, badRequest("wrong parameter action in request")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notifyLocked(chatID)
+	s.sent[chatID] = append(s.sent[chatID], Message{Method: "sendChatAction", ChatID: chatID, Action: p["action"], At: time.Now()})
+	return true, nil
+}
+
+var commandName = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
+
+func (s *Server) setCommands(p map[string]string) (any, *apiError) {
+	var cmds []Command
+	if raw := p["commands"]; raw != "" && raw != "null" {
+		if err := json.Unmarshal([]byte(raw), &cmds); err != nil {
+			return nil, badRequest("can't parse commands JSON object")
+		}
+	}
+	if len(cmds) > 100 {
+		return nil, badRequest("too many commands")
+	}
+	for _, c := range cmds {
+		if !commandName.MatchString(c.Command) {
+			return nil, badRequest("BOT_COMMAND_INVALID")
+		}
+		if n := TextLength(c.Description); n < 1 || n > 256 {
+			return nil, badRequest("BOT_COMMAND_DESCRIPTION_INVALID")
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commands = cmds
+	return true, nil
+}
+
+var secretToken = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+func (s *Server) setWebhook(p map[string]string) (any, *apiError) {
+	u := p["url"]
+	if u != "" && !strings.HasPrefix(u, "https://") {
+		return nil, badRequest("bad webhook: An HTTPS URL must be provided for webhook")
+	}
+	if tok := p["secret_token"]; tok != "" && !secretToken.MatchString(tok) {
+		return nil, badRequest("bad webhook: secret token contains unallowed characters")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.webhookURL, s.webhookTok = u, p["secret_token"]
+	return true, nil
+}
