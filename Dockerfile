@@ -16,5 +16,7 @@ COPY --from=build --chown=65532:65532 /out/data /data
 USER nonroot:nonroot
 VOLUME /data
 ENV TUTORBOT_DB=/data/tutorbot.db
+# Healthy when /healthz answers 200; without HTTP_LISTEN there is nothing to check.
+HEALTHCHECK --interval=30s --timeout=6s --start-period=10s CMD ["/usr/local/bin/tutorbot", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/tutorbot"]
 CMD ["run"]

@@ -193,14 +193,14 @@ func TestCompareWithoutEndpoint(t *testing.T) {
 func TestCompareThreeModels(t *testing.T) {
 	h, srv, rec := newFeatureHarness(t, true)
 	srv.SetReply("deepseek/deepseek-chat", "DeepSeek says hi")
-	srv.SetReply("qwen/qwen-2.5-72b-instruct", "Qwen says hi")
+	srv.Misbehave("qwen/qwen-2.5-72b-instruct", llmtest.ServerError, 5)
 	srv.Misbehave("mistralai/mistral-small", llmtest.Hang, 5)
 	h.say("/compare blind say hi")
 	if err := h.engine.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	got := rec.text()
-	for _, want := range []string{"DeepSeek says hi", "Qwen says hi", "failed: no answer before the deadline", "Which answer was best"} {
+	for _, want := range []string{"DeepSeek says hi", "failed: the provider had a server error", "failed: no answer before the deadline", "Which answer was best"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("pushed messages miss %q:\n%s", want, got)
 		}
@@ -227,7 +227,8 @@ func TestCompareThreeModels(t *testing.T) {
 		Compares []bot.Comparison `json:"compares"`
 	}
 	json.Unmarshal(h.stored(h.user), &st)
-	if len(st.Compares) != 1 || st.Compares[0].Best != 0 || !st.Compares[0].Answers[1].Done || st.Compares[0].Answers[2].Error == "" {
+	if len(st.Compares) != 1 || st.Compares[0].Best != 0 || !st.Compares[0].Answers[0].Done || st.Compares[0].Answers[0].CompletionTokens == 0 ||
+		st.Compares[0].Answers[1].Error == "" || st.Compares[0].Answers[2].Error == "" {
 		t.Errorf("stored comparison: %+v", st.Compares)
 	}
 }

@@ -183,7 +183,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		cfg:    cfg,
 		http:   cfg.HTTPClient,
 		log:    logger,
-		global: rate.NewLimiter(rate.Limit(cfg.GlobalRate), max(1, int(cfg.GlobalRate))),
+		global: globalLimiter(cfg.GlobalRate),
 		chats:  map[int64]*chatLimit{},
 		hooks:  newRecentIDs(4096),
 	}
@@ -243,4 +243,12 @@ func (b *Bot) Deliver(ctx context.Context, userID, chatID string, replies []bot.
 		return fmt.Errorf("deliver to telegram chat %d: %w", chat, err)
 	}
 	return nil
+}
+
+// globalLimiter paces all sends so that no sliding second holds more than
+// perSecond messages: a token bucket lets rate + burst through in any one
+// second, so it runs at 95% of the limit with a burst of 5% (at least 1).
+func globalLimiter(perSecond float64) *rate.Limiter {
+	burst := max(1, int(perSecond*0.05))
+	return rate.NewLimiter(rate.Limit(perSecond*0.95), burst)
 }

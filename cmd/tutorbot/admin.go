@@ -195,3 +195,30 @@ func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	_, err = fmt.Fprintln(stdout, render.Render(res.Markdown(), render.Plain))
 	return err
 }
+
+// runHealthcheck asks the running tutor's /healthz (the Docker HEALTHCHECK).
+// Without HTTP_LISTEN there is no listener to ask and it reports healthy.
+func runHealthcheck(ctx context.Context, stdout io.Writer, getenv func(string) string) error {
+	from := fromDefault(getenv)
+	if from == "" {
+		fmt.Fprintln(stdout, "healthcheck: HTTP_LISTEN is not set; nothing to check")
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, from+"/healthz", nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s: %s", resp.Status, body)
+	}
+	fmt.Fprint(stdout, string(body))
+	return nil
+}

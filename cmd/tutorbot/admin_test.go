@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,5 +146,40 @@ func TestReadOnlyFolder(t *testing.T) {
 	code := run(context.Background(), []string{"-db", filepath.Join(dir, "tutor.db")}, strings.NewReader(""), &out, &errOut, func(string) string { return "" })
 	if code != 1 || !strings.Contains(errOut.String(), "open database") {
 		t.Fatalf("code %d: %s", code, errOut.String())
+	}
+}
+
+func TestHealthcheckCommand(t *testing.T) {
+	healthy := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+			return
+		}
+		if !healthy {
+			http.Error(w, "database: not writable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	}))
+	defer srv.Close()
+	listen := strings.TrimPrefix(srv.URL, "http://")
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		healthy bool
+		code    int
+	}{
+		{"no listener", nil, true, 0},
+		{"healthy", map[string]string{"HTTP_LISTEN": listen}, true, 0},
+		{"unhealthy", map[string]string{"HTTP_LISTEN": listen}, false, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			healthy = tc.healthy
+			var out, errOut bytes.Buffer
+			if code := run(context.Background(), []string{"healthcheck"}, nil, &out, &errOut, env(tc.env)); code != tc.code {
+				t.Errorf("code %d, want %d: %s %s", code, tc.code, out.String(), errOut.String())
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,9 +83,22 @@ func TestDockerfileEssentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	df := string(b)
-	for _, want := range []string{"CGO_ENABLED=0", "USER nonroot", "VOLUME /data", "TUTORBOT_DB=/data/tutorbot.db", "AS build", "--chown=65532:65532"} {
+	for _, want := range []string{"CGO_ENABLED=0", "USER nonroot", "VOLUME /data", "TUTORBOT_DB=/data/tutorbot.db", "AS build", "--chown=65532:65532", "HEALTHCHECK", "tutorbot\", \"healthcheck"} {
 		if !strings.Contains(df, want) {
 			t.Errorf("Dockerfile misses %q", want)
 		}
+	}
+}
+
+// TestDockerBuild builds the image where a Docker engine runs. This
+// machine's kind has only the Docker client, so there the test says why it
+// did not run.
+func TestDockerBuild(t *testing.T) {
+	if err := exec.Command("docker", "info").Run(); err != nil {
+		t.Skip("no Docker engine here (docker info failed); TestDockerfileEssentials checks the Dockerfile instead")
+	}
+	out, err := exec.Command("docker", "build", "-t", "tutorbot:test", "../..").CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker build: %v\n%s", err, out)
 	}
 }

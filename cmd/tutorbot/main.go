@@ -44,6 +44,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runBackup(ctx, args, stdout, stderr, getenv)
 	case "recommend":
 		err = runRecommend(args, stdin, stdout, stderr)
+	case "healthcheck":
+		err = runHealthcheck(ctx, stdout, getenv)
 	case "help":
 		usage(stdout)
 		return 0
@@ -82,6 +84,7 @@ func usage(w io.Writer) {
   tutorbot stats [-csv]       course statistics from the database
   tutorbot backup FILE        a consistent copy of the database, also while the tutor runs
   tutorbot recommend [-json]  the practice answer for a filled-in template read from stdin
+  tutorbot healthcheck        ask the running tutor's /healthz (for Docker's HEALTHCHECK)
   tutorbot help               this text
 
 Run "tutorbot run -h" for every setting.

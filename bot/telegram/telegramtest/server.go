@@ -111,6 +111,11 @@ type Server struct {
 	webhookTok string
 	pollActive int
 	watchers   map[int64]chan struct{}
+	// globalLimit, when positive, answers 429 to a sendMessage beyond that
+	// many in the last second, as Telegram does to bulk senders.
+	globalLimit int
+	recentSends []time.Time
+	limited     int
 }
 
 // Option configures a Server.
@@ -118,6 +123,37 @@ type Option func(*Server)
 
 // WithToken makes the server accept token instead of DefaultToken.
 func WithToken(token string) Option { return func(s *Server) { s.token = token } }
+
+// WithGlobalLimit makes the server refuse (429, retry_after 1) any
+// sendMessage beyond perSecond in a sliding second.
+func WithGlobalLimit(perSecond int) Option { return func(s *Server) { s.globalLimit = perSecond } }
+
+// Limited counts the 429 answers given for WithGlobalLimit.
+func (s *Server) Limited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited
+}
+
+// overLimit records a send and reports whether it exceeds the global limit.
+func (s *Server) overLimit(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.globalLimit <= 0 {
+		return false
+	}
+	cut := 0
+	for cut < len(s.recentSends) && now.Sub(s.recentSends[cut]) >= time.Second {
+		cut++
+	}
+	s.recentSends = s.recentSends[cut:]
+	if len(s.recentSends) >= s.globalLimit {
+		s.limited++
+		return true
+	}
+	s.recentSends = append(s.recentSends, now)
+	return false
+}
 
 // WithBotName sets the bot's username returned by getMe.
 func WithBotName(name string) Option { return func(s *Server) { s.name = name } }
@@ -466,6 +502,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := r.ParseForm(); err != nil {
 		writeError(w, badRequest("bad form: %v", err))
+		return
+	}
+	if method == "sendMessage" && s.overLimit(time.Now()) {
+		writeError(w, &apiError{status: 429, description: "Too Many Requests: retry after 1", retryAfter: 1})
 		return
 	}
 	params := map[string]string{}

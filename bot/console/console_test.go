@@ -1,0 +1,64 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"tutorbot/bot"
+)
+
+// script is a handler that shows two buttons and echoes what it gets.
+type script struct{ got []bot.Event }
+
+func (s *script) Handle(_ context.Context, ev bot.Event) ([]bot.Reply, error) {
+	s.got = append(s.got, ev)
+	return []bot.Reply{
+		{Kind: bot.Ack, Text: "noted"},
+		{Kind: bot.Send, Text: "you said " + ev.Text + ev.Payload, Buttons: [][]bot.Button{{{Label: "Next ▶", Payload: "p-next"}, {Label: "◀ Back", Payload: "p-back"}}}},
+	}, nil
+}
+
+func TestNumbersPressButtons(t *testing.T) {
+	h := &script{}
+	var out bytes.Buffer
+	err := Run(context.Background(), Config{Handler: h, In: strings.NewReader("/start\n2\n9\nhello\n/quit\n/never"), Out: &out, Echo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.got) != 3 || h.got[0].Text != "/start" || h.got[1].Payload != "p-back" || h.got[2].Text != "hello" {
+		t.Fatalf("events: %+v", h.got)
+	}
+	if h.got[0].Platform != "console" || h.got[0].UserID != "local" {
+		t.Errorf("event identity: %+v", h.got[0])
+	}
+	o := out.String()
+	for _, want := range []string{"> /start", "[1] Next ▶  [2] ◀ Back", "(noted)", "you said p-back", "(choose a number from 1 to 2, or type a command)"} {
+		if !strings.Contains(o, want) {
+			t.Errorf("output misses %q:\n%s", want, o)
+		}
+	}
+	if strings.Contains(o, "/never") {
+		t.Error("read past /quit")
+	}
+}
+
+func TestNumberWithoutButtonsIsText(t *testing.T) {
+	h := &script{}
+	Run(context.Background(), Config{Handler: h, In: strings.NewReader("7\n"), Out: &bytes.Buffer{}})
+	if len(h.got) != 1 || h.got[0].Text != "7" {
+		t.Fatalf("events: %+v", h.got)
+	}
+}
+
+func TestOutputDeliver(t *testing.T) {
+	var buf bytes.Buffer
+	o := NewOutput(&buf)
+	if err := o.Deliver(context.Background(), "local", "local", []bot.Reply{{Kind: bot.Send, Text: "reminder!"}, {Kind: bot.Ack, Text: "hidden"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "reminder!") || strings.Contains(buf.String(), "hidden") {
+		t.Errorf("delivered: %q", buf.String())
+	}
+}
