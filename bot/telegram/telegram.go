@@ -247,8 +247,8 @@ func (b *Bot) Deliver(ctx context.Context, userID, chatID string, replies []bot.
 
 // globalLimiter paces all sends so that no sliding second holds more than
 // perSecond messages: a token bucket lets rate + burst through in any one
-// second, so it runs at 95% of the limit with a burst of 5% (at least 1).
+// second, so it runs at 93% of the limit with a burst of 1, which leaves
+// room for requests that bunch up on the way.
 func globalLimiter(perSecond float64) *rate.Limiter {
-	burst := max(1, int(perSecond*0.05))
-	return rate.NewLimiter(rate.Limit(perSecond*0.95), burst)
+	return rate.NewLimiter(rate.Limit(perSecond*0.93), 1)
 }
