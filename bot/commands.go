@@ -145,7 +145,27 @@ func (t *turn) progress() {
 }
 
 func (t *turn) reset() {
-	t.say(msgResetConfirm, []Button{{Label: "Yes, start over", Payload: pay(kindReset)}})
+	t.say(msgResetConfirm, []Button{{Label: "Yes, start over", Payload: pay(kindReset, t.newConfirm())}})
+}
+
+// newConfirm numbers a new confirmation button; only the latest one works.
+func (t *turn) newConfirm() int {
+	t.st.NextID++
+	t.st.Confirm = t.st.NextID
+	return t.st.Confirm
+}
+
+// confirmed reports whether a confirmation payload is the latest one, and
+// uses it up.
+func (t *turn) confirmed(p payload) bool {
+	n, ok := p.num(0)
+	if !ok || t.st.Confirm == 0 || n != t.st.Confirm {
+		t.ack("That confirmation is out of date.")
+		t.say("That confirmation button is out of date, so nothing was changed. Run the command again if you still want it.")
+		return false
+	}
+	t.st.Confirm = 0
+	return true
 }
 
 func (t *turn) doReset() {
@@ -205,7 +225,9 @@ func (t *turn) press(raw string) {
 	case kindPage:
 		t.pressPage(p)
 	case kindReset:
-		t.doReset()
+		if t.confirmed(p) {
+			t.doReset()
+		}
 	case kindQuiz, kindAnswer, kindMissed, kindRetake:
 		t.pressQuiz(p)
 	case kindPractice:
@@ -219,7 +241,12 @@ func (t *turn) press(raw string) {
 	case kindRemind, kindSnooze:
 		t.pressRemind(p)
 	case kindForget:
-		t.doForget()
+		if t.isNew {
+			t.forget = true
+			t.say("There is nothing stored about you.")
+		} else if t.confirmed(p) {
+			t.doForget()
+		}
 	default:
 		t.ack("This button no longer works.")
 		t.say(msgBadButton)

@@ -35,15 +35,11 @@ func (t *turn) myData() {
 // forgetCmd asks before erasing everything about the learner.
 func (t *turn) forgetCmd() {
 	t.say("Erase everything I store about you: lesson progress, quiz scores, practice history, reference set, comparisons and reminders? This cannot be undone.",
-		[]Button{{Label: "Yes, erase everything", Payload: pay(kindForget)}})
+		[]Button{{Label: "Yes, erase everything", Payload: pay(kindForget, t.newConfirm())}})
 }
 
 // doForget erases the learner's record, reminder and due entries.
 func (t *turn) doForget() {
 	t.forget = true
-	if t.isNew {
-		t.say("There is nothing stored about you.")
-		return
-	}
 	t.say("Done: everything I stored about you is erased. If you write again, you start fresh.")
 }

@@ -189,12 +189,14 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 		e.log.Error("handle event", "platform", ev.Platform, "err", err)
 		return []Reply{{Kind: Send, Text: render.Render(errorReply, ev.Format)}}, fmt.Errorf("handle event of %s: %w", ev.Key(), err)
 	}
-	out := t.out
+	// Rendering happens here, after the commit and outside the shared
+	// write transaction, so concurrent learners render in parallel.
+	out := t.replies()
 	// Work that must follow the commit: other stores, slow calls.
 	for _, f := range t.after {
 		more := &turn{e: e, ev: ev, st: t.st, now: t.now}
 		f(ctx, more)
-		out = append(out, more.out...)
+		out = append(out, more.replies()...)
 	}
 	for _, j := range t.jobs {
 		e.spawn(j)
@@ -311,8 +313,9 @@ type turn struct {
 	ev    Event
 	st    *State
 	now   time.Time
-	out   []Reply
 	isNew bool
+	// out collects the replies, rendered after the commit.
+	out []draft
 	// forget erases the learner instead of storing the state.
 	forget bool
 	// after runs once the state is committed; its replies follow out.
@@ -327,34 +330,55 @@ func (t *turn) later(f func(ctx context.Context, t *turn)) { t.after = append(t.
 // background schedules a job for after the commit.
 func (t *turn) background(job func(ctx context.Context)) { t.jobs = append(t.jobs, job) }
 
-// say renders Markdown md for the event's platform and adds it as one or
-// more messages; buttons go under the last one.
+// draft is a reply whose text is rendered once the state is committed.
+type draft struct {
+	Reply
+	// text builds the reply's text parts in a format; each part becomes a
+	// message, the first one keeps the Reply's kind, the last one its
+	// buttons.
+	text func(f render.Format) []string
+}
+
+// say adds Markdown md as one or more messages; buttons go under the last.
 func (t *turn) say(md string, buttons ...[]Button) {
 	t.add(Reply{Kind: Send}, md, buttons)
 }
 
-// add renders md into r (split into several messages when too long) and
-// appends it; only the first part can edit or supersede, only the last one
-// carries the buttons.
+// add adds a reply of r's kind with Markdown text md.
 func (t *turn) add(r Reply, md string, buttons [][]Button) {
-	parts := render.Fit(md, t.ev.Format)
-	for i, p := range parts {
-		rr := r
-		rr.Text = p
-		if i > 0 {
-			rr.Kind, rr.Supersedes = Send, false
-		}
-		rr.Buttons = nil
-		if i == len(parts)-1 {
-			rr.Buttons = buttons
-		}
-		t.out = append(t.out, rr)
-	}
+	r.Buttons = buttons
+	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return render.Fit(md, f) }})
 }
 
 // ack answers a button press with a short notice.
 func (t *turn) ack(text string) {
-	t.out = append(t.out, Reply{Kind: Ack, Text: text})
+	t.out = append(t.out, draft{Reply: Reply{Kind: Ack, Text: text}})
+}
+
+// replies renders the drafts for the event's format: a long text becomes
+// several messages; only the first can edit or supersede, only the last
+// carries the buttons.
+func (t *turn) replies() []Reply {
+	out := make([]Reply, 0, len(t.out))
+	for _, d := range t.out {
+		if d.text == nil {
+			out = append(out, d.Reply)
+			continue
+		}
+		parts := d.text(t.ev.Format)
+		for i, p := range parts {
+			r := d.Reply
+			r.Text = p
+			if i > 0 {
+				r.Kind, r.Supersedes = Send, false
+			}
+			if i < len(parts)-1 {
+				r.Buttons = nil
+			}
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // lesson returns the learner's current lesson.

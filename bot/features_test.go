@@ -293,6 +293,7 @@ func TestMyDataAndForget(t *testing.T) {
 		t.Fatalf("mydata: %s", excerptT(got))
 	}
 	h.say("/forget")
+	erase := h.last[0].Payload
 	h.press("Yes, erase everything")
 	h.db.View(func(tx *storage.Tx) error {
 		if tx.Learner("test:42") != nil || tx.Reminder("test:42") != nil || tx.CountDue() != 0 {
@@ -301,7 +302,7 @@ func TestMyDataAndForget(t *testing.T) {
 		return nil
 	})
 	// Pressing the button again finds nothing and stores nothing.
-	if got := replyText(h.pressPayload("1:fg")); !strings.Contains(got, "nothing stored") {
+	if got := replyText(h.pressPayload(erase)); !strings.Contains(got, "nothing stored") {
 		t.Errorf("second forget: %s", got)
 	}
 	if h.stored("42") != nil {
@@ -338,5 +339,29 @@ func TestStatsForAdminsOnly(t *testing.T) {
 	q1 := s.Questions[0].Options
 	if q1[0].Chosen != 1 || q1[1].Chosen != 1 || q1[2].Chosen != 0 {
 		t.Errorf("question 1 option counts: %+v", q1)
+	}
+}
+
+// TestOldConfirmationDoesNothing: only the latest confirmation button of
+// /reset works; an older one (or a forged one) changes nothing.
+func TestOldConfirmationDoesNothing(t *testing.T) {
+	h, _, _ := newFeatureHarness(t, false)
+	h.say("/lesson")
+	h.say("/next")
+	h.say("/reset")
+	old := h.last[0].Payload
+	h.say("/reset")
+	before := h.stored(h.user)
+	if got := replyText(h.pressPayload(old)); !strings.Contains(got, "out of date") {
+		t.Errorf("old confirmation: %s", got)
+	}
+	if got := replyText(h.pressPayload("1:rs:99")); !strings.Contains(got, "out of date") {
+		t.Errorf("forged confirmation: %s", got)
+	}
+	if string(before) != string(h.stored(h.user)) {
+		t.Error("an old confirmation changed state")
+	}
+	if got := replyText(h.press("Yes, start over")); !strings.Contains(got, "back at the start") {
+		t.Errorf("latest confirmation: %s", got)
 	}
 }

@@ -58,14 +58,15 @@ func (t *turn) page(l *lessons.Lesson, i int, fromButton bool) {
 	if i == n-1 {
 		p.Finished = true
 	}
-	f := t.ev.Format
-	text := l.Page(i, f)
-	if i == 0 {
-		header := fmt.Sprintf("**Lesson %d · %s**\n\n*%s*", l.Order, render.EscapeMarkdown(l.Title), render.EscapeMarkdown(l.Subtitle))
-		text = render.Render(header, f) + "\n\n" + text
-	}
-	text += "\n\n" + render.Render(fmt.Sprintf("— page %d/%d —", i+1, n), f)
-	t.out = append(t.out, Reply{Kind: Send, Text: text, Buttons: [][]Button{t.pageButtons(l, i)}, Supersedes: fromButton})
+	r := Reply{Kind: Send, Buttons: [][]Button{t.pageButtons(l, i)}, Supersedes: fromButton}
+	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string {
+		text := l.Page(i, f)
+		if i == 0 {
+			header := fmt.Sprintf("**Lesson %d · %s**\n\n*%s*", l.Order, render.EscapeMarkdown(l.Title), render.EscapeMarkdown(l.Subtitle))
+			text = render.Render(header, f) + "\n\n" + text
+		}
+		return []string{text + "\n\n" + render.Render(fmt.Sprintf("— page %d/%d —", i+1, n), f)}
+	}})
 }
 
 // pageButtons returns the buttons under page i: Next (or the quiz on the

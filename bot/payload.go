@@ -23,21 +23,21 @@ const (
 	kindMissed   = "qm" // qm:<lesson order>:<attempt of the finished attempt>
 	kindRetake   = "qr" // qr:<lesson order>
 	kindLesson   = "ls" // ls: resume the lesson
-	kindReset    = "rs" // rs: confirm /reset
+	kindReset    = "rs" // rs:<confirmation number>: confirm /reset
 	kindPractice = "pr" // pr:<step>[:<choice>]
 	kindRemind   = "rm" // rm:<preset> (w, b, m, off)
 	kindRunNow   = "rn" // rn: run the reference set now
 	kindSnooze   = "rz" // rz: snooze the reminder a day
 	kindTask     = "tk" // tk:rm:<task id> | tk:cp:<comparison id> | tk:pr:<submission id> | tk:lp
 	kindVote     = "cv" // cv:<comparison id>:<answer index>
-	kindForget   = "fg" // fg: confirm /forget
+	kindForget   = "fg" // fg:<confirmation number>: confirm /forget
 )
 
 // argCount is the number of arguments each kind takes.
 var argCount = map[string]int{
 	kindPage: 2, kindQuiz: 1, kindAnswer: 4, kindMissed: 2, kindRetake: 1,
-	kindLesson: 0, kindReset: 0, kindPractice: -1,
-	kindRemind: 1, kindRunNow: 0, kindSnooze: 0, kindTask: -1, kindVote: 2, kindForget: 0,
+	kindLesson: 0, kindReset: 1, kindPractice: -1,
+	kindRemind: 1, kindRunNow: 0, kindSnooze: 0, kindTask: -1, kindVote: 2, kindForget: 1,
 }
 
 // payload is a parsed button payload.

@@ -36,6 +36,9 @@ type State struct {
 	Compares []Comparison `json:"compares,omitempty"`
 	// LastPrompt is the latest /compare prompt, offered for saving.
 	LastPrompt string `json:"last_prompt,omitempty"`
+	// Confirm is the number carried by the latest confirmation button
+	// (/reset, /forget); an older or forged confirmation does nothing.
+	Confirm int `json:"confirm,omitempty"`
 	// TZAsked is set once the learner was told how to set a time zone.
 	TZAsked bool `json:"tz_asked,omitempty"`
 	// Draft is the practice template being filled in, field by field.

@@ -331,3 +331,22 @@ func (t *Tx) DeleteReminder(key string) error {
 func (t *Tx) ForEachReminder(fn func(key string, rec []byte) error) error {
 	return t.tx.Bucket(bucketRemind).ForEach(func(k, v []byte) error { return fn(string(k), v) })
 }
+
+// Check runs bbolt's consistency check over the whole file and returns
+// every problem found, or nil.
+func (db *DB) Check() error {
+	var errs []error
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		for e := range tx.Check() {
+			errs = append(errs, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("check %s: %w", db.path, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("check %s: %w", db.path, errors.Join(errs...))
+	}
+	return nil
+}

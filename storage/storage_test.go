@@ -239,3 +239,12 @@ func TestBackupUnderWriteLoad(t *testing.T) {
 		return nil
 	})
 }
+
+func TestCheckHealthyFile(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "tutor.db"))
+	defer db.Close()
+	db.Update(context.Background(), func(tx *Tx) error { return tx.PutLearner("a", []byte("b")) })
+	if err := db.Check(); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+}

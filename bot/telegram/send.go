@@ -269,6 +269,12 @@ func (b *Bot) markUnreachable(ctx context.Context, user string) {
 // as a toast when not empty.
 func (b *Bot) answer(ctx context.Context, id string, chat int64, text string) {
 	if _, err := b.call(ctx, chat, tgbotapi.NewCallback(id, truncate(text, 200)), answerOpts); err != nil {
+		if queryTooOld(err) {
+			// A press redelivered after a restart: Telegram already gave
+			// up on it; the learner saw the reply or presses again.
+			b.log.Debug("answer callback query: too old", "chat", chat)
+			return
+		}
 		if ctx.Err() == nil {
 			b.stats.errors.Add(1)
 			b.log.Error("answer callback query", "chat", chat, "err", err)
@@ -276,6 +282,14 @@ func (b *Bot) answer(ctx context.Context, id string, chat int64, text string) {
 		return
 	}
 	b.stats.answered.Add(1)
+}
+
+// queryTooOld reports Telegram's answer to a callback query it no longer
+// accepts ("query is too old and response timeout expired or query ID is
+// invalid").
+func queryTooOld(err error) bool {
+	var te *tgbotapi.Error
+	return errors.As(err, &te) && strings.Contains(te.Message, "query is too old")
 }
 
 func (b *Bot) typing(ctx context.Context, chat int64) {

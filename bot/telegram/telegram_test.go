@@ -673,3 +673,21 @@ func TestConvertUpdates(t *testing.T) {
 		t.Errorf("events\n%s\nwant\n%s", strings.Join(got, "|"), want)
 	}
 }
+
+// TestTooOldCallbackIsNotAnError: a press Telegram no longer accepts an
+// answer for (redelivered after a restart) is handled without an error.
+func TestTooOldCallbackIsNotAnError(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	b, _ := start(t, fastConfig(srv, newFakeTutor(3)))
+	srv.PushUpdate(map[string]any{"callback_query": map[string]any{
+		"id":            "expired-1",
+		"from":          map[string]any{"id": 5, "is_bot": false, "first_name": "L"},
+		"message":       map[string]any{"message_id": 1, "chat": map[string]any{"id": 5, "type": "private"}, "date": time.Now().Unix()},
+		"chat_instance": "5",
+		"data":          "1:pg:1:1",
+	}})
+	eventually(t, 5*time.Second, func() bool { return b.Stats().UpdatesHandled == 1 }, "press handled")
+	if s := b.Stats(); s.Errors != 0 {
+		t.Errorf("stats %+v: a too-old callback counted as an error", s)
+	}
+}

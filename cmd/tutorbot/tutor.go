@@ -35,6 +35,8 @@ type config struct {
 	TelegramToken   string
 	TelegramAPIURL  string
 	TelegramRate    float64
+	TelegramChat    float64
+	TelegramWorkers int
 	WebhookURL      string
 	WebhookListen   string
 	WebhookSecret   string
@@ -81,6 +83,8 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	fl.BoolVar(&c.LogJSON, "log-json", getenv("LOG_FORMAT") == "json", "log as JSON (env LOG_FORMAT=json)")
 	fl.StringVar(&c.TelegramAPIURL, "telegram-api-url", getenv("TELEGRAM_API_URL"), "base URL of a self-hosted Bot API server, e.g. http://localhost:8081 (env TELEGRAM_API_URL; default the official server)")
 	rate := fl.String("telegram-rate", envOr(getenv, "TELEGRAM_GLOBAL_RATE", "30"), "messages per second to Telegram overall (env TELEGRAM_GLOBAL_RATE)")
+	chatRate := fl.String("telegram-chat-rate", envOr(getenv, "TELEGRAM_CHAT_RATE", "1"), "messages per second to one Telegram chat (env TELEGRAM_CHAT_RATE)")
+	fl.IntVar(&c.TelegramWorkers, "telegram-workers", atoiOr(getenv("TELEGRAM_WORKERS"), 16), "Telegram chats handled at once (env TELEGRAM_WORKERS)")
 	fl.StringVar(&c.WebhookURL, "telegram-webhook-url", getenv("TELEGRAM_WEBHOOK_URL"), "public HTTPS URL for Telegram webhook mode instead of long polling (env TELEGRAM_WEBHOOK_URL)")
 	fl.StringVar(&c.WebhookListen, "telegram-webhook-listen", envOr(getenv, "TELEGRAM_WEBHOOK_LISTEN", ":8443"), "local address of the webhook listener (env TELEGRAM_WEBHOOK_LISTEN)")
 	fl.StringVar(&c.DiscordGuildID, "discord-guild-id", getenv("DISCORD_GUILD_ID"), "register Discord commands on this server only (env DISCORD_GUILD_ID; default global)")
@@ -116,6 +120,12 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	}
 	if _, err := fmt.Sscanf(*rate, "%g", &c.TelegramRate); err != nil || c.TelegramRate <= 0 || c.TelegramRate > 1000 {
 		probs = append(probs, fmt.Sprintf("invalid Telegram rate %q (want messages per second, 0 < rate <= 1000)", *rate))
+	}
+	if _, err := fmt.Sscanf(*chatRate, "%g", &c.TelegramChat); err != nil || c.TelegramChat <= 0 || c.TelegramChat > 1000 {
+		probs = append(probs, fmt.Sprintf("invalid Telegram chat rate %q (want messages per second, 0 < rate <= 1000)", *chatRate))
+	}
+	if c.TelegramWorkers < 1 || c.TelegramWorkers > 4096 {
+		probs = append(probs, "TELEGRAM_WORKERS must be between 1 and 4096")
 	}
 	if c.TelegramToken, err = secret(getenv, "TELEGRAM_TOKEN"); err != nil {
 		probs = append(probs, err.Error())
@@ -283,7 +293,7 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 	checks := map[string]ops.Check{"database": db.Writable}
 	var runners []func(context.Context) error
 	if cfg.TelegramToken != "" {
-		tcfg := telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, Handler: handler, Reach: engine, Commands: engine.Commands(), GlobalRate: cfg.TelegramRate, Log: log.With("platform", "telegram")}
+		tcfg := telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, Handler: handler, Reach: engine, Commands: engine.Commands(), GlobalRate: cfg.TelegramRate, PerChatRate: cfg.TelegramChat, Workers: cfg.TelegramWorkers, Log: log.With("platform", "telegram")}
 		if cfg.WebhookURL != "" {
 			tcfg.Webhook = &telegram.WebhookConfig{URL: cfg.WebhookURL, Listen: cfg.WebhookListen, SecretToken: cfg.WebhookSecret}
 		}
