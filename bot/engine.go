@@ -72,6 +72,7 @@ type Engine struct {
 	jobs       sync.WaitGroup
 	jobCtx     context.Context
 	stopJobs   context.CancelFunc
+	rendered   fitCache
 }
 
 var (
@@ -347,7 +348,8 @@ func (t *turn) say(md string, buttons ...[]Button) {
 // add adds a reply of r's kind with Markdown text md.
 func (t *turn) add(r Reply, md string, buttons [][]Button) {
 	r.Buttons = buttons
-	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return render.Fit(md, f) }})
+	e := t.e
+	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return e.rendered.fit(md, f) }})
 }
 
 // ack answers a button press with a short notice.

@@ -3,6 +3,8 @@ package bot
 import (
 	"strings"
 	"testing"
+
+	"tutorbot/render"
 )
 
 func TestPayloadRoundTrip(t *testing.T) {
@@ -35,4 +37,21 @@ func FuzzPayload(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFitCacheIsBounded(t *testing.T) {
+	var c fitCache
+	for i := range maxFitCache + 50 {
+		md := "text " + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("y", i)
+		if got := c.fit(md, render.Plain); len(got) == 0 {
+			t.Fatal("no output")
+		}
+	}
+	if n := c.size.Load(); n > maxFitCache {
+		t.Fatalf("cache holds %d entries", n)
+	}
+	first := c.fit("**same**", render.TelegramHTML)
+	if again := c.fit("**same**", render.TelegramHTML); len(again) != 1 || again[0] != first[0] || first[0] != "<b>same</b>" {
+		t.Fatalf("cached %q then %q", first, again)
+	}
 }
