@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var ue usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 		return 0
 	case errors.As(err, &ue):
 		if ue.msg != "" {
@@ -70,6 +70,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 1
 	}
 }
+
+// errHelp means -h printed the usage: not a failure.
+var errHelp = errors.New("help shown")
 
 // usageError is a command-line mistake: its message is printed as is and
 // the exit code is 2.

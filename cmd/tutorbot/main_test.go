@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -170,6 +171,29 @@ func BenchmarkStartup(b *testing.B) {
 		out, err := cmd.Output()
 		if err != nil || !strings.Contains(string(out), "> ") {
 			b.Fatalf("tutorbot: %v %q", err, out)
+		}
+	}
+}
+
+// TestHelpDocumentsEverySetting: "tutorbot -h" exits 0 and names every
+// environment variable the README's configuration table lists.
+func TestHelpDocumentsEverySetting(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"-h"}, nil, &out, &errOut, func(string) string { return "" }); code != 0 {
+		t.Fatalf("code %d", code)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	help := errOut.String()
+	for _, name := range regexp.MustCompile("`([A-Z][A-Z_]+)`").FindAllStringSubmatch(string(readme), -1) {
+		env := strings.TrimSuffix(name[1], "_FILE")
+		if env == "CGO_ENABLED" || env == "FILE" || env == "NAME" {
+			continue
+		}
+		if !strings.Contains(help, env) {
+			t.Errorf("tutorbot -h does not mention %s", env)
 		}
 	}
 }

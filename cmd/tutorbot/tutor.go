@@ -103,7 +103,7 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	}
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return c, usageError{}
+			return c, errHelp
 		}
 		return c, usageError{}
 	}
