@@ -598,6 +598,10 @@ func splitParagraph(text string, first, rest int) []string {
 			part, remaining = text[:cut], text[cut:]
 			if len(parts) > 0 {
 				part = escapeStart(part)
+			} else if remaining != "" && strings.HasPrefix(part, "[") {
+				// Cut short, a first line like "[0]:[y](…) more" would
+				// become a link reference definition and vanish.
+				part = escapeStart(part)
 			}
 			part = strings.TrimRight(part, " \t\n")
 			n := plainLen(part)
