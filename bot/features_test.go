@@ -365,3 +365,42 @@ func TestOldConfirmationDoesNothing(t *testing.T) {
 		t.Errorf("latest confirmation: %s", got)
 	}
 }
+
+// TestRunNowMarksChanges re-tests the reference set twice: the first run
+// shows every answer as new, the second marks the model whose answer
+// changed and repeats the learner's earlier verdict.
+func TestRunNowMarksChanges(t *testing.T) {
+	h, srv, rec := newFeatureHarness(t, true)
+	for _, m := range []string{"deepseek/deepseek-chat", "qwen/qwen-2.5-72b-instruct", "mistralai/mistral-small"} {
+		srv.SetReply(m, "answer of "+m)
+	}
+	h.say("/tasks add write a haiku")
+	h.say("/compare write a haiku")
+	h.engine.Close(context.Background())
+	var vote string
+	for _, r := range rec.msgs {
+		for _, row := range r.Buttons {
+			for _, b := range row {
+				if strings.HasPrefix(b.Label, "Best: qwen") {
+					vote = b.Payload
+				}
+			}
+		}
+	}
+	h.pressPayload(vote)
+	rec.msgs = nil
+	h.pressPayload("1:rn")
+	h.engine.Close(context.Background())
+	first := rec.text()
+	if strings.Count(first, "first run") != 3 || !strings.Contains(first, "Your verdict on 26 Nov: qwen/qwen-2.5-72b-instruct was best") {
+		t.Fatalf("first re-test:\n%s", first)
+	}
+	rec.msgs = nil
+	srv.SetReply("deepseek/deepseek-chat", "a different answer")
+	h.pressPayload("1:rn")
+	h.engine.Close(context.Background())
+	second := rec.text()
+	if !strings.Contains(second, "deepseek/deepseek-chat: ") || !strings.Contains(second, "changed") || strings.Count(second, "same as last run") != 2 {
+		t.Fatalf("second re-test:\n%s", second)
+	}
+}

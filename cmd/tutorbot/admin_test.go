@@ -14,6 +14,7 @@ import (
 
 	"tutorbot/bot"
 	"tutorbot/lessons"
+	"tutorbot/ops"
 	"tutorbot/render"
 	"tutorbot/storage"
 )
@@ -181,5 +182,40 @@ func TestHealthcheckCommand(t *testing.T) {
 				t.Errorf("code %d, want %d: %s %s", code, tc.code, out.String(), errOut.String())
 			}
 		})
+	}
+}
+
+// TestBackupFromRunningTutor: while a tutor holds the file, backup and stats
+// fetch a consistent copy over its loopback HTTP endpoint.
+func TestBackupFromRunningTutor(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tutor.db")
+	seed(t, path)
+	db, err := storage.Open(path, storage.Options{}) // the "running tutor"
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srv := httptest.NewServer((&ops.Server{Metrics: ops.NewMetrics(), Backup: db.Backup}).Handler())
+	defer srv.Close()
+	var out, errOut bytes.Buffer
+	backup := filepath.Join(dir, "copy.db")
+	if code := run(context.Background(), []string{"backup", "-db", path, "-from", srv.URL, backup}, nil, &out, &errOut, func(string) string { return "" }); code != 0 {
+		t.Fatalf("backup: %d %s", code, errOut.String())
+	}
+	c, err := storage.Open(backup, storage.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("open backup: %v", err)
+	}
+	defer c.Close()
+	c.View(func(tx *storage.Tx) error {
+		if tx.Learner("telegram:1") == nil || tx.Learner("telegram:2") == nil {
+			t.Error("backup misses a learner")
+		}
+		return nil
+	})
+	out.Reset()
+	if code := run(context.Background(), []string{"stats", "-db", path, "-from", srv.URL}, nil, &out, &errOut, func(string) string { return "" }); code != 0 || !strings.Contains(out.String(), "Learners: 2") {
+		t.Fatalf("stats of a held database: %d %s %s", code, out.String(), errOut.String())
 	}
 }
