@@ -598,9 +598,11 @@ func splitParagraph(text string, first, rest int) []string {
 			part, remaining = text[:cut], text[cut:]
 			if len(parts) > 0 {
 				part = escapeStart(part)
-			} else if remaining != "" && strings.HasPrefix(part, "[") {
-				// Cut short, a first line like "[0]:[y](…) more" would
-				// become a link reference definition and vanish.
+			} else if remaining != "" {
+				// Cut short, the first part can open a block the whole
+				// line did not: "[0]:[y](…) more" a link definition,
+				// "``````0A`" a code fence. The line was paragraph text,
+				// so escaping its start changes nothing visible.
 				part = escapeStart(part)
 			}
 			part = strings.TrimRight(part, " \t\n")
