@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -203,7 +204,11 @@ func (b *Bot) sendReplies(ctx context.Context, t target, replies []bot.Reply) er
 				break
 			}
 		}
-		b.answer(ctx, t.cbID, t.chat, text)
+		// Answering the press does not change the chat, so it runs beside
+		// the replies; the update counts as handled once both are done.
+		var answered sync.WaitGroup
+		answered.Go(func() { b.answer(ctx, t.cbID, t.chat, text) })
+		defer answered.Wait()
 	}
 	stripped := false
 	var first error
