@@ -155,6 +155,10 @@ func TestMarkUnreachableAndWriteAgain(t *testing.T) {
 	if bytes.Contains(h.stored(h.user), []byte(`"unreachable"`)) {
 		t.Fatal("still unreachable after writing again")
 	}
+	// A learner never seen gets no record from being marked.
+	if err := h.engine.MarkUnreachable(context.Background(), "test", "999"); err != nil || h.stored("999") != nil {
+		t.Fatalf("marking an unknown learner: err %v, record %s", err, h.stored("999"))
+	}
 }
 
 func TestCommandsHaveDescriptions(t *testing.T) {

@@ -269,23 +269,14 @@ func (e *Engine) push(ctx context.Context, platform, userID, chatID, md string, 
 // MarkUnreachable records that the platform refused to deliver to the
 // learner.
 func (e *Engine) MarkUnreachable(ctx context.Context, platform, userID string) error {
-	key := platform + ":" + userID
-	return e.db.Update(ctx, func(tx *storage.Tx) error {
-		old := tx.Learner(key)
-		st, err := decodeState(old)
-		if err != nil {
-			return err
-		}
-		if st.Unreachable {
-			return nil
-		}
+	err := e.update(ctx, platform+":"+userID, func(st *State) error {
 		st.Unreachable = true
-		b, err := json.Marshal(st)
-		if err != nil {
-			return fmt.Errorf("encode learner record: %w", err)
-		}
-		return tx.PutLearner(key, b)
+		return nil
 	})
+	if errors.Is(err, errNoLearner) {
+		return nil // nothing stored: nothing will be sent to them either
+	}
+	return err
 }
 
 // clean makes outside text safe to handle: valid UTF-8, no control

@@ -83,16 +83,6 @@ func (c *Course) Lesson(id string) (*Lesson, bool) {
 // First returns the first lesson.
 func (c *Course) First() *Lesson { return c.Lessons[0] }
 
-// Index returns the position of the lesson with id, or -1.
-func (c *Course) Index(id string) int {
-	for i, l := range c.Lessons {
-		if l.ID == id {
-			return i
-		}
-	}
-	return -1
-}
-
 // Default loads the embedded course.
 func Default() (*Course, error) { return Load(Content()) }
 

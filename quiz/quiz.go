@@ -145,7 +145,7 @@ func (a *Attempt) Answer(q Question, option string) (bool, error) {
 func Grade(qs []Question, a *Attempt) (right int, missed []string) {
 	right = a.Carried
 	for _, id := range a.Questions {
-		q, ok := find(qs, id)
+		q, ok := Find(qs, id)
 		if !ok {
 			continue
 		}
@@ -158,7 +158,8 @@ func Grade(qs []Question, a *Attempt) (right int, missed []string) {
 	return right, missed
 }
 
-func find(qs []Question, id string) (Question, bool) {
+// Find returns the question with the given id.
+func Find(qs []Question, id string) (Question, bool) {
 	for _, q := range qs {
 		if q.ID == id {
 			return q, true
@@ -166,9 +167,6 @@ func find(qs []Question, id string) (Question, bool) {
 	}
 	return Question{}, false
 }
-
-// Find returns the question with the given id.
-func Find(qs []Question, id string) (Question, bool) { return find(qs, id) }
 
 // Result is a finished attempt as kept in the learner's record.
 type Result struct {

@@ -83,15 +83,15 @@ func Run(ctx context.Context, cfg Config) error {
 		if err != nil && len(replies) == 0 {
 			fmt.Fprintln(w, "Sorry, something went wrong. Please try again.")
 		}
-		if b := print(w, replies); b != nil {
+		if b := show(w, replies); b != nil {
 			buttons = b
 		}
 	}
 }
 
-// print writes replies and returns the buttons shown, numbered from 1, or
+// show writes replies and returns the buttons shown, numbered from 1, or
 // nil when the replies show none.
-func print(w io.Writer, replies []bot.Reply) []bot.Button {
+func show(w io.Writer, replies []bot.Reply) []bot.Button {
 	var shown []bot.Button
 	for _, r := range replies {
 		switch r.Kind {

@@ -226,7 +226,7 @@ func runTutor(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	platforms := cfg.TelegramToken != "" || cfg.DiscordToken != ""
-	log := newLogger(stderr, cfg.LogLevel, cfg.LogJSON || (platforms && !isTerminal(os.Stderr)))
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogJSON || (platforms && !isTerminal(stderr)))
 	course, err := lessons.Default()
 	if err != nil {
 		return fmt.Errorf("load lessons: %w", err)
