@@ -61,9 +61,10 @@ type Reply struct {
 	Text string
 	// Buttons are rows of buttons under the message.
 	Buttons [][]Button
-	// Supersedes marks a Send that replaces the message whose button caused
-	// the event (the next lesson page): an adapter may update that message in
-	// place, or send anew and strip the old message's buttons.
+	// Supersedes marks a Send that takes the place of the message whose
+	// button caused the event (the next lesson page after Next or Back):
+	// adapters update that message in place, and send anew only when it can
+	// no longer be edited.
 	Supersedes bool
 	// Private asks for a reply only the learner sees (Discord ephemeral);
 	// adapters that always answer privately ignore it.

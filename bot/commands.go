@@ -21,7 +21,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{Command{Name: "start", Description: "Welcome and what the tutor offers"}, (*turn).start},
-		{Command{Name: "lesson", Description: "Open the lesson where you stopped"}, func(t *turn, _ string) { t.showPage(false) }},
+		{Command{Name: "lesson", Description: "Open the lesson where you stopped"}, func(t *turn, _ string) { t.showPage() }},
 		{Command{Name: "next", Description: "Next page of the lesson"}, func(t *turn, _ string) { t.move(+1) }},
 		{Command{Name: "back", Description: "Previous page of the lesson"}, func(t *turn, _ string) { t.move(-1) }},
 		{Command{Name: "quiz", Description: "Take the lesson's quiz"}, func(t *turn, _ string) { t.quiz() }},
@@ -85,7 +85,7 @@ func (t *turn) start(arg string) {
 		t.quiz()
 		return
 	case "lesson":
-		t.showPage(false)
+		t.showPage()
 		return
 	}
 	l := t.lesson()
@@ -221,7 +221,7 @@ func (t *turn) press(raw string) {
 	}
 	switch p.kind {
 	case kindLesson:
-		t.showPage(true)
+		t.showPage()
 	case kindPage:
 		t.pressPage(p)
 	case kindReset:

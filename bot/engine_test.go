@@ -197,3 +197,31 @@ func TestJourney(t *testing.T) {
 	h.say("/lesson")
 	golden(t, "journey.txt", h.log.String())
 }
+
+// A Next pressed twice (a double tap, a replayed button) turns to the page
+// once more in place and says which page the learner is on, so the second
+// tap is not met with silence; a first tap has no such toast.
+func TestSecondTapSaysWhichPage(t *testing.T) {
+	h := newHarness(t, render.Plain)
+	h.say("/start")
+	h.press("▶ Start the lesson")
+	first := h.pressPayload("1:pg:1:1")
+	second := h.pressPayload("1:pg:1:1")
+	toast := func(rs []bot.Reply) string {
+		for _, r := range rs {
+			if r.Kind == bot.Ack {
+				return r.Text
+			}
+		}
+		return ""
+	}
+	if got := toast(first); got != "" {
+		t.Errorf("first tap: toast %q, want none", got)
+	}
+	if got, want := toast(second), "You are on page 2 of 9."; got != want {
+		t.Errorf("second tap: toast %q, want %q", got, want)
+	}
+	if len(second) < 2 || !second[len(second)-1].Supersedes || !strings.Contains(second[len(second)-1].Text, "page 2/9") {
+		t.Errorf("second tap: replies %+v, want page 2 in place", second)
+	}
+}

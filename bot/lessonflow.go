@@ -7,11 +7,12 @@ import (
 	"tutorbot/render"
 )
 
-// showPage shows the learner's current page (resume).
-func (t *turn) showPage(fromButton bool) {
+// showPage shows the learner's current page (resume) in a new message, so
+// the message it was asked from (the welcome, a quiz result) stays.
+func (t *turn) showPage() {
 	l := t.lesson()
 	p := t.st.progress(l.ID)
-	t.page(l, min(p.Page, len(l.Pages)-1), fromButton)
+	t.page(l, min(p.Page, len(l.Pages)-1), false)
 }
 
 // move goes d pages forward or back from the current one.
@@ -44,12 +45,19 @@ func (t *turn) pressPage(p payload) {
 		t.say(msgBadButton)
 		return
 	}
+	if pr := t.st.progress(l.ID); t.st.Lesson == l.ID && pr.Seen > 0 && pr.Page == idx {
+		// A second tap, or a button replayed: the page may already show,
+		// so say where the learner is rather than nothing.
+		t.ack(fmt.Sprintf("You are on page %d of %d.", idx+1, len(l.Pages)))
+	}
 	t.st.Lesson = l.ID
 	t.page(l, idx, true)
 }
 
-// page shows page i of lesson l and records it.
-func (t *turn) page(l *lessons.Lesson, i int, fromButton bool) {
+// page shows page i of lesson l and records it. turned says a Next or Back
+// button under the previous page asked for it: the new page then takes that
+// page's place.
+func (t *turn) page(l *lessons.Lesson, i int, turned bool) {
 	t.st.Lesson = l.ID
 	p := t.st.progress(l.ID)
 	p.Page = i
@@ -58,7 +66,7 @@ func (t *turn) page(l *lessons.Lesson, i int, fromButton bool) {
 	if i == n-1 {
 		p.Finished = true
 	}
-	r := Reply{Kind: Send, Buttons: [][]Button{t.pageButtons(l, i)}, Supersedes: fromButton}
+	r := Reply{Kind: Send, Buttons: [][]Button{t.pageButtons(l, i)}, Supersedes: turned}
 	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string {
 		text := l.Page(i, f)
 		if i == 0 {

@@ -56,7 +56,7 @@ func ReadClaims(ms []telegramtest.Message) Claims {
 		}
 		text := visible(m)
 		claimed := false
-		if p, n := pageOf(text); p > 0 && m.Method == "sendMessage" {
+		if p, n := pageOf(text); p > 0 {
 			c.Pages, c.LastPage, c.MaxPage = n, p, max(c.MaxPage, p)
 			claimed = true
 		}

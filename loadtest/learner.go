@@ -30,7 +30,18 @@ const ReminderMark = "Time to re-test"
 // JourneyUpdates is how many updates a learner sends on the whole journey
 // without retries: /start, one press per page, the quiz button, one answer
 // per question, the practice template and /remind.
-func JourneyUpdates(l *lessons.Lesson) int { return 1 + len(l.Pages) + 1 + len(l.Quiz) + 2 }
+func JourneyUpdates(l *lessons.Lesson) int { return len(JourneyShape(l)) }
+
+// JourneyShape lists the journey's updates in order without retries: true
+// for a button press, false for a chat message. The echo baseline sends
+// the same mix.
+func JourneyShape(l *lessons.Lesson) []bool {
+	shape := []bool{false} // /start
+	for range len(l.Pages) + 1 + len(l.Quiz) {
+		shape = append(shape, true) // the pages, the quiz button, the answers
+	}
+	return append(shape, false, false) // the practice template, /remind
+}
 
 // Button labels the learners look for, as a person reads them.
 const (
@@ -258,15 +269,20 @@ func (l *learner) current(id int, label string) (telegramtest.Button, bool) {
 	return findButton(m.Keyboard, label)
 }
 
-// latestButton finds, newest first, a message matching which that still
-// shows a button with label.
+// latestButton finds, newest first, a message that matches which as it
+// reads now (a page message shows the page it was last turned to) and shows
+// a button with label.
 func (l *learner) latestButton(ms []msg, which func(msg) bool, label string) (action, bool) {
 	for i := len(ms) - 1; i >= 0; i-- {
 		m := ms[i]
-		if m.Method != "sendMessage" || !which(m) {
+		if (m.Method != "sendMessage" && m.Method != "editMessageText") || !which(m) {
 			continue
 		}
-		if b, ok := l.current(m.MessageID, label); ok {
+		cur, ok := l.srv.Current(l.id, m.MessageID)
+		if !ok || !which(msg{Message: cur, text: visible(cur)}) {
+			continue
+		}
+		if b, ok := findButton(cur.Keyboard, label); ok {
 			return action{payload: b.CallbackData, msgID: m.MessageID}, true
 		}
 	}
@@ -305,9 +321,11 @@ func isWelcome(m msg) bool {
 	return ok && m.Method == "sendMessage"
 }
 
+// isPage reports a lesson page: the first comes in a new message, the next
+// ones turn that message in place (editMessageText).
 func isPage(m msg) bool {
 	p, _ := pageOf(m.text)
-	return p > 0 && m.Method == "sendMessage"
+	return p > 0
 }
 
 func isQuizStep(m msg) bool {
@@ -344,7 +362,7 @@ func has(pred func(msg) bool) func([]msg) bool {
 func hasPage(p int) func([]msg) bool {
 	return has(func(m msg) bool {
 		got, _ := pageOf(m.text)
-		return got == p && m.Method == "sendMessage"
+		return got == p
 	})
 }
 
@@ -426,17 +444,17 @@ func (l *learner) journey(ctx context.Context) error {
 	return l.step(ctx, "remind", has(isRemind), text(RemindText), isRemind)
 }
 
-// echoJourney sends as many updates as the tutor journey has, each
-// waiting for its one answer: the baseline. With buttons every update after
-// the first presses the button under the latest answer.
-func (l *learner) echoJourney(ctx context.Context, steps int, buttons bool) error {
-	for i := range steps {
+// echoJourney sends the updates of shape (true: press the button under
+// the latest echo; false: send a message), each waiting for its one answer:
+// the baseline.
+func (l *learner) echoJourney(ctx context.Context, shape []bool) error {
+	for i, press := range shape {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("learner %d: echo %d: %w", l.id, i, err)
 		}
 		l.pause(ctx)
 		a := action{text: fmt.Sprintf("hello %d", i)}
-		if ms := l.messages(); buttons && i > 0 {
+		if ms := l.messages(); press && len(ms) > 0 {
 			last := ms[len(ms)-1]
 			b, ok := findButton(last.Keyboard, labelNext)
 			if !ok {

@@ -22,40 +22,40 @@ const (
 // TestLoad runs the whole journey for -load.n learners at once through the
 // tutor and checks every learner's stored state; compares the throughput
 // with the echo bots' on the same fake server and adapter; and runs the
-// journey again at a human pace to measure the latency learners feel.
+// journey again at a human pace to measure the latency learners feel. Each
+// run is a subtest, so its fake server and database are gone before the
+// next one starts.
 func TestLoad(t *testing.T) {
 	n := *loadN
-	tutor := RunLoad(t, LoadConfig{Learners: n, Workers: *loadWorkers})
-	t.Log(tutor)
-	if tutor.Errors > 0 || tutor.Finished != tutor.Learners {
-		t.Errorf("%d errors, %d of %d learners finished", tutor.Errors, tutor.Finished, tutor.Learners)
+	run := func(name string, cfg LoadConfig) (rep Report) {
+		t.Run(name, func(t *testing.T) {
+			cfg.Learners, cfg.Workers = n, *loadWorkers
+			rep = RunLoad(t, cfg)
+			t.Log(rep)
+			if rep.Errors > 0 || rep.Finished != rep.Learners {
+				t.Errorf("%d errors, %d of %d learners finished", rep.Errors, rep.Finished, rep.Learners)
+			}
+			if !cfg.Echo && (len(rep.Mismatches) > 0 || rep.Checked != rep.Learners) {
+				t.Errorf("stored state: %d mismatches, %d of %d learners checked", len(rep.Mismatches), rep.Checked, rep.Learners)
+			}
+		})
+		return rep
 	}
-	if len(tutor.Mismatches) > 0 || tutor.Checked != tutor.Learners {
-		t.Errorf("stored state: %d mismatches, %d of %d learners checked", len(tutor.Mismatches), tutor.Checked, tutor.Learners)
-	}
-	for _, cfg := range []LoadConfig{{Echo: true}, {Echo: true, Buttons: true}} {
-		cfg.Learners, cfg.Workers = n, *loadWorkers
-		echo := RunLoad(t, cfg)
-		t.Log(echo)
-		if echo.Errors > 0 || echo.Finished != echo.Learners {
-			t.Errorf("%s: %d errors, %d of %d learners finished", echo.Name, echo.Errors, echo.Finished, echo.Learners)
-		}
-		ratio := tutor.UpdatesPerSec / echo.UpdatesPerSec
-		t.Logf("saturated throughput tutor/%s = %.2f (target >= %.1f against the echo bot)", echo.Name, ratio, targetRatio)
-		if *loadStrict && !cfg.Buttons && ratio < targetRatio {
-			t.Errorf("tutor/echo throughput %.2f, below the target of %.1f", ratio, targetRatio)
-		}
+	tutor := run("saturated/tutor", LoadConfig{})
+	echo := run("saturated/echo", LoadConfig{Echo: true})
+	text := run("saturated/echo-text", LoadConfig{Echo: true, TextOnly: true})
+	ratio := tutor.UpdatesPerSec / echo.UpdatesPerSec
+	t.Logf("saturated throughput tutor/echo = %.2f (target >= %.1f); tutor/echo-text = %.2f", ratio, targetRatio, tutor.UpdatesPerSec/text.UpdatesPerSec)
+	if *loadStrict && ratio < targetRatio {
+		t.Errorf("tutor/echo throughput %.2f, below the target of %.1f", ratio, targetRatio)
 	}
 
 	think := *loadThink
 	if think <= 0 {
 		think = time.Duration(n) * time.Millisecond
 	}
-	paced := RunLoad(t, LoadConfig{Learners: n, Workers: *loadWorkers, Think: think})
-	t.Logf("paced (mean think %v): %v", think, paced)
-	if paced.Errors > 0 || len(paced.Mismatches) > 0 {
-		t.Errorf("paced run: %d errors, %d mismatches", paced.Errors, len(paced.Mismatches))
-	}
+	paced := run("paced/tutor", LoadConfig{Think: think})
+	t.Logf("paced (mean think %v): tutor p99 %v (target < %v)", think, paced.P99, targetP99)
 	if *loadStrict && paced.P99 >= targetP99 {
 		t.Errorf("paced p99 latency %v, over the target of %v", paced.P99, targetP99)
 	}
@@ -64,21 +64,20 @@ func TestLoad(t *testing.T) {
 	}
 	// The same pace through the echo bot: the floor that the fake server,
 	// the adapter and the simulated learners set on their own.
-	floor := RunLoad(t, LoadConfig{Learners: n, Workers: *loadWorkers, Think: think, Echo: true, Buttons: true})
-	t.Logf("paced (mean think %v): %v", think, floor)
-	if floor.Errors > 0 {
-		t.Errorf("paced echo run: %d errors", floor.Errors)
-	}
+	floor := run("paced/echo", LoadConfig{Think: think, Echo: true})
+	t.Logf("paced (mean think %v): echo p99 %v", think, floor.P99)
 }
 
 var echoUpdatesPerSec float64
 
-// BenchmarkLoad runs -load.n learners through the echo bot and the tutor
+// BenchmarkLoad runs -load.n learners through the echo bots and the tutor
 // (whole journey, no pause) and reports updates/s and handling latency;
-// tutor/echo is the throughput ratio against the text echo bot.
+// tutor/echo is the throughput ratio against the echo bot on the same mix
+// of updates. The paced sub-benchmarks run the journey at -load.think.
 func BenchmarkLoad(b *testing.B) {
 	run := func(b *testing.B, cfg LoadConfig) Report {
 		var rep Report
+		cfg.Learners, cfg.Workers = *loadN, *loadWorkers
 		for range b.N {
 			rep = RunLoad(b, cfg)
 			if rep.Errors > 0 || len(rep.Mismatches) > 0 {
@@ -91,16 +90,22 @@ func BenchmarkLoad(b *testing.B) {
 		b.ReportMetric(0, "ns/op")
 		return rep
 	}
-	b.Run("echo", func(b *testing.B) {
-		echoUpdatesPerSec = run(b, LoadConfig{Learners: *loadN, Echo: true, Workers: *loadWorkers}).UpdatesPerSec
+	b.Run("echo-text", func(b *testing.B) {
+		run(b, LoadConfig{Echo: true, TextOnly: true})
 	})
-	b.Run("echo-buttons", func(b *testing.B) {
-		run(b, LoadConfig{Learners: *loadN, Echo: true, Buttons: true, Workers: *loadWorkers})
+	b.Run("echo", func(b *testing.B) {
+		echoUpdatesPerSec = run(b, LoadConfig{Echo: true}).UpdatesPerSec
 	})
 	b.Run("tutor", func(b *testing.B) {
-		rep := run(b, LoadConfig{Learners: *loadN, Workers: *loadWorkers})
+		rep := run(b, LoadConfig{})
 		if echoUpdatesPerSec > 0 {
 			b.ReportMetric(rep.UpdatesPerSec/echoUpdatesPerSec, "tutor/echo")
 		}
 	})
+	think := *loadThink
+	if think <= 0 {
+		think = time.Duration(*loadN) * time.Millisecond
+	}
+	b.Run("paced-echo", func(b *testing.B) { run(b, LoadConfig{Echo: true, Think: think}) })
+	b.Run("paced-tutor", func(b *testing.B) { run(b, LoadConfig{Think: think}) })
 }

@@ -16,7 +16,8 @@ import (
 )
 
 // echoBot is the baseline: the same adapter, polling loop and Bot API calls
-// (answer, strip the old buttons, send a new message with a Next button),
+// (answer the press, turn the pressed message in place to a new text with a
+// Next button),
 // without the tutor's work (storage, state, rendering).
 type echoBot struct{}
 
@@ -87,14 +88,14 @@ func runThroughput(b *testing.B, handler func(testing.TB) bot.Handler, setup ...
 		chat := int64(10_000 + i)
 		wg.Go(func() {
 			for _, s := range setup {
-				before := countSends(srv.Sent(chat))
+				before := countShown(srv.Sent(chat))
 				if strings.HasPrefix(s, "/") {
 					srv.PushMessage(chat, chat, s)
 				} else {
 					msgs := srv.Messages(chat)
 					srv.PushCallback(chat, chat, msgs[len(msgs)-1].MessageID, s)
 				}
-				if !srv.WaitFor(chat, 60*time.Second, func(m []telegramtest.Message) bool { return countSends(m) > before }) {
+				if !srv.WaitFor(chat, 60*time.Second, func(m []telegramtest.Message) bool { return countShown(m) > before }) {
 					fail <- fmt.Errorf("chat %d: no answer to %q", chat, s)
 					return
 				}
@@ -165,7 +166,8 @@ func runThroughput(b *testing.B, handler func(testing.TB) bot.Handler, setup ...
 // chat's latest message and returns how long the answer took.
 func pressNext(srv *telegramtest.Server, chat int64) (time.Duration, error) {
 	msgs := srv.Messages(chat)
-	last := msgs[len(msgs)-1]
+	last, _ := srv.Current(chat, msgs[len(msgs)-1].MessageID)
+	before := countShown(srv.Sent(chat))
 	payload := ""
 	for _, row := range last.Keyboard {
 		for _, btn := range row {
@@ -179,7 +181,7 @@ func pressNext(srv *telegramtest.Server, chat int64) (time.Duration, error) {
 	}
 	t0 := time.Now()
 	srv.PushCallback(chat, chat, last.MessageID, payload)
-	if !srv.WaitFor(chat, 60*time.Second, func(m []telegramtest.Message) bool { return countSends(m) > len(msgs) }) {
+	if !srv.WaitFor(chat, 60*time.Second, func(m []telegramtest.Message) bool { return countShown(m) > before }) {
 		return 0, fmt.Errorf("chat %d: no answer to Next", chat)
 	}
 	return time.Since(t0), nil

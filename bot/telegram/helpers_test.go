@@ -229,22 +229,29 @@ type learner struct {
 
 // say sends text and waits for the tutor's answer (a new message).
 func (l *learner) say(text string) error {
-	before := len(l.srv.Messages(l.chat))
+	before := countShown(l.srv.Sent(l.chat))
 	l.srv.PushMessage(l.chat, l.user, text)
-	return l.waitMessages(before)
+	return l.waitShown(before)
 }
 
-func (l *learner) waitMessages(before int) error {
-	if !l.srv.WaitFor(l.chat, 15*time.Second, func(sent []telegramtest.Message) bool { return countSends(sent) > before }) {
-		return fmt.Errorf("chat %d: no answer after %d messages", l.chat, before)
+// waitShown waits until the chat has shown more than before texts.
+func (l *learner) waitShown(before int) error {
+	if !l.srv.WaitFor(l.chat, 15*time.Second, func(sent []telegramtest.Message) bool { return countShown(sent) > before }) {
+		return fmt.Errorf("chat %d: no answer after %d texts shown", l.chat, before)
 	}
 	return nil
 }
 
-func countSends(sent []telegramtest.Message) int {
+// shown reports a call that showed the learner a text: a message sent, or
+// a message's text edited (a page turned in place, a quiz verdict).
+func shown(m telegramtest.Message) bool {
+	return m.Method == "sendMessage" || m.Method == "editMessageText"
+}
+
+func countShown(sent []telegramtest.Message) int {
 	n := 0
 	for _, m := range sent {
-		if m.Method == "sendMessage" {
+		if shown(m) {
 			n++
 		}
 	}
@@ -263,9 +270,10 @@ func (l *learner) press(pick func(label string) bool) (bool, error) {
 	for _, row := range cur.Keyboard {
 		for _, btn := range row {
 			if pick(btn.Text) {
+				before := countShown(l.srv.Sent(l.chat))
 				id := l.srv.PushCallback(l.chat, l.user, last.MessageID, btn.CallbackData)
 				l.callbacks = append(l.callbacks, id)
-				if err := l.waitMessages(len(msgs)); err != nil {
+				if err := l.waitShown(before); err != nil {
 					return false, err
 				}
 				if !l.srv.WaitFor(l.chat, 5*time.Second, func([]telegramtest.Message) bool { n, _ := l.srv.Answers(id); return n > 0 }) {
@@ -327,13 +335,17 @@ func (l *learner) walk(quiz bool) error {
 	return errors.New("journey did not reach the end of the quiz")
 }
 
-// checkPages checks that every page arrived once, in order, and that only
-// the latest page kept its buttons. It returns the number of pages.
+// checkPages checks that every page was shown once, in order, the first
+// in a new message and every later one by turning that message in place.
+// It returns an error naming the first difference.
 func (l *learner) checkPages() error {
 	want := 1
 	total := 0
-	var pageMsgs []telegramtest.Message
-	for _, m := range l.srv.Messages(l.chat) {
+	pageMsg := 0
+	for _, m := range l.srv.Sent(l.chat) {
+		if !shown(m) {
+			continue
+		}
 		sm := pageRE.FindStringSubmatch(render.Strip(m.Text, render.TelegramHTML))
 		if sm == nil {
 			continue
@@ -341,18 +353,20 @@ func (l *learner) checkPages() error {
 		got, _ := strconv.Atoi(sm[1])
 		total, _ = strconv.Atoi(sm[2])
 		if got != want {
-			return fmt.Errorf("chat %d: page %d arrived, want page %d", l.chat, got, want)
+			return fmt.Errorf("chat %d: page %d shown, want page %d", l.chat, got, want)
+		}
+		switch {
+		case want == 1 && m.Method != "sendMessage":
+			return fmt.Errorf("chat %d: first page came by %s, want a new message", l.chat, m.Method)
+		case want == 1:
+			pageMsg = m.MessageID
+		case m.Method != "editMessageText" || m.MessageID != pageMsg:
+			return fmt.Errorf("chat %d: page %d came by %s of message %d, want the page message %d edited in place", l.chat, got, m.Method, m.MessageID, pageMsg)
 		}
 		want++
-		pageMsgs = append(pageMsgs, m)
 	}
 	if total == 0 || want != total+1 {
 		return fmt.Errorf("chat %d: saw %d of %d pages", l.chat, want-1, total)
-	}
-	for _, m := range pageMsgs[:len(pageMsgs)-1] {
-		if cur, _ := l.srv.Current(l.chat, m.MessageID); cur.Keyboard != nil {
-			return fmt.Errorf("chat %d: superseded page message %d still has buttons", l.chat, m.MessageID)
-		}
 	}
 	for _, id := range l.callbacks {
 		if n, _ := l.srv.Answers(id); n != 1 {

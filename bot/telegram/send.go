@@ -210,7 +210,7 @@ func (b *Bot) sendReplies(ctx context.Context, t target, replies []bot.Reply) er
 		answered.Go(func() { b.answer(ctx, t.cbID, t.chat, text) })
 		defer answered.Wait()
 	}
-	stripped := false
+	inPlace := false // a reply already took the pressed message's place
 	var first error
 	for _, r := range replies {
 		var err error
@@ -220,27 +220,19 @@ func (b *Bot) sendReplies(ctx context.Context, t target, replies []bot.Reply) er
 		case bot.Typing:
 			b.typing(ctx, t.chat)
 			continue
-		case bot.Edit:
-			if t.msgID != 0 {
-				err = b.edit(ctx, t.chat, t.msgID, r)
-				stripped = true
-				if err == nil || errors.Is(err, bot.ErrUnreachable) || ctx.Err() != nil {
-					break
-				}
+		}
+		// An edit, or the next lesson page, takes the place of the message
+		// pressed: one call, and the chat does not fill with old pages. If
+		// the message can no longer be edited, the reply is sent anew.
+		if (r.Kind == bot.Edit || r.Supersedes) && t.msgID != 0 && !inPlace {
+			inPlace = true
+			err = b.edit(ctx, t.chat, t.msgID, r)
+			if err != nil && !errors.Is(err, bot.ErrUnreachable) && ctx.Err() == nil {
 				b.log.Warn("edit failed, sending anew", "chat", t.chat, "err", err)
-			}
-			err = b.send(ctx, t.chat, r)
-		default: // bot.Send
-			if r.Supersedes && t.msgID != 0 && !stripped {
-				stripped = true
-				if err = b.stripButtons(ctx, t.chat, t.msgID); err != nil && !errors.Is(err, bot.ErrUnreachable) && ctx.Err() == nil {
-					b.log.Warn("remove old buttons", "chat", t.chat, "err", err)
-					err = nil
-				}
-			}
-			if err == nil {
 				err = b.send(ctx, t.chat, r)
 			}
+		} else {
+			err = b.send(ctx, t.chat, r)
 		}
 		switch {
 		case err == nil:
@@ -339,15 +331,6 @@ func (b *Bot) edit(ctx context.Context, chat int64, msgID int, r bot.Reply) erro
 		return fmt.Errorf("edit message: %w", err)
 	}
 	b.stats.sent.Add(1)
-	return nil
-}
-
-// stripButtons removes the keyboard of a superseded message.
-func (b *Bot) stripButtons(ctx context.Context, chat int64, msgID int) error {
-	c := tgbotapi.EditMessageReplyMarkupConfig{BaseEdit: tgbotapi.BaseEdit{ChatID: chat, MessageID: msgID}}
-	if _, err := b.call(ctx, chat, c, sendOpts); err != nil && !isNotModified(err) {
-		return fmt.Errorf("remove buttons: %w", err)
-	}
 	return nil
 }
 

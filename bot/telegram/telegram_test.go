@@ -403,6 +403,7 @@ func TestTransientFailuresRecovered(t *testing.T) {
 		inject func(*telegramtest.Server)
 	}{
 		{"send 500 twice", func(s *telegramtest.Server) { s.FailNext("sendMessage", 2, 500, 0) }},
+		{"edit 500 twice", func(s *telegramtest.Server) { s.FailNext("editMessageText", 2, 500, 0) }},
 		{"poll 500", func(s *telegramtest.Server) { s.FailNext("getUpdates", 1, 502, 0) }},
 		{"poll 429", func(s *telegramtest.Server) { s.FailNext("getUpdates", 1, 429, 1) }},
 		{"dropped connection", func(s *telegramtest.Server) { s.DropConnections(2) }},
@@ -421,8 +422,13 @@ func TestTransientFailuresRecovered(t *testing.T) {
 			if ok, err := l.press(func(s string) bool { return strings.HasPrefix(s, "Next") }); !ok || err != nil {
 				t.Fatalf("press: %v %v", ok, err)
 			}
-			if got := len(srv.Messages(11)); got != 2 {
-				t.Errorf("%d messages, want 2", got)
+			// Page 1 once in a new message, page 2 once in its place.
+			msgs := srv.Messages(11)
+			if got := countShown(srv.Sent(11)); got != 2 || len(msgs) != 1 {
+				t.Fatalf("%d texts shown in %d messages, want 2 in 1", got, len(msgs))
+			}
+			if cur, _ := srv.Current(11, msgs[0].MessageID); !strings.Contains(cur.Text, "page 2/3") {
+				t.Errorf("the page message shows %q, want page 2", cur.Text)
 			}
 		})
 	}
@@ -689,5 +695,52 @@ func TestTooOldCallbackIsNotAnError(t *testing.T) {
 	eventually(t, 5*time.Second, func() bool { return b.Stats().UpdatesHandled == 1 }, "press handled")
 	if s := b.Stats(); s.Errors != 0 {
 		t.Errorf("stats %+v: a too-old callback counted as an error", s)
+	}
+}
+
+// A page turn edits the pressed message; when Telegram refuses the edit
+// (the message is gone), the page comes as a new message instead, once.
+func TestPageTurnFallsBackToNewMessage(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	b, _ := start(t, fastConfig(srv, newFakeTutor(3)))
+	l := &learner{srv: srv, chat: 12, user: 12}
+	if err := l.say("/start"); err != nil {
+		t.Fatal(err)
+	}
+	cb := srv.PushCallback(12, 12, 9999, "1:pg:1:1") // no message 9999 in the chat
+	eventually(t, 5*time.Second, func() bool { return b.Stats().UpdatesHandled == 2 }, "press handled")
+	msgs := srv.Messages(12)
+	if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "page 2/3") {
+		t.Fatalf("got %d messages (last %q), want page 2 as a second message", len(msgs), msgs[len(msgs)-1].Text)
+	}
+	if n, _ := srv.Answers(cb); n != 1 {
+		t.Errorf("callback answered %d times, want 1", n)
+	}
+	if st := b.Stats(); st.Errors != 0 {
+		t.Errorf("%d errors counted for a refused edit that was sent anew", st.Errors)
+	}
+}
+
+// Two quick taps on the same Next turn the page once: the second edit
+// changes nothing, which Telegram reports and the adapter takes as done.
+func TestDoubleTapTurnsPageOnce(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	b, _ := start(t, fastConfig(srv, newFakeTutor(3)))
+	l := &learner{srv: srv, chat: 13, user: 13}
+	if err := l.say("/start"); err != nil {
+		t.Fatal(err)
+	}
+	id := srv.Messages(13)[0].MessageID
+	srv.PushCallback(13, 13, id, "1:pg:1:1")
+	srv.PushCallback(13, 13, id, "1:pg:1:1")
+	eventually(t, 5*time.Second, func() bool { return b.Stats().UpdatesHandled == 3 }, "both presses handled")
+	if got := countShown(srv.Sent(13)); got != 2 {
+		t.Errorf("%d texts shown, want 2 (page 1, then page 2 once)", got)
+	}
+	if got := len(srv.Messages(13)); got != 1 {
+		t.Errorf("%d messages, want the one page message", got)
+	}
+	if st := b.Stats(); st.Errors != 0 || len(srv.Unanswered()) != 0 {
+		t.Errorf("%d errors, unanswered %v", st.Errors, srv.Unanswered())
 	}
 }
