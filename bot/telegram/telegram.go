@@ -63,7 +63,7 @@ type Config struct {
 	// shown (default 300 ms); it is repeated every 4 s until done.
 	TypingAfter time.Duration
 	// HTTPClient makes the requests (default: a client whose timeout is
-	// PollTimeout plus 15 s, keeping a connection per worker alive). Its
+	// PollTimeout plus 15 s, keeping two connections per worker alive). Its
 	// timeout must exceed PollTimeout.
 	HTTPClient *http.Client
 	// Log receives the bot's log lines (default: discarded).
@@ -160,10 +160,13 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		cfg.TypingAfter = 300 * time.Millisecond
 	}
 	if cfg.HTTPClient == nil {
-		// One host, many workers: keep a connection per worker alive
-		// (the default keeps 2 and dials again for every other request).
+		// One host, many workers: keep alive a connection for each request
+		// a worker can have in flight (its reply and its answer to the
+		// press) and for the poll. The default keeps 2 per host and 100 in
+		// all, and dials again for every other request.
 		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = cfg.Workers + 4
+		tr.MaxIdleConnsPerHost = 2*cfg.Workers + 4
+		tr.MaxIdleConns = tr.MaxIdleConnsPerHost
 		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: tr}
 	}
 	logger := cfg.Log

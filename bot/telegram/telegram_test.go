@@ -114,9 +114,16 @@ func TestManyLearners(t *testing.T) {
 			polls++
 		}
 	}
-	t.Logf("stats %+v, %d getUpdates calls", b.Stats(), polls)
+	t.Logf("stats %+v, %d getUpdates calls, %d connections", b.Stats(), polls, srv.Connections())
 	if t.Failed() {
 		return
+	}
+	// Each worker may have its reply and its answer to the press in flight,
+	// plus the poll: all of them fit the pool of kept-alive connections.
+	// net/http may dial a spare connection while another frees up, hence
+	// some slack; without keep-alive each of the ~6,000 calls dials anew.
+	if got, most := srv.Connections(), 4*cfg.Workers; got > most {
+		t.Errorf("%d connections opened, want at most %d: connections are not kept alive", got, most)
 	}
 	for _, l := range learners {
 		if err := l.checkPages(); err != nil {

@@ -9,12 +9,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -116,7 +118,12 @@ type Server struct {
 	globalLimit int
 	recentSends []time.Time
 	limited     int
+	conns       atomic.Int64
 }
+
+// Connections counts the TCP connections clients opened to the server: a
+// client that keeps its connections alive opens few.
+func (s *Server) Connections() int { return int(s.conns.Load()) }
 
 // Option configures a Server.
 type Option func(*Server)
@@ -178,7 +185,13 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.srv.Start()
 	t.Cleanup(s.Close)
 	return s
 }
