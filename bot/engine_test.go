@@ -225,3 +225,18 @@ func TestSecondTapSaysWhichPage(t *testing.T) {
 		t.Errorf("second tap: replies %+v, want page 2 in place", second)
 	}
 }
+
+func TestExplanationDropsRepeatedVerdict(t *testing.T) {
+	for _, c := range []struct{ text, word, want string }{
+		{"Right. Weights run locally.", "Right", "Weights run locally."},
+		{"No, benchmarks are not the truth.", "No", "benchmarks are not the truth."},
+		{"Nothing else fits.", "No", "Nothing else fits."},
+		{"Rightly so.", "Right", "Rightly so."},
+		{"Right.", "Right", "Right."},
+		{"That describes Phi.", "No", "That describes Phi."},
+	} {
+		if got := bot.Explanation(c.text, c.word); got != c.want {
+			t.Errorf("Explanation(%q, %q) = %q, want %q", c.text, c.word, got, c.want)
+		}
+	}
+}

@@ -149,27 +149,38 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 			pos = i
 		}
 	}
-	verdict := "✅ Right"
-	if !right {
-		verdict = "❌ Not quite"
-	}
-	edited := questionText(q, pos, len(a.Questions)) + fmt.Sprintf("\n\n**Your answer: %s.** %s", letter(oi), verdict)
-	t.add(Reply{Kind: Edit}, edited, nil)
-
+	// The verdict and its explanation go into the question's own message,
+	// so each question reads as a whole and the chat stays short.
 	var b strings.Builder
+	b.WriteString(questionText(q, pos, len(a.Questions)))
+	fmt.Fprintf(&b, "\n\n**Your answer: %s.** ", letter(oi))
 	if right {
-		fmt.Fprintf(&b, "✅ %s", render.EscapeMarkdown(opt.Explain))
+		fmt.Fprintf(&b, "✅ Right. %s", render.EscapeMarkdown(explanation(opt.Explain, "Right")))
 	} else {
 		ri := q.Index(q.Answer)
-		fmt.Fprintf(&b, "❌ %s\n\nThe right answer is **%s. %s** — %s", render.EscapeMarkdown(opt.Explain), letter(ri), render.EscapeMarkdown(q.Options[ri].Text), render.EscapeMarkdown(q.Options[ri].Explain))
+		fmt.Fprintf(&b, "❌ Not quite. %s\n\nThe right answer is **%s. %s** — %s", render.EscapeMarkdown(explanation(opt.Explain, "No")), letter(ri), render.EscapeMarkdown(q.Options[ri].Text), render.EscapeMarkdown(q.Options[ri].Explain))
 	}
 	fmt.Fprintf(&b, "\n\n*Answered: %d of %d*", a.Answered(), len(a.Questions))
-	t.say(b.String())
+	t.add(Reply{Kind: Edit}, b.String(), nil)
 	if !a.Done() {
 		t.question(l, a)
 		return
 	}
 	t.finish(l, rec)
+}
+
+// explanation is an option's explanation without a leading verdict word
+// ("Right. …", "No, …") that the verdict before it already says.
+func explanation(text, word string) string {
+	rest, ok := strings.CutPrefix(text, word)
+	if !ok || rest == "" || !strings.ContainsRune(".,!;:", rune(rest[0])) {
+		return text
+	}
+	rest = strings.TrimSpace(rest[1:])
+	if rest == "" {
+		return text
+	}
+	return rest
 }
 
 // finish grades the finished attempt and shows the score.

@@ -1,0 +1,4 @@
+package bot
+
+// Explanation exposes explanation to the external tests.
+var Explanation = explanation
