@@ -73,7 +73,7 @@ func (c *fakeClock) Waiters() int {
 // openDB opens a real bbolt database at path, closed when the test ends.
 func openDB(t testing.TB, path string) *storage.DB {
 	t.Helper()
-	db, err := storage.Open(path, storage.Options{MaxBatchDelay: time.Millisecond})
+	db, err := storage.Open(path, storage.Options{})
 	if err != nil {
 		t.Fatalf("open db: %v", err)
 	}

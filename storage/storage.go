@@ -1,6 +1,10 @@
 // Package storage keeps all of the tutor's state in one bbolt file: learner
 // records, the reminder due index and metadata. It is the only importer of
 // bbolt; callers see learner records as opaque bytes.
+//
+// Writes go through DB.Update, which commits concurrent callers together
+// (group commit without a timer): a lone write commits at once, and writes
+// that arrive while a commit syncs share the next one.
 package storage
 
 import (
@@ -29,12 +33,6 @@ var (
 	keySchema      = []byte("schema")
 )
 
-// DefaultBatchDelay is how long a write waits for others to share its
-// commit. bbolt's default is 10 ms; 2 ms keeps a lone learner's step fast
-// while a busy tutor still groups hundreds of writes per fsync, because
-// writes queue up while the previous commit syncs.
-const DefaultBatchDelay = 2 * time.Millisecond
-
 // ErrInUse is returned by Open when another process holds the file.
 var ErrInUse = errors.New("in use by another process")
 
@@ -45,9 +43,6 @@ type Options struct {
 	// NoSync turns fsync off; only for throw-away databases in benchmarks
 	// that compare against a baseline.
 	NoSync bool
-	// MaxBatchDelay bounds how long a write waits for others to share its
-	// commit (default DefaultBatchDelay).
-	MaxBatchDelay time.Duration
 	// ReadOnly opens the file for reading only (stats, backup of a file
 	// that no process holds).
 	ReadOnly bool
@@ -57,6 +52,7 @@ type Options struct {
 type DB struct {
 	bolt *bolt.DB
 	path string
+	c    *committer // nil when read-only
 }
 
 // Open opens or creates the database file at path with mode 0600.
@@ -80,10 +76,6 @@ func Open(path string, opts Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	if opts.MaxBatchDelay <= 0 {
-		opts.MaxBatchDelay = DefaultBatchDelay
-	}
-	b.MaxBatchDelay = opts.MaxBatchDelay
 	db := &DB{bolt: b, path: path}
 	if opts.ReadOnly {
 		if err := db.checkSchema(); err != nil {
@@ -110,6 +102,7 @@ func Open(path string, opts Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("prepare database %s: %w", path, err)
 	}
+	db.c = newCommitter(b, path)
 	return db, nil
 }
 
@@ -144,8 +137,12 @@ func (db *DB) checkSchema() error {
 // Path is the file the database lives in.
 func (db *DB) Path() string { return db.path }
 
-// Close flushes and closes the file.
+// Close waits for the writes in flight to commit, stops the committer and
+// closes the file. Update calls that start after Close get ErrClosed.
 func (db *DB) Close() error {
+	if db.c != nil {
+		db.c.close()
+	}
 	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("close database %s: %w", db.path, err)
 	}
@@ -153,14 +150,23 @@ func (db *DB) Close() error {
 }
 
 // Update runs fn in a write transaction shared with concurrent callers
-// (group commit). fn may run more than once, so it must be idempotent and
-// must keep side effects for after Update returns. A nil error means the
-// change is durable.
+// (group commit): every write waiting when the previous commit ends goes
+// into the next transaction, up to 1,000 of them, with no timer, so a lone
+// write commits at once. fn may run more than once, so it must be
+// idempotent and must keep side effects for after Update returns. A nil
+// error means the change is durable (fsynced unless Options.NoSync).
+//
+// If fn returns an error or panics, the shared transaction is rolled back,
+// fn is run again alone and its error (or panic) comes back to this caller
+// only; the other writes are retried without it. If the commit itself
+// fails, every caller in the batch gets that error. If ctx is done before
+// fn runs, Update returns ctx.Err() and fn is not run; once fn is in a
+// transaction, Update waits for its outcome.
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
+	if db.c == nil {
+		return fmt.Errorf("update %s: %w", db.path, berrors.ErrDatabaseReadOnly)
 	}
-	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return db.c.update(ctx, func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
 }
 
 // View runs fn in a read transaction.

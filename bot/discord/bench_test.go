@@ -136,13 +136,6 @@ func (c *benchClass) report() {
 	}
 }
 
-// batchDelays are the bbolt group-commit windows compared: the default
-// (bbolt's 10 ms) and a short one.
-var batchDelays = []struct {
-	name  string
-	delay time.Duration
-}{{"batch=10ms", 0}, {"batch=2ms", 2 * time.Millisecond}}
-
 // BenchmarkInteraction: 1,000 learners read the lesson in parallel, each
 // pressing Next (or Back) once every 2 s at its own phase: 500 button
 // interactions per second through the adapter and the real engine with
@@ -154,52 +147,44 @@ func BenchmarkInteraction(b *testing.B) {
 		learners = 1000
 		period   = 2 * time.Second
 	)
-	for _, bd := range batchDelays {
-		b.Run(bd.name, func(b *testing.B) {
-			c := newBenchClass(b, learners, storage.Options{MaxBatchDelay: bd.delay})
-			per := (b.N + learners - 1) / learners
-			b.ResetTimer()
-			start := time.Now()
-			var wg sync.WaitGroup
-			for u := range min(learners, b.N) {
-				wg.Go(func() {
-					at := start.Add(time.Duration(u) * period / learners)
-					for range per {
-						id, ic := c.prepare(u)
-						time.Sleep(time.Until(at))
-						c.press(id, ic)
-						at = at.Add(period)
-					}
-				})
+	c := newBenchClass(b, learners, storage.Options{})
+	per := (b.N + learners - 1) / learners
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for u := range min(learners, b.N) {
+		wg.Go(func() {
+			at := start.Add(time.Duration(u) * period / learners)
+			for range per {
+				id, ic := c.prepare(u)
+				time.Sleep(time.Until(at))
+				c.press(id, ic)
+				at = at.Add(period)
 			}
-			wg.Wait()
-			c.report()
 		})
 	}
+	wg.Wait()
+	c.report()
 }
 
 // BenchmarkInteractionBurst: the worst case, all 1,000 learners press in
 // the same instant. One op is one round of 1,000 presses.
 func BenchmarkInteractionBurst(b *testing.B) {
 	const learners = 1000
-	for _, bd := range batchDelays {
-		b.Run(bd.name, func(b *testing.B) {
-			c := newBenchClass(b, learners, storage.Options{MaxBatchDelay: bd.delay})
-			b.ResetTimer()
-			for range b.N {
-				gate := make(chan struct{})
-				var wg sync.WaitGroup
-				for u := range learners {
-					id, ic := c.prepare(u)
-					wg.Go(func() {
-						<-gate
-						c.press(id, ic)
-					})
-				}
-				close(gate)
-				wg.Wait()
-			}
-			c.report()
-		})
+	c := newBenchClass(b, learners, storage.Options{})
+	b.ResetTimer()
+	for range b.N {
+		gate := make(chan struct{})
+		var wg sync.WaitGroup
+		for u := range learners {
+			id, ic := c.prepare(u)
+			wg.Go(func() {
+				<-gate
+				c.press(id, ic)
+			})
+		}
+		close(gate)
+		wg.Wait()
 	}
+	c.report()
 }

@@ -85,7 +85,7 @@ func TestJourneyFakeTutor(t *testing.T) {
 func TestManyLearners(t *testing.T) {
 	const n = 200
 	srv := telegramtest.NewServer(t)
-	eng := newEngine(t, storage.Options{NoSync: true, MaxBatchDelay: 2 * time.Millisecond})
+	eng := newEngine(t, storage.Options{NoSync: true})
 	cfg := fastConfig(srv, eng)
 	cfg.Reach = eng
 	cfg.Workers = 64
