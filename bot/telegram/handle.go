@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"tutorbot/bot"
 	"tutorbot/render"
 )
@@ -16,7 +14,7 @@ import (
 const errorText = "Sorry, something went wrong on my side. Please try again."
 
 // chatOf is the chat an update belongs to, for ordering (0: none).
-func chatOf(u tgbotapi.Update) int64 {
+func chatOf(u update) int64 {
 	switch {
 	case u.Message != nil && u.Message.Chat != nil:
 		return u.Message.Chat.ID
@@ -31,7 +29,7 @@ func chatOf(u tgbotapi.Update) int64 {
 // toEvent converts an update at the edge. ok is false for updates the tutor
 // ignores: channel posts, edits, messages without a user or without text,
 // other bots, commands addressed to another bot.
-func (b *Bot) toEvent(u tgbotapi.Update) (ev bot.Event, t target, ok bool) {
+func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 	ev = bot.Event{Platform: Platform, Format: render.TelegramHTML}
 	switch {
 	case u.Message != nil:
@@ -64,7 +62,7 @@ func (b *Bot) toEvent(u tgbotapi.Update) (ev bot.Event, t target, ok bool) {
 	return ev, t, false
 }
 
-func name(u *tgbotapi.User) string {
+func name(u *user) string {
 	if u.FirstName != "" {
 		return u.FirstName
 	}
@@ -95,7 +93,7 @@ func commandText(text, self string) (string, bool) {
 
 // handleUpdate runs one update through the handler and sends its replies.
 // Every callback query is answered exactly once, whatever happens.
-func (b *Bot) handleUpdate(ctx context.Context, u tgbotapi.Update) {
+func (b *Bot) handleUpdate(ctx context.Context, u update) {
 	defer b.stats.updates.Add(1)
 	ev, t, ok := b.toEvent(u)
 	if !ok {

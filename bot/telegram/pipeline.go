@@ -3,13 +3,11 @@ package telegram
 import (
 	"context"
 	"sync"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // job is one update to handle; done is called once it is handled.
 type job struct {
-	upd  tgbotapi.Update
+	upd  update
 	done func()
 }
 
@@ -32,7 +30,7 @@ type pipeline struct {
 	wg     sync.WaitGroup
 }
 
-func newPipeline(ctx context.Context, workers int, handle func(context.Context, tgbotapi.Update)) *pipeline {
+func newPipeline(ctx context.Context, workers int, handle func(context.Context, update)) *pipeline {
 	p := &pipeline{chats: map[int64]*chatQueue{}}
 	p.cond = sync.NewCond(&p.mu)
 	for range workers {
@@ -70,7 +68,7 @@ func (p *pipeline) submit(chat int64, j job) bool {
 	return true
 }
 
-func (p *pipeline) work(ctx context.Context, handle func(context.Context, tgbotapi.Update)) {
+func (p *pipeline) work(ctx context.Context, handle func(context.Context, update)) {
 	for {
 		p.mu.Lock()
 		for len(p.ready) == 0 && !p.closed {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -96,7 +95,7 @@ func (b *Bot) runPolling(ctx context.Context) error {
 	for ctx.Err() == nil {
 		advance()
 		polled := time.Now()
-		updates, err := b.with(ctx).GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Limit: 100, Timeout: timeout, AllowedUpdates: allowedUpdates})
+		updates, err := b.getUpdates(ctx, offset, 100, timeout)
 		if ctx.Err() != nil {
 			break
 		}
@@ -161,7 +160,7 @@ func (b *Bot) runPolling(ctx context.Context) error {
 	advance()
 	if offset > confirmed && runErr == nil {
 		cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
-		if _, err := b.with(cctx).GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Limit: 1}); err != nil {
+		if _, err := b.getUpdates(cctx, offset, 1, 0); err != nil {
 			b.log.Debug("confirm handled updates", "err", err)
 		}
 		ccancel()
@@ -304,19 +303,6 @@ func (b *Bot) WebhookHandler() http.Handler {
 		case <-r.Context().Done():
 		}
 	})
-}
-
-// decodeUpdate parses an update posted by Telegram.
-func decodeUpdate(r io.Reader) (tgbotapi.Update, error) {
-	var u tgbotapi.Update
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&u); err != nil {
-		return u, fmt.Errorf("decode update: %w", err)
-	}
-	if u.UpdateID <= 0 {
-		return u, errors.New("decode update: no update_id")
-	}
-	return u, nil
 }
 
 // recentIDs remembers the last n update ids seen by the webhook.

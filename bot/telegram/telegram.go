@@ -107,13 +107,16 @@ type counters struct {
 
 // Bot is a Telegram adapter for the tutor. It implements bot.Messenger.
 type Bot struct {
-	cfg    Config
-	api    *tgbotapi.BotAPI // template: each call uses a copy with its own context
-	http   *http.Client
-	log    *slog.Logger
-	self   string // bot username, lower case
-	global *rate.Limiter
-	stats  counters
+	cfg Config
+	api *tgbotapi.BotAPI // template: each call uses a copy with its own context
+	// endpoint is the Bot API URL pattern (token, method) for calls made
+	// without the library.
+	endpoint string
+	http     *http.Client
+	log      *slog.Logger
+	self     string // bot username, lower case
+	global   *rate.Limiter
+	stats    counters
 
 	chatsMu   sync.Mutex
 	chats     map[int64]*chatLimit
@@ -195,7 +198,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telegram: check token (getMe): %w", redactErr(err, cfg.Token))
 	}
-	b.api = api
+	b.api, b.endpoint = api, endpoint
 	b.self = strings.ToLower(api.Self.UserName)
 	b.log.Info("telegram bot ready", "username", api.Self.UserName)
 	return b, nil

@@ -751,3 +751,27 @@ func TestDoubleTapTurnsPageOnce(t *testing.T) {
 		t.Errorf("%d errors, unanswered %v", st.Errors, srv.Unanswered())
 	}
 }
+
+func TestPollStopsWhenTokenRejected(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, err := New(ctx, fastConfig(srv, newFakeTutor(3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.FailNext("getUpdates", 1, 401, 0)
+	errc := make(chan error, 1)
+	go func() { errc <- b.Run(ctx) }()
+	select {
+	case err := <-errc:
+		if err == nil || !strings.Contains(err.Error(), "token rejected") {
+			t.Fatalf("Run = %v, want a token-rejected error", err)
+		}
+		if strings.Contains(err.Error(), srv.Token()) {
+			t.Errorf("the error shows the token: %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Run kept polling with a rejected token")
+	}
+}

@@ -1,0 +1,117 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// update is the part of a Telegram Update the adapter reads. Decoding into
+// it skips the rest without building it: a button press carries the whole
+// message it sits under (a lesson page, up to 4,096 characters), and long
+// polling fetches updates still in flight again, so the library's full
+// Update type cost the tutor more CPU than its own engine.
+type update struct {
+	UpdateID      int            `json:"update_id"`
+	Message       *message       `json:"message"`
+	CallbackQuery *callbackQuery `json:"callback_query"`
+}
+
+type user struct {
+	ID        int64  `json:"id"`
+	IsBot     bool   `json:"is_bot"`
+	FirstName string `json:"first_name"`
+	UserName  string `json:"username"`
+}
+
+type chat struct {
+	ID   int64  `json:"id"`
+	Type string `json:"type"`
+}
+
+type message struct {
+	MessageID int    `json:"message_id"`
+	From      *user  `json:"from"`
+	Chat      *chat  `json:"chat"`
+	Text      string `json:"text"`
+}
+
+type callbackQuery struct {
+	ID      string `json:"id"`
+	From    *user  `json:"from"`
+	Data    string `json:"data"`
+	Message *struct {
+		MessageID int   `json:"message_id"`
+		Chat      *chat `json:"chat"`
+	} `json:"message"` // without its text: the tutor never reads it
+}
+
+// decodeUpdate parses an update posted by Telegram.
+func decodeUpdate(r io.Reader) (update, error) {
+	var u update
+	if err := json.NewDecoder(r).Decode(&u); err != nil {
+		return u, fmt.Errorf("decode update: %w", err)
+	}
+	if u.UpdateID <= 0 {
+		return u, errors.New("decode update: no update_id")
+	}
+	return u, nil
+}
+
+// allowedUpdatesJSON is allowedUpdates as getUpdates takes it.
+var allowedUpdatesJSON = func() string {
+	b, _ := json.Marshal(allowedUpdates)
+	return string(b)
+}()
+
+// getUpdates calls getUpdates and decodes the answer in one pass into
+// update. Failures come back as the library's *tgbotapi.Error, as from
+// every other call, and without the token.
+func (b *Bot) getUpdates(ctx context.Context, offset, limit, timeout int) ([]update, error) {
+	form := url.Values{"allowed_updates": {allowedUpdatesJSON}}
+	if offset != 0 {
+		form.Set("offset", strconv.Itoa(offset))
+	}
+	if limit != 0 {
+		form.Set("limit", strconv.Itoa(limit))
+	}
+	if timeout != 0 {
+		form.Set("timeout", strconv.Itoa(timeout))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf(b.endpoint, b.cfg.Token, "getUpdates"), strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("get updates: %w", redactErr(err, b.cfg.Token))
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("get updates: %w", redactErr(err, b.cfg.Token))
+	}
+	defer resp.Body.Close()
+	var r struct {
+		OK          bool                         `json:"ok"`
+		Result      []update                     `json:"result"`
+		ErrorCode   int                          `json:"error_code"`
+		Description string                       `json:"description"`
+		Parameters  *tgbotapi.ResponseParameters `json:"parameters"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, fmt.Errorf("get updates: decode the answer (HTTP %d): %w", resp.StatusCode, err)
+	}
+	if !r.OK {
+		te := &tgbotapi.Error{Code: r.ErrorCode, Message: r.Description}
+		if r.Parameters != nil {
+			te.ResponseParameters = *r.Parameters
+		}
+		return nil, te
+	}
+	return r.Result, nil
+}
