@@ -17,15 +17,18 @@ func letter(i int) string { return string(rune('A' + i)) }
 func (t *turn) quiz() {
 	l := t.lesson()
 	rec := &t.st.progress(l.ID).Quiz
+	intro := ""
 	if rec.Attempt == nil {
 		rec.Start(l.Quiz)
-		t.say(fmt.Sprintf("**Quiz — %d questions**\nOne answer per question; I'll explain each one.", len(l.Quiz)))
+		intro = fmt.Sprintf("**Quiz — %d questions**\nOne answer per question; I'll explain each one.", len(l.Quiz))
 	}
-	t.question(l, rec.Attempt)
+	t.question(l, rec.Attempt, intro)
 }
 
-// question shows the current question of attempt a with its buttons.
-func (t *turn) question(l *lessons.Lesson, a *quiz.Attempt) {
+// question shows the current question of attempt a with its buttons, after
+// intro (Markdown; empty for none) in the same message, so that starting a
+// quiz is one message, not a heading and then the question.
+func (t *turn) question(l *lessons.Lesson, a *quiz.Attempt, intro string) {
 	cur := a.Current()
 	if cur < 0 {
 		return
@@ -36,7 +39,10 @@ func (t *turn) question(l *lessons.Lesson, a *quiz.Attempt) {
 	for oi := range q.Options {
 		row = append(row, Button{Label: letter(oi), Payload: pay(kindAnswer, l.Order, a.N, qi, oi)})
 	}
-	t.say(questionText(q, cur, len(a.Questions))+fmt.Sprintf("\n\n*Answered: %d of %d*", a.Answered(), len(a.Questions)), row)
+	if intro != "" {
+		intro += "\n\n"
+	}
+	t.say(intro+questionText(q, cur, len(a.Questions))+fmt.Sprintf("\n\n*Answered: %d of %d*", a.Answered(), len(a.Questions)), row)
 }
 
 // questionText is the question with its lettered options.
@@ -77,8 +83,7 @@ func (t *turn) pressQuiz(p payload) {
 		t.quiz()
 	case kindRetake:
 		rec.Start(l.Quiz)
-		t.say(fmt.Sprintf("**Quiz — new attempt, %d questions**", len(l.Quiz)))
-		t.question(l, rec.Attempt)
+		t.question(l, rec.Attempt, fmt.Sprintf("**Quiz — new attempt, %d questions**", len(l.Quiz)))
 	case kindMissed:
 		n, ok := p.num(1)
 		if !ok {
@@ -87,7 +92,7 @@ func (t *turn) pressQuiz(p payload) {
 		}
 		if rec.Attempt != nil {
 			t.ack("You have a quiz attempt in progress.")
-			t.question(l, rec.Attempt)
+			t.question(l, rec.Attempt, "")
 			return
 		}
 		if !rec.Finished || len(rec.History) == 0 || rec.History[len(rec.History)-1].N != n {
@@ -99,8 +104,7 @@ func (t *turn) pressQuiz(p payload) {
 			t.ack("Nothing to retry: you got every question right.")
 			return
 		}
-		t.say(fmt.Sprintf("**Retry — %d missed question(s)**", len(rec.Attempt.Questions)))
-		t.question(l, rec.Attempt)
+		t.question(l, rec.Attempt, fmt.Sprintf("**Retry — %d missed question(s)**", len(rec.Attempt.Questions)))
 	case kindAnswer:
 		t.answer(l, rec, p)
 	}
@@ -136,8 +140,7 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 		return
 	case errors.Is(err, quiz.ErrNotCurrent), errors.Is(err, quiz.ErrUnknownOption):
 		t.ack("That isn't the current question.")
-		t.say("That isn't the current question; here it is:")
-		t.question(l, a)
+		t.question(l, a, "That isn't the current question; here it is:")
 		return
 	case err != nil:
 		t.ack("This button no longer works.")
@@ -163,7 +166,7 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 	fmt.Fprintf(&b, "\n\n*Answered: %d of %d*", a.Answered(), len(a.Questions))
 	t.add(Reply{Kind: Edit}, b.String(), nil)
 	if !a.Done() {
-		t.question(l, a)
+		t.question(l, a, "")
 		return
 	}
 	t.finish(l, rec)
