@@ -73,6 +73,7 @@ type Engine struct {
 	jobCtx     context.Context
 	stopJobs   context.CancelFunc
 	rendered   fitCache
+	pages      sync.Map // pageKey -> string, see pageText
 }
 
 var (

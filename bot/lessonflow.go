@@ -67,14 +67,33 @@ func (t *turn) page(l *lessons.Lesson, i int, turned bool) {
 		p.Finished = true
 	}
 	r := Reply{Kind: Send, Buttons: [][]Button{t.pageButtons(l, i)}, Supersedes: turned}
-	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string {
-		text := l.Page(i, f)
-		if i == 0 {
-			header := fmt.Sprintf("**Lesson %d · %s**\n\n*%s*", l.Order, render.EscapeMarkdown(l.Title), render.EscapeMarkdown(l.Subtitle))
-			text = render.Render(header, f) + "\n\n" + text
-		}
-		return []string{text + "\n\n" + render.Render(fmt.Sprintf("— page %d/%d —", i+1, n), f)}
-	}})
+	e := t.e
+	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return []string{e.pageText(l, i, f)} }})
+}
+
+// pageKey names one page as shown in one format.
+type pageKey struct {
+	lesson string
+	page   int
+	f      render.Format
+}
+
+// pageText is page i of l as shown: under the lesson's heading on the first
+// page, over its counter on every page. It is the same for every learner,
+// so each page is rendered once per format (the course is finite).
+func (e *Engine) pageText(l *lessons.Lesson, i int, f render.Format) string {
+	k := pageKey{l.ID, i, f}
+	if v, ok := e.pages.Load(k); ok {
+		return v.(string)
+	}
+	text := l.Page(i, f)
+	if i == 0 {
+		header := fmt.Sprintf("**Lesson %d · %s**\n\n*%s*", l.Order, render.EscapeMarkdown(l.Title), render.EscapeMarkdown(l.Subtitle))
+		text = render.Render(header, f) + "\n\n" + text
+	}
+	text += "\n\n" + render.Render(fmt.Sprintf("— page %d/%d —", i+1, len(l.Pages)), f)
+	e.pages.Store(k, text)
+	return text
 }
 
 // pageButtons returns the buttons under page i: Next (or the quiz on the
