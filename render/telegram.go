@@ -184,7 +184,7 @@ func ValidateTelegramHTML(s string) error {
 		return errors.New("telegram html: invalid UTF-8")
 	}
 	var stack []string
-	var visible strings.Builder
+	visible, blank := 0, true // UTF-16 length of the visible text; all of it white space
 	for i := 0; i < len(s); {
 		t, n, err := nextTelegramToken(s, i)
 		if err != nil {
@@ -192,7 +192,8 @@ func ValidateTelegramHTML(s string) error {
 		}
 		i += n
 		if t.kind != tokTag {
-			visible.WriteString(t.text)
+			visible += utf16Len(t.text)
+			blank = blank && strings.TrimFunc(t.text, unicode.IsSpace) == ""
 			continue
 		}
 		if t.closing {
@@ -210,12 +211,11 @@ func ValidateTelegramHTML(s string) error {
 	if len(stack) > 0 {
 		return fmt.Errorf("telegram html: <%s> is not closed", stack[len(stack)-1])
 	}
-	text := visible.String()
-	if strings.TrimFunc(text, unicode.IsSpace) == "" {
+	if blank {
 		return errors.New("telegram html: message text is empty")
 	}
-	if n := utf16Len(text); n > TelegramHTML.Limit() {
-		return fmt.Errorf("telegram html: %d characters, more than %d", n, TelegramHTML.Limit())
+	if visible > TelegramHTML.Limit() {
+		return fmt.Errorf("telegram html: %d characters, more than %d", visible, TelegramHTML.Limit())
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -72,6 +74,10 @@ var allowedUpdatesJSON = func() string {
 	return string(b)
 }()
 
+// bufPool holds the buffers getUpdates reads answers into (up to 100
+// updates each; the decoded strings are copies, so a buffer is reused).
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // getUpdates calls getUpdates and decodes the answer in one pass into
 // update. Failures come back as the library's *tgbotapi.Error, as from
 // every other call, and without the token.
@@ -103,7 +109,17 @@ func (b *Bot) getUpdates(ctx context.Context, offset, limit, timeout int) ([]upd
 		Description string                       `json:"description"`
 		Parameters  *tgbotapi.ResponseParameters `json:"parameters"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 { // an outsize answer is not kept
+			bufPool.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return nil, fmt.Errorf("get updates: read the answer: %w", redactErr(err, b.cfg.Token))
+	}
+	if err := json.Unmarshal(buf.Bytes(), &r); err != nil {
 		return nil, fmt.Errorf("get updates: decode the answer (HTTP %d): %w", resp.StatusCode, err)
 	}
 	if !r.OK {

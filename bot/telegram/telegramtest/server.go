@@ -6,6 +6,7 @@
 package telegramtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -218,70 +219,73 @@ func (s *Server) BotName() string { return s.name }
 // they are equal, a group otherwise) and returns its update id.
 func (s *Server) PushMessage(chatID, userID int64, text string) int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.nextMsg[chatID]++
-	msg := map[string]any{
-		"message_id": s.nextMsg[chatID],
-		"from":       user(userID),
-		"chat":       chat(chatID),
-		"date":       time.Now().Unix(),
-		"text":       text,
-	}
+	msg := jsonMessage{MessageID: s.nextMsg[chatID], From: user(userID), Chat: chat(chatID), Date: time.Now().Unix(), Text: text}
+	s.mu.Unlock()
 	if strings.HasPrefix(text, "/") {
 		cmd, _, _ := strings.Cut(text, " ")
-		msg["entities"] = []map[string]any{{"type": "bot_command", "offset": 0, "length": TextLength(cmd)}}
+		msg.Entities = []jsonEntity{{Type: "bot_command", Offset: 0, Length: TextLength(cmd)}}
 	}
-	return s.pushLocked(map[string]any{"message": msg})
+	return s.push(struct {
+		Message jsonMessage `json:"message"`
+	}{msg})
 }
 
 // PushUpdate queues a raw update (its update_id is assigned by the server),
 // for update kinds the other helpers do not build (channel posts, edits).
 func (s *Server) PushUpdate(fields map[string]any) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.pushLocked(fields)
+	return s.push(fields)
 }
 
 // PushCallback queues a press by userID of the button with data under the
 // bot's message messageID in chatID and returns the callback query id.
 func (s *Server) PushCallback(chatID, userID int64, messageID int, data string) string {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.nextCB++
 	id := "cb" + strconv.Itoa(s.nextCB)
 	s.callbacks[id] = &callbackState{chatID: chatID, userID: userID}
 	s.cbOrder = append(s.cbOrder, id)
-	msg := map[string]any{
-		"message_id": messageID,
-		"from":       map[string]any{"id": s.botID, "is_bot": true, "first_name": "Tutor", "username": s.name},
-		"chat":       chat(chatID),
-		"date":       time.Now().Unix(),
+	msg := jsonMessage{
+		MessageID: messageID,
+		From:      jsonUser{ID: s.botID, IsBot: true, FirstName: "Tutor", UserName: s.name},
+		Chat:      chat(chatID),
+		Date:      time.Now().Unix(),
 	}
 	if m := s.msgs[chatID][messageID]; m != nil {
-		msg["text"] = m.text
+		msg.Text = m.text
 		if m.keyboard != nil {
-			msg["reply_markup"] = map[string]any{"inline_keyboard": m.keyboard}
+			msg.ReplyMarkup = &jsonKeyboard{InlineKeyboard: m.keyboard}
 		}
 	}
-	s.pushLocked(map[string]any{"callback_query": map[string]any{
-		"id":            id,
-		"from":          user(userID),
-		"message":       msg,
-		"chat_instance": strconv.FormatInt(chatID, 10),
-		"data":          data,
-	}})
+	s.mu.Unlock()
+	s.push(struct {
+		CallbackQuery jsonCallback `json:"callback_query"`
+	}{jsonCallback{ID: id, From: user(userID), Message: msg, ChatInstance: strconv.FormatInt(chatID, 10), Data: data}})
 	return id
 }
 
-func (s *Server) pushLocked(fields map[string]any) int {
+// push encodes an update without its id (outside the lock: the learners of
+// a load test push at once), then numbers and queues it.
+func (s *Server) push(fields any) int {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // as Telegram: "<b>" stays "<b>"
+	if err := enc.Encode(fields); err != nil {
+		s.t.Errorf("telegramtest: marshal update: %v", err)
+		return 0
+	}
+	body := bytes.TrimSpace(buf.Bytes())
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	id := s.nextUpdate
 	s.nextUpdate++
-	fields["update_id"] = id
-	raw, err := json.Marshal(fields)
-	if err != nil {
-		s.t.Errorf("telegramtest: marshal update: %v", err)
-		return id
+	raw := make([]byte, 0, len(body)+24)
+	raw = append(raw, `{"update_id":`...)
+	raw = strconv.AppendInt(raw, int64(id), 10)
+	if len(body) > 2 { // body is an object: "{...}"
+		raw = append(raw, ',')
 	}
+	raw = append(raw, body[1:]...)
 	s.updates = append(s.updates, raw)
 	s.updateIDs = append(s.updateIDs, id)
 	close(s.changed)
@@ -289,15 +293,15 @@ func (s *Server) pushLocked(fields map[string]any) int {
 	return id
 }
 
-func user(id int64) map[string]any {
-	return map[string]any{"id": id, "is_bot": false, "first_name": "User" + strconv.FormatInt(id, 10), "username": "user" + strconv.FormatInt(id, 10)}
+func user(id int64) jsonUser {
+	return jsonUser{ID: id, FirstName: "User" + strconv.FormatInt(id, 10), UserName: "user" + strconv.FormatInt(id, 10)}
 }
 
-func chat(id int64) map[string]any {
+func chat(id int64) jsonChat {
 	if id < 0 {
-		return map[string]any{"id": id, "type": "supergroup", "title": "Group"}
+		return jsonChat{ID: id, Type: "supergroup", Title: "Group"}
 	}
-	return map[string]any{"id": id, "type": "private", "first_name": "User" + strconv.FormatInt(id, 10)}
+	return jsonChat{ID: id, Type: "private", FirstName: "User" + strconv.FormatInt(id, 10)}
 }
 
 // Changed returns a channel that is closed at the next successful call
@@ -547,6 +551,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	if ups, ok := result.([]json.RawMessage); ok {
 		// Updates are stored as JSON already: no need to re-encode them.
+		size := 32
+		for _, u := range ups {
+			size += len(u) + 1
+		}
+		body = make([]byte, 0, size)
 		body = append(body, `{"ok":true,"result":[`...)
 		for i, u := range ups {
 			if i > 0 {
@@ -594,7 +603,22 @@ type jsonMessage struct {
 	Chat        jsonChat      `json:"chat"`
 	Date        int64         `json:"date"`
 	Text        string        `json:"text,omitempty"`
+	Entities    []jsonEntity  `json:"entities,omitempty"`
 	ReplyMarkup *jsonKeyboard `json:"reply_markup,omitempty"`
+}
+
+type jsonEntity struct {
+	Type   string `json:"type"`
+	Offset int    `json:"offset"`
+	Length int    `json:"length"`
+}
+
+type jsonCallback struct {
+	ID           string      `json:"id"`
+	From         jsonUser    `json:"from"`
+	Message      jsonMessage `json:"message"`
+	ChatInstance string      `json:"chat_instance"`
+	Data         string      `json:"data"`
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
