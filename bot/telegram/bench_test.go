@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,17 +19,18 @@ import (
 // echoBot is the baseline: the same adapter, polling loop and Bot API calls
 // (answer the press, turn the pressed message in place to a new text with a
 // Next button),
-// without the tutor's work (storage, state, rendering).
-type echoBot struct{}
+// without the tutor's work (storage, state, rendering). Each echo is
+// numbered: Telegram refuses an edit that changes nothing.
+type echoBot struct{ n atomic.Int64 }
 
-func (echoBot) Handle(_ context.Context, ev bot.Event) ([]bot.Reply, error) {
+func (e *echoBot) Handle(_ context.Context, ev bot.Event) ([]bot.Reply, error) {
 	text := ev.Text
 	if ev.Payload != "" {
 		text = ev.Payload
 	}
 	return []bot.Reply{{
 		Kind:       bot.Send,
-		Text:       "Echo: <code>" + strings.ReplaceAll(text, "<", "&lt;") + "</code>",
+		Text:       fmt.Sprintf("Echo %d: <code>%s</code>", e.n.Add(1), strings.ReplaceAll(text, "<", "&lt;")),
 		Buttons:    [][]bot.Button{{{Label: "Next ▶", Payload: "1:pg:1:1"}}},
 		Supersedes: ev.Payload != "",
 	}}, nil
@@ -54,7 +56,7 @@ var echoUpdatesPerSec float64
 // chat they alone would set the pace.
 func BenchmarkThroughput(b *testing.B) {
 	b.Run("Echo", func(b *testing.B) {
-		echoUpdatesPerSec = runThroughput(b, func(testing.TB) bot.Handler { return echoBot{} }, "/start")
+		echoUpdatesPerSec = runThroughput(b, func(testing.TB) bot.Handler { return &echoBot{} }, "/start")
 	})
 	b.Run("Tutor", func(b *testing.B) {
 		ups := runThroughput(b, func(tb testing.TB) bot.Handler { return newEngine(tb, storage.Options{}) }, "/start", "1:ls")
