@@ -59,7 +59,8 @@ type Config struct {
 	// Log receives the adapter's log lines; nil discards them.
 	Log *slog.Logger
 	// HTTPClient carries the REST calls (tests: a transport that rewrites
-	// requests to a fake server). Nil means a client with a 20 s timeout.
+	// requests to a fake server). Nil means a client with a 20 s timeout that
+	// keeps up to 128 connections alive.
 	HTTPClient *http.Client
 	// SlowAfter is how long an interaction waits for Handler before it is
 	// deferred (default 1.5 s).
@@ -142,7 +143,7 @@ func New(cfg Config) (*Bot, error) {
 
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: 20 * time.Second}
+		client = newHTTPClient()
 	}
 	c := *client
 	base := c.Transport
@@ -245,6 +246,21 @@ func (b *Bot) resolveAppID(ctx context.Context) (string, error) {
 }
 
 func (b *Bot) ctx() context.Context { return *b.base.Load() }
+
+// maxConns is how many connections to Discord the default client keeps
+// alive: interactions are handled concurrently, each with a REST call or
+// two in flight.
+const maxConns = 128
+
+// newHTTPClient is the default client for REST calls. Go's default
+// transport keeps 2 idle connections per host, so concurrent interactions
+// would dial (and TLS-handshake) Discord again for almost every call.
+func newHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = maxConns
+	tr.MaxIdleConnsPerHost = maxConns
+	return &http.Client{Timeout: 20 * time.Second, Transport: tr}
+}
 
 // countingTransport counts 429 answers.
 type countingTransport struct {
