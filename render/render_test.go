@@ -252,6 +252,8 @@ func TestValidateTelegramHTML(t *testing.T) {
 		{"4096 emoji units", strings.Repeat("👋", 2048), true},
 		{"4097 units", strings.Repeat("👋", 2048) + "a", false},
 		{"4096 entities", strings.Repeat("&amp;", 4096), true},
+		{"text after a blank tag", "<b> </b>x", true},
+		{"4097 units across tags", "<b>" + strings.Repeat("a", 4000) + "</b><i>" + strings.Repeat("b", 97) + "</i>", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

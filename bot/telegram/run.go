@@ -3,7 +3,6 @@ package telegram
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -215,8 +214,7 @@ func (b *Bot) waitWorkers(p *pipeline, d time.Duration) {
 // runWebhook sets the webhook and serves it until ctx ends.
 func (b *Bot) runWebhook(ctx context.Context) error {
 	w := b.cfg.Webhook
-	allowed, _ := json.Marshal(allowedUpdates)
-	params := tgbotapi.Params{"url": w.URL, "secret_token": w.SecretToken, "allowed_updates": string(allowed)}
+	params := tgbotapi.Params{"url": w.URL, "secret_token": w.SecretToken, "allowed_updates": allowedUpdatesJSON}
 	if _, err := b.with(ctx).MakeRequest("setWebhook", params); err != nil {
 		if ctx.Err() != nil {
 			return nil
