@@ -163,13 +163,19 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 		ri := q.Index(q.Answer)
 		fmt.Fprintf(&b, "❌ Not quite. %s\n\nThe right answer is **%s. %s** — %s", render.EscapeMarkdown(explanation(opt.Explain, "No")), letter(ri), render.EscapeMarkdown(q.Options[ri].Text), render.EscapeMarkdown(q.Options[ri].Explain))
 	}
-	fmt.Fprintf(&b, "\n\n*Answered: %d of %d*", a.Answered(), len(a.Questions))
-	t.add(Reply{Kind: Edit}, b.String(), nil)
 	if !a.Done() {
+		fmt.Fprintf(&b, "\n\n*Answered: %d of %d*", a.Answered(), len(a.Questions))
+		t.add(Reply{Kind: Edit}, b.String(), nil)
 		t.question(l, a, "")
 		return
 	}
-	t.finish(l, rec)
+	// The last answer's message also carries the score and what to do
+	// next: it is the newest message in the chat, so the learner reads the
+	// verdict and the result together, and no third message is needed.
+	summary, row := t.finish(l, rec)
+	b.WriteString("\n\n")
+	b.WriteString(summary)
+	t.add(Reply{Kind: Edit}, b.String(), [][]Button{row})
 }
 
 // explanation is an option's explanation without a leading verdict word
@@ -186,8 +192,9 @@ func explanation(text, word string) string {
 	return rest
 }
 
-// finish grades the finished attempt and shows the score.
-func (t *turn) finish(l *lessons.Lesson, rec *quiz.Record) {
+// finish grades the finished attempt and returns the score (Markdown) and
+// the buttons that follow it.
+func (t *turn) finish(l *lessons.Lesson, rec *quiz.Record) (string, []Button) {
 	res := rec.Finish(l.Quiz)
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Quiz finished: %d of %d**", res.Score, res.Total)
@@ -206,5 +213,5 @@ func (t *turn) finish(l *lessons.Lesson, rec *quiz.Record) {
 		row = append(row, Button{Label: "Retry missed", Payload: pay(kindMissed, l.Order, res.N)})
 	}
 	row = append(row, Button{Label: "Retake", Payload: pay(kindRetake, l.Order)}, Button{Label: "Practice", Payload: payWord(kindPractice, "s")})
-	t.say(b.String(), row)
+	return b.String(), row
 }

@@ -150,14 +150,16 @@ func labelMatch(rows [][]telegramtest.Button, label string) (telegramtest.Button
 	return telegramtest.Button{}, false
 }
 
-// newestButton finds the newest message in chat with a button labelled
-// label, optionally only messages still showing it.
+// newestButton finds the newest message or edit in chat that put a button
+// labelled label under a message, whether or not it still shows.
 func (e *badEnv) newestButton(chat int64, label string) (payload string, msgID int, ok bool) {
 	ms := e.srv.Sent(chat)
 	for i := len(ms) - 1; i >= 0; i-- {
-		if ms[i].Method != "sendMessage" {
+		if ms[i].Method != "sendMessage" && ms[i].Method != "editMessageText" {
 			continue
 		}
+		// An edit's record holds the buttons it put under the message
+		// (the quiz score under the last answer).
 		if b, ok := labelMatch(ms[i].Keyboard, label); ok {
 			return b.CallbackData, ms[i].MessageID, true
 		}

@@ -328,11 +328,13 @@ func isPage(m msg) bool {
 	return p > 0
 }
 
+// isQuizStep reports the reply to a quiz button: the next question in a
+// new message, or the score, which the last answer's verdict carries.
 func isQuizStep(m msg) bool {
-	if m.Method != "sendMessage" {
-		return false
+	if reFinished.MatchString(m.text) {
+		return true
 	}
-	return letterButtons(m.Keyboard) || reFinished.MatchString(m.text)
+	return m.Method == "sendMessage" && letterButtons(m.Keyboard)
 }
 
 func isPractice(m msg) bool {
