@@ -103,11 +103,22 @@ func pageOf(text string) (page, total int) {
 	return page, total
 }
 
-// msg is a message as a learner reads it: the fake server's record and its
-// visible text.
+// msg is a message as a learner reads it: the fake server's record, its
+// visible text, and what the learner recognises in it, read once.
 type msg struct {
 	telegramtest.Message
 	text string
+	// page is the lesson page the message shows (from 1), or 0.
+	page int
+	// finished is set when it shows a quiz score.
+	finished bool
+}
+
+// newMsg reads m as a learner does.
+func newMsg(m telegramtest.Message) msg {
+	text := visible(m)
+	page, _ := pageOf(text)
+	return msg{Message: m, text: text, page: page, finished: reFinished.MatchString(text)}
 }
 
 // action is one update a learner sends: a chat message, or a press of a
@@ -166,7 +177,7 @@ type learner struct {
 // the cached messages.
 func (l *learner) read(ms []telegramtest.Message) []msg {
 	for _, m := range ms[len(l.seen):] {
-		l.seen = append(l.seen, msg{Message: m, text: visible(m)})
+		l.seen = append(l.seen, newMsg(m))
 	}
 	return l.seen
 }
@@ -279,7 +290,14 @@ func (l *learner) latestButton(ms []msg, which func(msg) bool, label string) (ac
 			continue
 		}
 		cur, ok := l.srv.Current(l.id, m.MessageID)
-		if !ok || !which(msg{Message: cur, text: visible(cur)}) {
+		if !ok {
+			continue
+		}
+		now := m // most often the message still reads as its newest record
+		if cur.Text != m.Text || cur.ParseMode != m.ParseMode {
+			now = newMsg(cur)
+		}
+		if !which(now) {
 			continue
 		}
 		if b, ok := findButton(cur.Keyboard, label); ok {
@@ -324,14 +342,13 @@ func isWelcome(m msg) bool {
 // isPage reports a lesson page: the first comes in a new message, the next
 // ones turn that message in place (editMessageText).
 func isPage(m msg) bool {
-	p, _ := pageOf(m.text)
-	return p > 0
+	return m.page > 0
 }
 
 // isQuizStep reports the reply to a quiz button: the next question in a
 // new message, or the score, which the last answer's verdict carries.
 func isQuizStep(m msg) bool {
-	if reFinished.MatchString(m.text) {
+	if m.finished {
 		return true
 	}
 	return m.Method == "sendMessage" && letterButtons(m.Keyboard)
@@ -363,8 +380,7 @@ func has(pred func(msg) bool) func([]msg) bool {
 
 func hasPage(p int) func([]msg) bool {
 	return has(func(m msg) bool {
-		got, _ := pageOf(m.text)
-		return got == p
+		return m.page == p
 	})
 }
 
@@ -392,8 +408,7 @@ func (l *learner) journey(ctx context.Context) error {
 					a, ok = l.latestButton(ms, anyMessage, labelLesson)
 				} else {
 					a, ok = l.latestButton(ms, func(m msg) bool {
-						got, _ := pageOf(m.text)
-						return got == p-1
+						return m.page == p-1
 					}, labelNext)
 				}
 				if ok {
@@ -433,7 +448,7 @@ func (l *learner) journey(ctx context.Context) error {
 		}
 		return action{text: "/quiz"}
 	}
-	finished := has(func(m msg) bool { return reFinished.MatchString(m.text) })
+	finished := has(func(m msg) bool { return m.finished })
 	if err := l.step(ctx, "quiz", finished, quizPlan, isQuizStep); err != nil {
 		return err
 	}
