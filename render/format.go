@@ -55,7 +55,10 @@ func Strip(s string, f Format) string {
 // utf16Len counts s in UTF-16 code units (runes above U+FFFF count twice).
 func utf16Len(s string) int {
 	n := 0
-	for _, r := range s {
+	for n < len(s) && s[n] < utf8.RuneSelf { // ASCII: one unit a byte
+		n++
+	}
+	for _, r := range s[n:] {
 		if r >= 0x10000 {
 			n += 2
 		} else {

@@ -186,6 +186,19 @@ func ValidateTelegramHTML(s string) error {
 	var stack []string
 	visible, blank := 0, true // UTF-16 length of the visible text; all of it white space
 	for i := 0; i < len(s); {
+		if c := s[i]; c != '<' && c != '>' && c != '&' {
+			// A run of plain text, taken whole: the UTF-8 is valid, so it
+			// needs no rune-by-rune tokens.
+			n := strings.IndexAny(s[i:], "<>&")
+			if n < 0 {
+				n = len(s) - i
+			}
+			run := s[i : i+n]
+			i += n
+			visible += utf16Len(run)
+			blank = blank && isSpace(run)
+			continue
+		}
 		t, n, err := nextTelegramToken(s, i)
 		if err != nil {
 			return fmt.Errorf("telegram html: %w", err)
@@ -218,6 +231,18 @@ func ValidateTelegramHTML(s string) error {
 		return fmt.Errorf("telegram html: %d characters, more than %d", visible, TelegramHTML.Limit())
 	}
 	return nil
+}
+
+// isSpace reports whether s is all white space.
+func isSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf {
+			return strings.TrimFunc(s[i:], unicode.IsSpace) == ""
+		} else if c != ' ' && (c < '\t' || c > '\r') {
+			return false
+		}
+	}
+	return true
 }
 
 func hasOpen(stack []string, name string) bool {
