@@ -74,6 +74,7 @@ type Engine struct {
 	stopJobs   context.CancelFunc
 	rendered   fitCache
 	pages      sync.Map // pageKey -> string, see pageText
+	states     stateCache
 }
 
 var (
@@ -167,29 +168,42 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	}
 	ev.Text = clean(ev.Text)
 	var t *turn
+	key := ev.Key()
 	err := e.db.Update(ctx, func(tx *storage.Tx) error {
-		old := tx.Learner(ev.Key())
-		st, err := decodeState(old)
-		if err != nil {
-			return err
+		old := tx.Learner(key)
+		st := e.states.take(key, old)
+		if st == nil {
+			var err error
+			if st, err = decodeState(old); err != nil {
+				return err
+			}
 		}
 		t = &turn{e: e, ev: ev, st: st, now: e.now().UTC(), isNew: old == nil}
 		t.run()
 		if t.forget {
-			return tx.DeleteLearner(ev.Key())
+			return tx.DeleteLearner(key)
 		}
 		next, err := json.Marshal(st)
 		if err != nil {
 			return fmt.Errorf("encode learner record: %w", err)
 		}
-		if bytes.Equal(old, next) {
-			return nil
+		if !bytes.Equal(old, next) {
+			if err := tx.PutLearner(key, next); err != nil {
+				return err
+			}
 		}
-		return tx.PutLearner(ev.Key(), next)
+		if len(t.after) == 0 && len(t.jobs) == 0 {
+			// Nothing after the commit reads the state: hand it to the
+			// learner's next turn, and drop it here so that any use of
+			// it would fail loudly rather than race with that turn.
+			e.states.put(key, next, st)
+			t.st = nil
+		}
+		return nil
 	})
 	if err != nil {
 		e.log.Error("handle event", "platform", ev.Platform, "err", err)
-		return []Reply{{Kind: Send, Text: render.Render(errorReply, ev.Format)}}, fmt.Errorf("handle event of %s: %w", ev.Key(), err)
+		return []Reply{{Kind: Send, Text: render.Render(errorReply, ev.Format)}}, fmt.Errorf("handle event of %s: %w", key, err)
 	}
 	// Rendering happens here, after the commit and outside the shared
 	// write transaction, so concurrent learners render in parallel.

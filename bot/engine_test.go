@@ -240,3 +240,36 @@ func TestExplanationDropsRepeatedVerdict(t *testing.T) {
 		}
 	}
 }
+
+// TestTurnSeesWritesMadeBetweenTurns checks that a turn works on the stored
+// record, not on the state the learner's previous turn left in memory: a
+// write made between the two (here straight to the database, as a restore
+// or another process would) is what the next turn sees.
+func TestTurnSeesWritesMadeBetweenTurns(t *testing.T) {
+	h := newHarness(t, render.Plain)
+	h.say("/start")
+	h.press("▶ Start the lesson")
+	h.press("Next ▶") // page 2; its state is kept for the next turn
+
+	key := "test:" + h.user
+	err := h.db.Update(context.Background(), func(tx *storage.Tx) error {
+		rec := strings.Replace(string(tx.Learner(key)), `"page":1,`, `"page":4,`, 1)
+		if rec == string(tx.Learner(key)) {
+			t.Fatalf("record %s has no page 2 to change", tx.Learner(key))
+		}
+		return tx.PutLearner(key, []byte(rec))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replies := h.say("/lesson")
+	if len(replies) == 0 || !strings.Contains(replies[0].Text, "page 5/") {
+		t.Fatalf("/lesson after the record moved to page 5 shows %q", replies[0].Text)
+	}
+	h.press("Next ▶")
+	var rec string
+	h.db.View(func(tx *storage.Tx) error { rec = string(tx.Learner(key)); return nil })
+	if !strings.Contains(rec, `"page":5,`) {
+		t.Errorf("after Next from page 5 the record is %s, want page index 5 (page 6)", rec)
+	}
+}
