@@ -10,7 +10,8 @@ import (
 // fitCache keeps rendered messages: most of what the tutor says (quiz
 // questions, explanations, hints) is the same for every learner, and
 // rendering is the engine's biggest cost after storage. It is bounded: once
-// full it stops adding, so texts with learners' own words cannot grow it.
+// full it starts over, so texts with learners' own words (a greeting with
+// their name) cannot grow it, nor keep the room from the texts common now.
 type fitCache struct {
 	m    sync.Map // fitKey -> []string
 	size atomic.Int64
@@ -38,10 +39,15 @@ func (c *fitCache) fit(md string, f render.Format) []string {
 		return v.([]string)
 	}
 	parts := render.Fit(md, f)
-	if c.size.Load() < maxFitCache {
-		if _, loaded := c.m.LoadOrStore(k, parts); !loaded {
-			c.size.Add(1)
-		}
+	if c.size.Add(1) > maxFitCache {
+		// Full: start over. The count is approximate under concurrent
+		// use, off by at most the texts stored while this runs.
+		c.m.Clear()
+		c.size.Store(0)
+		return parts
+	}
+	if _, loaded := c.m.LoadOrStore(k, parts); loaded {
+		c.size.Add(-1)
 	}
 	return parts
 }

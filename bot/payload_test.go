@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -49,6 +50,15 @@ func TestFitCacheIsBounded(t *testing.T) {
 	}
 	if n := c.size.Load(); n > maxFitCache {
 		t.Fatalf("cache holds %d entries", n)
+	}
+	// A full cache makes room: a text common from now on is kept, not
+	// rendered again at every turn.
+	for i := range maxFitCache {
+		c.fit(fmt.Sprintf("Hi, learner %d!", i), render.Plain)
+	}
+	c.fit("**later**", render.Plain)
+	if _, ok := c.m.Load(fitKey{"**later**", render.Plain}); !ok {
+		t.Error("a full cache never keeps a new text")
 	}
 	first := c.fit("**same**", render.TelegramHTML)
 	if again := c.fit("**same**", render.TelegramHTML); len(again) != 1 || again[0] != first[0] || first[0] != "<b>same</b>" {
