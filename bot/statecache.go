@@ -66,12 +66,15 @@ func (c *stateCache) put(key string, raw []byte, st *State) {
 		c.bytes -= len(old.raw)
 		delete(c.m, key)
 	}
-	for k, e := range c.m {
-		if len(c.m) < maxCachedStates && c.bytes+len(raw) <= maxCachedStateBytes {
-			break
+	full := func() bool { return len(c.m) >= maxCachedStates || c.bytes+len(raw) > maxCachedStateBytes }
+	if full() {
+		for k, e := range c.m {
+			delete(c.m, k)
+			c.bytes -= len(e.raw)
+			if !full() {
+				break
+			}
 		}
-		delete(c.m, k)
-		c.bytes -= len(e.raw)
 	}
 	c.m[key] = cachedState{raw: raw, st: st}
 	c.bytes += len(raw)
