@@ -3,7 +3,10 @@ package bot
 import (
 	"bytes"
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestStateCacheTakeOnlyTheSameBytes(t *testing.T) {
@@ -61,5 +64,40 @@ func TestStateCacheBounds(t *testing.T) {
 	c.put("0", raw, &State{})
 	if n, size := c.len(); size > maxCachedStateBytes || n > maxCachedStates {
 		t.Errorf("putting a key twice: %d entries, %d bytes", n, size)
+	}
+}
+
+// TestStateIsAllInItsRecord guards what makes a kept state as good as a
+// decoded one: everything in a State is in its JSON record. A field the
+// record leaves out (unexported, or tagged "-") could differ between the
+// state a turn keeps and the one decoded from the same bytes.
+func TestStateIsAllInItsRecord(t *testing.T) {
+	seen := map[reflect.Type]bool{}
+	var walk func(tp reflect.Type, path string)
+	walk = func(tp reflect.Type, path string) {
+		switch tp.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array:
+			walk(tp.Elem(), path+"[]")
+		case reflect.Map:
+			walk(tp.Key(), path+"{key}")
+			walk(tp.Elem(), path+"{}")
+		case reflect.Struct:
+			if seen[tp] || tp == reflect.TypeFor[time.Time]() {
+				return
+			}
+			seen[tp] = true
+			for f := range tp.Fields() {
+				if !f.IsExported() || strings.Split(f.Tag.Get("json"), ",")[0] == "-" {
+					t.Errorf("%s.%s (%s) is not in the JSON record", path, f.Name, tp)
+				}
+				walk(f.Type, path+"."+f.Name)
+			}
+		case reflect.Interface, reflect.Func, reflect.Chan:
+			t.Errorf("%s: a %s cannot be in the record", path, tp.Kind())
+		}
+	}
+	walk(reflect.TypeFor[State](), "State")
+	if len(seen) < 5 {
+		t.Fatalf("walked only %d struct types", len(seen))
 	}
 }
