@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -203,6 +204,11 @@ func TestBackupUnderWriteLoad(t *testing.T) {
 		}
 	}
 	stop := make(chan struct{})
+	// busy is closed once the writers have committed some writes, so the
+	// backup runs while they write.
+	busy := make(chan struct{})
+	var written atomic.Int64
+	var once sync.Once
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Go(func() {
@@ -214,12 +220,16 @@ func TestBackupUnderWriteLoad(t *testing.T) {
 				}
 				if err := put(i); err != nil {
 					t.Error(err)
+					once.Do(func() { close(busy) })
 					return
+				}
+				if written.Add(1) >= 20 {
+					once.Do(func() { close(busy) })
 				}
 			}
 		})
 	}
-	time.Sleep(20 * time.Millisecond)
+	<-busy
 	var buf bytes.Buffer
 	if _, err := db.Backup(&buf); err != nil {
 		t.Fatal(err)
@@ -227,7 +237,9 @@ func TestBackupUnderWriteLoad(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	copyPath := filepath.Join(dir, "copy.db")
-	os.WriteFile(copyPath, buf.Bytes(), 0o600)
+	if err := os.WriteFile(copyPath, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	c := open(t, copyPath)
 	defer c.Close()
 	c.View(func(tx *Tx) error {
