@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -148,3 +150,105 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 
 // Message is the fake server's record of a sent message.
 type Message = telegramtest.Message
+
+// TestSecondSignalExitsAtOnce checks the way out of a stuck shutdown. An
+// operator's backup download that stalls holds the graceful shutdown (the
+// HTTP server waits up to 5 s for it); a second SIGTERM ends the process at
+// once.
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	bin := binary(t)
+	srv := telegramtest.NewServer(t)
+	dbPath := filepath.Join(t.TempDir(), "tutor.db")
+	// A database far bigger than the socket buffers, so that a backup to a
+	// client that stops reading blocks.
+	db, err := storage.Open(dbPath, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := []byte(`{"v":1,"last_prompt":"` + strings.Repeat("x", 16<<10) + `"}`)
+	err = db.Update(context.Background(), func(tx *storage.Tx) error {
+		for i := range 1500 {
+			if err := tx.PutLearner(fmt.Sprintf("telegram:%d", 1000+i), rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	addr := freePort(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "TELEGRAM_TOKEN="+srv.Token(), "TELEGRAM_API_URL="+srv.URL(), "TUTORBOT_DB="+dbPath,
+		"HTTP_LISTEN="+addr, "SHUTDOWN_TIMEOUT=60s", "LOG_FORMAT=json")
+	var logs syncBuffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("tutor logs:\n%s", logs.String())
+		}
+	})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no /healthz within 10 s")
+		}
+	}
+
+	// A backup download that reads the status line and then stalls.
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /backup HTTP/1.1\r\nHost: tutor\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	status := make([]byte, len("HTTP/1.1 200"))
+	if _, err := io.ReadFull(conn, status); err != nil || string(status) != "HTTP/1.1 200" {
+		t.Fatalf("backup answered %q, %v", status, err)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), "shutting down"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no shutdown within 10 s of SIGTERM")
+		}
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("the tutor exited (%v) while the backup was stalled: the test shows nothing", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGTERM {
+			t.Errorf("after the second SIGTERM the tutor ended with %v, want killed by SIGTERM", err)
+		}
+		t.Logf("exited %v after the second SIGTERM", time.Since(start).Round(time.Millisecond))
+	case <-time.After(2 * time.Second):
+		t.Fatal("the tutor still ran 2 s after the second SIGTERM")
+	}
+}
