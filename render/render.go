@@ -4,7 +4,10 @@
 // boundaries within each platform's limit.
 package render
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Format is a platform's text format.
 type Format int
@@ -22,13 +25,45 @@ const (
 // character gets a backslash, so learner text or model names can be placed
 // into a Markdown message without changing its structure.
 func EscapeMarkdown(s string) string {
+	if !utf8.ValidString(s) {
+		// Rune by rune: each invalid byte becomes U+FFFD.
+		var b strings.Builder
+		b.Grow(len(s) + 8)
+		for _, r := range s {
+			if r < utf8.RuneSelf && mdPunct[r] {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	}
+	// Valid UTF-8: an ASCII byte is never part of a longer rune, so the
+	// bytes are copied with a backslash before each punctuation byte.
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if mdPunct[s[i]] {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
 	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for _, r := range s {
-		if r < 128 && strings.ContainsRune("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", r) {
+	b.Grow(len(s) + n)
+	for i := 0; i < len(s); i++ {
+		if mdPunct[s[i]] {
 			b.WriteByte('\\')
 		}
-		b.WriteRune(r)
+		b.WriteByte(s[i])
 	}
 	return b.String()
 }
+
+// mdPunct marks the ASCII punctuation characters, which CommonMark lets a
+// backslash escape.
+var mdPunct = func() (t [256]bool) {
+	for _, c := range "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~" {
+		t[c] = true
+	}
+	return t
+}()
