@@ -214,13 +214,8 @@ func (b *Bot) waitWorkers(p *pipeline, d time.Duration) {
 // runWebhook sets the webhook and serves it until ctx ends.
 func (b *Bot) runWebhook(ctx context.Context) error {
 	w := b.cfg.Webhook
-	params := tgbotapi.Params{"url": w.URL, "secret_token": w.SecretToken, "allowed_updates": allowedUpdatesJSON}
-	if _, err := b.with(ctx).MakeRequest("setWebhook", params); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("telegram: set webhook: %w", redactErr(err, b.cfg.Token))
-	}
+	// The pipeline comes first: Telegram may post an update as soon as
+	// setWebhook succeeds, before its answer is even read here.
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	p := newPipeline(pctx, b.cfg.Workers, b.handleUpdate)
@@ -232,6 +227,15 @@ func (b *Bot) runWebhook(ctx context.Context) error {
 		b.pipe = nil
 		b.runMu.Unlock()
 	}()
+	params := tgbotapi.Params{"url": w.URL, "secret_token": w.SecretToken, "allowed_updates": allowedUpdatesJSON}
+	if _, err := b.with(ctx).MakeRequest("setWebhook", params); err != nil {
+		cancel()
+		b.waitWorkers(p, time.Second)
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("telegram: set webhook: %w", redactErr(err, b.cfg.Token))
+	}
 	if w.Listen == "" {
 		<-ctx.Done()
 	} else {

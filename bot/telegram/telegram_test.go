@@ -667,6 +667,44 @@ func TestWebhook(t *testing.T) {
 	}
 }
 
+// TestWebhookTakesUpdatesAsSoonAsSet checks that updates are accepted from
+// the moment setWebhook is sent: Telegram may post one before its answer
+// to setWebhook has arrived. The fake holds every answer for 400 ms, so an
+// update is accepted while the webhook is not yet recorded there.
+func TestWebhookTakesUpdatesAsSoonAsSet(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	cfg := fastConfig(srv, newFakeTutor(3))
+	cfg.Webhook = &WebhookConfig{URL: "https://tutor.example/telegram", SecretToken: "s3cret_token"}
+	b, _ := start(t, cfg)
+	srv.SetDelay(400 * time.Millisecond)
+	hook := httptest.NewServer(b.WebhookHandler())
+	defer hook.Close()
+	body := `{"update_id":7,"message":{"message_id":7,"date":0,"text":"hi","from":{"id":21,"is_bot":false,"first_name":"Ann"},"chat":{"id":21,"type":"private"}}}`
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		req, _ := http.NewRequest("POST", hook.URL, strings.NewReader(body))
+		req.Header.Set(SecretHeader, "s3cret_token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if resp.StatusCode != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			t.Fatalf("webhook answered %d", resp.StatusCode)
+		}
+		if u, _ := srv.Webhook(); u != "" {
+			t.Fatal("the webhook refused an update after setWebhook was answered")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	srv.SetDelay(0)
+	eventually(t, 5*time.Second, func() bool { u, _ := srv.Webhook(); return u != "" }, "webhook set")
+	eventually(t, 5*time.Second, func() bool { return len(srv.Messages(21)) == 1 }, "the early update answered")
+}
+
 func TestConvertUpdates(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	tutor := newFakeTutor(2)
