@@ -33,6 +33,30 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// startTutor starts the tutor binary on Telegram (srv) and the database at
+// dbPath, with JSON logs and env added. exited gets its end; the process
+// is killed when the test ends, and its logs shown if the test failed.
+func startTutor(t *testing.T, bin string, srv *telegramtest.Server, dbPath string, env ...string) (cmd *exec.Cmd, exited <-chan error, logs *syncBuffer) {
+	t.Helper()
+	cmd = exec.Command(bin)
+	cmd.Env = append(os.Environ(), "TELEGRAM_TOKEN="+srv.Token(), "TELEGRAM_API_URL="+srv.URL(), "TUTORBOT_DB="+dbPath, "LOG_FORMAT=json")
+	cmd.Env = append(cmd.Env, env...)
+	logs = &syncBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("tutor logs:\n%s", logs.String())
+		}
+	})
+	return cmd, done, logs
+}
+
 // TestGracefulShutdownUnderLoad runs the tutor on Telegram (the fake Bot
 // API server) with the HTTP endpoints, sends SIGTERM while learners are
 // paging through the lesson, and checks: exit 0 within the bound, the
@@ -43,22 +67,7 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "tutor.db")
 	addr := freePort(t)
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "TELEGRAM_TOKEN="+srv.Token(), "TELEGRAM_API_URL="+srv.URL(), "TUTORBOT_DB="+dbPath,
-		"HTTP_LISTEN="+addr, "TELEGRAM_GLOBAL_RATE=1000", "SHUTDOWN_TIMEOUT=5s", "LOG_FORMAT=json")
-	var logs syncBuffer
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		if t.Failed() {
-			t.Logf("tutor logs:\n%s", logs.String())
-		}
-	})
+	cmd, exited, logs := startTutor(t, bin, srv, dbPath, "HTTP_LISTEN="+addr, "TELEGRAM_GLOBAL_RATE=1000", "SHUTDOWN_TIMEOUT=5s")
 
 	// Wait for the HTTP endpoints.
 	var health string
@@ -182,22 +191,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	}
 
 	addr := freePort(t)
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "TELEGRAM_TOKEN="+srv.Token(), "TELEGRAM_API_URL="+srv.URL(), "TUTORBOT_DB="+dbPath,
-		"HTTP_LISTEN="+addr, "SHUTDOWN_TIMEOUT=60s", "LOG_FORMAT=json")
-	var logs syncBuffer
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		if t.Failed() {
-			t.Logf("tutor logs:\n%s", logs.String())
-		}
-	})
+	cmd, exited, logs := startTutor(t, bin, srv, dbPath, "HTTP_LISTEN="+addr, "SHUTDOWN_TIMEOUT=60s")
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
 			resp.Body.Close()
