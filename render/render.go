@@ -26,18 +26,9 @@ const (
 // into a Markdown message without changing its structure.
 func EscapeMarkdown(s string) string {
 	if !utf8.ValidString(s) {
-		// Rune by rune: each invalid byte becomes U+FFFD.
-		var b strings.Builder
-		b.Grow(len(s) + 8)
-		for _, r := range s {
-			if r < utf8.RuneSelf && mdPunct[r] {
-				b.WriteByte('\\')
-			}
-			b.WriteRune(r)
-		}
-		return b.String()
+		s = string([]rune(s)) // each invalid byte becomes U+FFFD
 	}
-	// Valid UTF-8: an ASCII byte is never part of a longer rune, so the
+	// In valid UTF-8 an ASCII byte is never part of a longer rune, so the
 	// bytes are copied with a backslash before each punctuation byte.
 	n := 0
 	for i := 0; i < len(s); i++ {
