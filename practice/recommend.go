@@ -33,6 +33,9 @@ type Pick struct {
 	Reasons           []string   `json:"reasons"`
 	// Warning is a quality or speed caveat (low-bit quant, offload).
 	Warning string `json:"warning,omitempty"`
+	// MonthlyUSD is the estimated monthly API cost for the volume the
+	// learner gave (0 when no volume or no price is known).
+	MonthlyUSD float64 `json:"monthly_usd,omitempty"`
 
 	score float64
 }
@@ -50,6 +53,17 @@ type Result struct {
 	NothingFits bool `json:"nothing_fits"`
 	// Notes are the lesson's warnings that apply, and any assumptions made.
 	Notes []string `json:"notes"`
+	// Questions are what the tutor must know before it can recommend
+	// anything; when there are any, Picks is empty.
+	Questions []Question `json:"questions,omitempty"`
+}
+
+// Question is one thing the tutor asks instead of guessing.
+type Question struct {
+	// Field is the template field the answer goes into.
+	Field Field `json:"field"`
+	// Text is the learner-facing question, in the learner's language.
+	Text string `json:"text"`
 }
 
 // Cloud GPU classes, smallest first.
