@@ -5,14 +5,19 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"tutorbot/locale"
 	"tutorbot/quiz"
 	"tutorbot/render"
 )
 
-// command is one chat command: its menu entry and what it does.
+// command is one chat command: its name, the catalog ids of its menu
+// texts, and what it does.
 type command struct {
-	Command
-	run func(t *turn, arg string)
+	name string
+	// desc is the message id of its description; arg, when not empty,
+	// names its one free-text argument and argDesc describes it.
+	desc, arg, argDesc string
+	run                func(t *turn, arg string)
 }
 
 // commands lists every command in menu order.
@@ -20,33 +25,60 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{Command{Name: "start", Description: "Welcome and what the tutor offers"}, (*turn).start},
-		{Command{Name: "lesson", Description: "Open the lesson where you stopped"}, func(t *turn, _ string) { t.showPage() }},
-		{Command{Name: "next", Description: "Next page of the lesson"}, func(t *turn, _ string) { t.move(+1) }},
-		{Command{Name: "back", Description: "Previous page of the lesson"}, func(t *turn, _ string) { t.move(-1) }},
-		{Command{Name: "quiz", Description: "Take the lesson's quiz"}, func(t *turn, _ string) { t.quiz() }},
-		{Command{Name: "progress", Description: "Where you are and your quiz scores"}, func(t *turn, _ string) { t.progress() }},
-		{Command{Name: "practice", Description: "Get an open-weight model recommendation for your task", Arg: "template", ArgDescription: "the filled-in template (optional)"}, (*turn).practiceStart},
-		{Command{Name: "history", Description: "Your past model recommendations"}, func(t *turn, _ string) { t.history() }},
-		{Command{Name: "compare", Description: "Run one prompt on DeepSeek, Qwen and Mistral side by side", Arg: "prompt", ArgDescription: "the prompt; start with blind to hide model names"}, (*turn).compare},
-		{Command{Name: "tasks", Description: "Your reference set of tasks for re-testing", Arg: "action", ArgDescription: "add <text> or remove <number>"}, (*turn).tasks},
-		{Command{Name: "remind", Description: "Re-testing reminders on your schedule", Arg: "schedule", ArgDescription: "weekly, biweekly, monthly, a cron expression, quiet 22-8, or off"}, (*turn).remindCmd},
-		{Command{Name: "timezone", Description: "Your time zone for reminders", Arg: "zone", ArgDescription: "an IANA name such as Europe/Berlin"}, (*turn).timezone},
-		{Command{Name: "reset", Description: "Start the lesson and quiz over"}, func(t *turn, _ string) { t.reset() }},
-		{Command{Name: "mydata", Description: "Everything the tutor stores about you"}, func(t *turn, _ string) { t.myData() }},
-		{Command{Name: "forget", Description: "Erase everything the tutor stores about you"}, func(t *turn, _ string) { t.forgetCmd() }},
-		{Command{Name: "stats", Description: "Course statistics (admins only)"}, func(t *turn, _ string) { t.statsCmd() }},
-		{Command{Name: "help", Description: "What the tutor can do"}, func(t *turn, _ string) { t.help() }},
+		{"start", "CmdStart", "", "", (*turn).start},
+		{"lesson", "CmdLesson", "", "", func(t *turn, _ string) { t.showPage() }},
+		{"next", "CmdNext", "", "", func(t *turn, _ string) { t.move(+1) }},
+		{"back", "CmdBack", "", "", func(t *turn, _ string) { t.move(-1) }},
+		{"quiz", "CmdQuiz", "", "", func(t *turn, _ string) { t.quiz() }},
+		{"progress", "CmdProgress", "", "", func(t *turn, _ string) { t.progress() }},
+		{"practice", "CmdPractice", "template", "CmdPracticeArg", (*turn).practiceStart},
+		{"history", "CmdHistory", "", "", func(t *turn, _ string) { t.history() }},
+		{"compare", "CmdCompare", "prompt", "CmdCompareArg", (*turn).compare},
+		{"tasks", "CmdTasks", "action", "CmdTasksArg", (*turn).tasks},
+		{"remind", "CmdRemind", "schedule", "CmdRemindArg", (*turn).remindCmd},
+		{"timezone", "CmdTimezone", "zone", "CmdTimezoneArg", (*turn).timezone},
+		{"language", "CmdLanguage", "language", "CmdLanguageArg", (*turn).language},
+		{"reset", "CmdReset", "", "", func(t *turn, _ string) { t.reset() }},
+		{"mydata", "CmdMydata", "", "", func(t *turn, _ string) { t.myData() }},
+		{"forget", "CmdForget", "", "", func(t *turn, _ string) { t.forgetCmd() }},
+		{"stats", "CmdStats", "", "", func(t *turn, _ string) { t.statsCmd() }},
+		{"help", "CmdHelp", "", "", func(t *turn, _ string) { t.help() }},
 	}
 }
 
-// Commands returns the commands for platform menus.
+// Commands returns the commands for platform menus, described in English
+// (the default) and in every other language with a catalog.
 func (e *Engine) Commands() []Command {
 	out := make([]Command, len(commands))
 	for i, c := range commands {
-		out[i] = c.Command
+		out[i] = c.menu(e.msgs.For(locale.English))
+		for _, lang := range e.msgs.Langs() {
+			if lang == locale.English {
+				continue
+			}
+			if out[i].Translations == nil {
+				out[i].Translations = map[string]CommandText{}
+			}
+			loc := e.msgs.For(lang)
+			m := c.menu(loc)
+			out[i].Translations[lang] = CommandText{Name: loc.T(c.nameID()), Description: m.Description, ArgDescription: m.ArgDescription}
+		}
 	}
 	return out
+}
+
+// nameID is the message id of the command's localized name.
+func (c command) nameID() string {
+	return "CmdName" + strings.ToUpper(c.name[:1]) + c.name[1:]
+}
+
+// menu is the command's menu entry in loc's language.
+func (c command) menu(loc *locale.Localizer) Command {
+	m := Command{Name: c.name, Description: loc.T(c.desc), Arg: c.arg}
+	if c.argDesc != "" {
+		m.ArgDescription = loc.T(c.argDesc)
+	}
+	return m
 }
 
 // splitCommand splits "/name@bot arg" into a lower-case name and its
@@ -67,7 +99,15 @@ func (t *turn) command(text string) {
 	// A command ends whatever free text the tutor was waiting for.
 	t.st.Pending = ""
 	for _, c := range commands {
-		if c.Name == name {
+		if c.name == name {
+			c.run(t, arg)
+			return
+		}
+	}
+	for _, c := range commands {
+		// A command runs by its name in the learner's language too
+		// ("/урок").
+		if name == t.loc.T(c.nameID()) {
 			c.run(t, arg)
 			return
 		}
@@ -76,7 +116,7 @@ func (t *turn) command(text string) {
 	if utf8.RuneCountInString(shown) > 30 {
 		shown = string([]rune(shown)[:30]) + "…"
 	}
-	t.say(fmt.Sprintf(msgUnknownCommand, render.EscapeMarkdown("/"+shown)))
+	t.say(t.loc.T("UnknownCommand", "Command", render.EscapeMarkdown("/"+shown)))
 }
 
 func (t *turn) start(arg string) {
@@ -94,26 +134,26 @@ func (t *turn) start(arg string) {
 	if utf8.RuneCountInString(name) > 40 {
 		name = string([]rune(name)[:40])
 	}
-	greet := "Hi!"
+	greet := t.loc.T("Greeting")
 	if name != "" {
-		greet = "Hi, " + render.EscapeMarkdown(name) + "!"
+		greet = t.loc.T("GreetingNamed", "Name", render.EscapeMarkdown(name))
 	}
-	md := fmt.Sprintf(msgWelcome, greet, render.EscapeMarkdown(l.Course), l.Order, render.EscapeMarkdown(l.Title), render.EscapeMarkdown(l.Subtitle))
-	label := "▶ Start the lesson"
+	md := t.loc.T("Welcome", "Greeting", greet, "Course", render.EscapeMarkdown(l.Course), "Order", l.Order, "Title", render.EscapeMarkdown(l.Title), "Subtitle", render.EscapeMarkdown(l.Subtitle))
+	label := t.loc.T("BtnStartLesson")
 	if p.Seen > 0 {
-		md += fmt.Sprintf("\n\nYou stopped at page %d of %d.", p.Page+1, len(l.Pages))
-		label = "▶ Continue the lesson"
+		md += "\n\n" + t.loc.T("WelcomeStopped", "Page", p.Page+1, "Pages", len(l.Pages))
+		label = t.loc.T("BtnContinueLesson")
 	}
-	t.say(md, []Button{{Label: label, Payload: pay(kindLesson)}, {Label: "Take the quiz", Payload: pay(kindQuiz, l.Order)}})
+	t.say(md, []Button{{Label: label, Payload: pay(kindLesson)}, {Label: t.loc.T("BtnTakeQuiz"), Payload: pay(kindQuiz, l.Order)}})
 }
 
 func (t *turn) help() {
 	var b strings.Builder
-	b.WriteString(msgHelpIntro)
+	b.WriteString(t.loc.T("HelpIntro") + "\n")
 	for _, c := range commands {
-		fmt.Fprintf(&b, "\n- /%s — %s", c.Name, render.EscapeMarkdown(c.Description))
+		fmt.Fprintf(&b, "\n- /%s — %s", c.name, render.EscapeMarkdown(t.loc.T(c.desc)))
 	}
-	b.WriteString("\n\n" + msgHelpOutro)
+	b.WriteString("\n\n" + t.loc.T("HelpOutro"))
 	t.say(b.String())
 }
 
@@ -121,31 +161,31 @@ func (t *turn) progress() {
 	l := t.lesson()
 	p := t.st.progress(l.ID)
 	var b strings.Builder
-	fmt.Fprintf(&b, "**Lesson %d · %s**\n\n", l.Order, render.EscapeMarkdown(l.Title))
-	if p.Seen == 0 {
-		b.WriteString("- Lesson: not started yet.\n")
-	} else {
-		fmt.Fprintf(&b, "- Lesson: page %d of %d", p.Page+1, len(l.Pages))
-		if p.Finished {
-			b.WriteString(", read to the end")
-		}
-		b.WriteString(".\n")
+	b.WriteString(t.loc.T("LessonHeading", "Order", l.Order, "Title", render.EscapeMarkdown(l.Title)) + "\n\n")
+	switch {
+	case p.Seen == 0:
+		b.WriteString(t.loc.T("ProgressNotStarted"))
+	case p.Finished:
+		b.WriteString(t.loc.T("ProgressPageDone", "Page", p.Page+1, "Pages", len(l.Pages)))
+	default:
+		b.WriteString(t.loc.T("ProgressPage", "Page", p.Page+1, "Pages", len(l.Pages)))
 	}
+	b.WriteString("\n")
 	q := p.Quiz
 	switch {
 	case q.Attempt != nil:
-		fmt.Fprintf(&b, "- Quiz: in progress, answered %d of %d.\n", q.Attempt.Answered(), len(q.Attempt.Questions))
+		b.WriteString(t.loc.T("ProgressQuizRunning", "Answered", q.Attempt.Answered(), "Total", len(q.Attempt.Questions)) + "\n")
 	case !q.Finished:
-		b.WriteString("- Quiz: not taken yet.\n")
+		b.WriteString(t.loc.T("ProgressQuizNotTaken") + "\n")
 	}
 	if q.Finished {
-		fmt.Fprintf(&b, "- Quiz scores: best %d of %d, last %d of %d (%d attempts).\n", q.Best, q.Total, q.Last, q.Total, q.Attempts)
+		b.WriteString(t.loc.N("ProgressQuizScores", q.Attempts, "Best", q.Best, "Last", q.Last, "Total", q.Total) + "\n")
 	}
-	t.say(b.String(), []Button{{Label: "▶ Lesson", Payload: pay(kindLesson)}, {Label: "Quiz", Payload: pay(kindQuiz, l.Order)}})
+	t.say(b.String(), []Button{{Label: t.loc.T("BtnLesson"), Payload: pay(kindLesson)}, {Label: t.loc.T("BtnQuiz"), Payload: pay(kindQuiz, l.Order)}})
 }
 
 func (t *turn) reset() {
-	t.say(msgResetConfirm, []Button{{Label: "Yes, start over", Payload: pay(kindReset, t.newConfirm())}})
+	t.say(t.loc.T("ResetConfirm"), []Button{{Label: t.loc.T("BtnResetYes"), Payload: pay(kindReset, t.newConfirm())}})
 }
 
 // newConfirm numbers a new confirmation button; only the latest one works.
@@ -160,8 +200,8 @@ func (t *turn) newConfirm() int {
 func (t *turn) confirmed(p payload) bool {
 	n, ok := p.num(0)
 	if !ok || t.st.Confirm == 0 || n != t.st.Confirm {
-		t.ack("That confirmation is out of date.")
-		t.say("That confirmation button is out of date, so nothing was changed. Run the command again if you still want it.")
+		t.ack(t.loc.T("ConfirmStaleAck"))
+		t.say(t.loc.T("ConfirmStale"))
 		return false
 	}
 	t.st.Confirm = 0
@@ -176,12 +216,12 @@ func (t *turn) doReset() {
 	}
 	t.st.Lesson = ""
 	t.st.Pending = ""
-	t.say(msgResetDone, []Button{{Label: "▶ Start the lesson", Payload: pay(kindLesson)}})
+	t.say(t.loc.T("ResetDone"), []Button{{Label: t.loc.T("BtnStartLesson"), Payload: pay(kindLesson)}})
 }
 
 func (t *turn) freeText(text string) {
 	if text == "" {
-		t.say(msgEmpty)
+		t.say(t.loc.T("Empty"))
 		return
 	}
 	switch p := t.st.Pending; {
@@ -198,21 +238,21 @@ func (t *turn) freeText(text string) {
 	}
 	l := t.lesson()
 	if a := t.st.progress(l.ID).Quiz.Attempt; a != nil {
-		t.say(msgTextInQuiz, []Button{{Label: "Show the question", Payload: pay(kindQuiz, l.Order)}})
+		t.say(t.loc.T("TextInQuiz"), []Button{{Label: t.loc.T("BtnShowQuestion"), Payload: pay(kindQuiz, l.Order)}})
 		return
 	}
-	t.say(msgHint, []Button{{Label: "▶ Lesson", Payload: pay(kindLesson)}, {Label: "Quiz", Payload: pay(kindQuiz, l.Order)}})
+	t.say(t.loc.T("Hint"), []Button{{Label: t.loc.T("BtnLesson"), Payload: pay(kindLesson)}, {Label: t.loc.T("BtnQuiz"), Payload: pay(kindQuiz, l.Order)}})
 }
 
 // press handles a button payload.
 func (t *turn) press(raw string) {
 	p, err := parsePayload(raw)
 	if err != nil {
-		t.ack("This button no longer works.")
+		t.ack(t.loc.T("ButtonGone"))
 		if err == errPayloadVersion {
-			t.say(msgOldButton)
+			t.say(t.loc.T("OldButton"))
 		} else {
-			t.say(msgBadButton)
+			t.say(t.loc.T("BadButton"))
 		}
 		return
 	}
@@ -240,15 +280,17 @@ func (t *turn) press(raw string) {
 		t.runNow()
 	case kindRemind, kindSnooze:
 		t.pressRemind(p)
+	case kindLanguage:
+		t.pressLanguage(p)
 	case kindForget:
 		if t.isNew {
 			t.forget = true
-			t.say("There is nothing stored about you.")
+			t.say(t.loc.T("NothingStored"))
 		} else if t.confirmed(p) {
 			t.doForget()
 		}
 	default:
-		t.ack("This button no longer works.")
-		t.say(msgBadButton)
+		t.ack(t.loc.T("ButtonGone"))
+		t.say(t.loc.T("BadButton"))
 	}
 }

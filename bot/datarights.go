@@ -14,7 +14,7 @@ func (t *turn) myData() {
 		st, err := t.e.state(key)
 		if err != nil {
 			t.e.log.Error("read learner for /mydata", "err", err)
-			t.say(errorReply)
+			t.say(t.loc.T("ErrorReply"))
 			return
 		}
 		doc["learner"] = st
@@ -25,21 +25,20 @@ func (t *turn) myData() {
 		}
 		b, err := json.MarshalIndent(doc, "", "  ")
 		if err != nil {
-			t.say(errorReply)
+			t.say(t.loc.T("ErrorReply"))
 			return
 		}
-		t.say(fmt.Sprintf("**Everything I store about you** (%d bytes of JSON). /forget erases it.\n\n```json\n%s\n```", len(b), b))
+		t.say(fmt.Sprintf("%s\n\n```json\n%s\n```", t.loc.N("MyData", len(b)), b))
 	})
 }
 
 // forgetCmd asks before erasing everything about the learner.
 func (t *turn) forgetCmd() {
-	t.say("Erase everything I store about you: lesson progress, quiz scores, practice history, reference set, comparisons and reminders? This cannot be undone.",
-		[]Button{{Label: "Yes, erase everything", Payload: pay(kindForget, t.newConfirm())}})
+	t.say(t.loc.T("ForgetConfirm"), []Button{{Label: t.loc.T("BtnForgetYes"), Payload: pay(kindForget, t.newConfirm())}})
 }
 
 // doForget erases the learner's record, reminder and due entries.
 func (t *turn) doForget() {
 	t.forget = true
-	t.say("Done: everything I stored about you is erased. If you write again, you start fresh.")
+	t.say(t.loc.T("ForgetDone"))
 }

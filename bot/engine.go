@@ -15,6 +15,7 @@ import (
 
 	"tutorbot/lessons"
 	"tutorbot/llm"
+	"tutorbot/locale"
 	"tutorbot/practice"
 	"tutorbot/remind"
 	"tutorbot/render"
@@ -45,6 +46,8 @@ type Config struct {
 	Reminders *remind.Service
 	// Admins are the learner keys ("telegram:123") allowed to see /stats.
 	Admins map[string]bool
+	// Messages are the message catalogs (default: the embedded ones).
+	Messages *locale.Catalog
 }
 
 // Completer answers a prompt with an OpenAI-compatible model (llm.Client).
@@ -66,6 +69,7 @@ type Engine struct {
 	now    func() time.Time
 	log    *slog.Logger
 	cfg    Config
+	msgs   *locale.Catalog
 
 	mu         sync.Mutex
 	messengers map[string]Messenger
@@ -103,6 +107,13 @@ func NewEngine(cfg Config) (*Engine, error) {
 		}
 		cfg.Catalog = cat
 	}
+	if cfg.Messages == nil {
+		msgs, err := locale.Default()
+		if err != nil {
+			return nil, fmt.Errorf("new engine: %w", err)
+		}
+		cfg.Messages = msgs
+	}
 	if len(cfg.CompareModels) == 0 {
 		cfg.CompareModels = DefaultCompareModels
 	}
@@ -112,7 +123,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if cfg.LLMDailyLimit <= 0 {
 		cfg.LLMDailyLimit = 30
 	}
-	e := &Engine{db: cfg.DB, course: cfg.Course, now: cfg.Now, log: cfg.Log, cfg: cfg, messengers: map[string]Messenger{}}
+	e := &Engine{db: cfg.DB, course: cfg.Course, now: cfg.Now, log: cfg.Log, cfg: cfg, msgs: cfg.Messages, messengers: map[string]Messenger{}}
 	e.jobCtx, e.stopJobs = context.WithCancel(context.Background())
 	return e, nil
 }
@@ -155,9 +166,6 @@ func (e *Engine) spawn(job func(ctx context.Context)) {
 // MaxText is the longest message the engine reads; longer ones get a polite
 // refusal.
 const MaxText = 20000
-
-// errorReply is what a learner sees when the tutor itself failed.
-const errorReply = "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
 
 // Handle runs one step of the conversation of the learner who caused ev.
 // The learner's new state is committed before Handle returns. On error the
@@ -203,14 +211,18 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	})
 	if err != nil {
 		e.log.Error("handle event", "platform", ev.Platform, "err", err)
-		return []Reply{{Kind: Send, Text: render.Render(errorReply, ev.Format)}}, fmt.Errorf("handle event of %s: %w", key, err)
+		loc := e.msgs.For(e.msgs.Match(ev.Lang))
+		if t != nil && t.loc != nil {
+			loc = t.loc
+		}
+		return []Reply{{Kind: Send, Text: render.Render(loc.T("ErrorReply"), ev.Format)}}, fmt.Errorf("handle event of %s: %w", key, err)
 	}
 	// Rendering happens here, after the commit and outside the shared
 	// write transaction, so concurrent learners render in parallel.
 	out := t.replies()
 	// Work that must follow the commit: other stores, slow calls.
 	for _, f := range t.after {
-		more := &turn{e: e, ev: ev, st: t.st, now: t.now}
+		more := &turn{e: e, ev: ev, st: t.st, now: t.now, loc: t.loc}
 		f(ctx, more)
 		out = append(out, more.replies()...)
 	}
@@ -321,6 +333,8 @@ type turn struct {
 	st    *State
 	now   time.Time
 	isNew bool
+	// loc says things in the learner's language.
+	loc *locale.Localizer
 	// out collects the replies, rendered after the commit.
 	out []draft
 	// forget erases the learner instead of storing the state.
@@ -413,6 +427,10 @@ func (t *turn) run() {
 	if t.st.Started.IsZero() {
 		t.st.Started = t.now
 	}
+	if t.st.Lang == "" || !t.e.msgs.Has(t.st.Lang) {
+		t.st.Lang = t.e.msgs.Match(t.ev.Lang)
+	}
+	t.loc = t.e.msgs.For(t.st.Lang)
 	t.st.Unreachable = false
 	if t.ev.IsButton() {
 		t.press(t.ev.Payload)
@@ -420,7 +438,7 @@ func (t *turn) run() {
 	}
 	text := t.ev.Text
 	if utf8.RuneCountInString(text) > MaxText {
-		t.say(fmt.Sprintf(msgTooLong, utf8.RuneCountInString(text), MaxText))
+		t.say(t.loc.T("TooLong", "Length", utf8.RuneCountInString(text), "Max", MaxText))
 		return
 	}
 	if strings.HasPrefix(text, "/") {

@@ -1,9 +1,8 @@
 package bot
 
 import (
-	"fmt"
-
 	"tutorbot/lessons"
+	"tutorbot/locale"
 	"tutorbot/render"
 )
 
@@ -27,9 +26,9 @@ func (t *turn) move(d int) {
 	}
 	switch next := cur + d; {
 	case next < 0:
-		t.say(msgFirstPage, t.pageButtons(l, cur))
+		t.say(t.loc.T("FirstPage"), t.pageButtons(l, cur))
 	case next >= len(l.Pages):
-		t.say(msgLastPage, []Button{{Label: "Take the quiz ▶", Payload: pay(kindQuiz, l.Order)}, {Label: "◀ Back", Payload: pay(kindPage, l.Order, cur)}})
+		t.say(t.loc.T("LastPage"), []Button{{Label: t.loc.T("BtnTakeQuizNext"), Payload: pay(kindQuiz, l.Order)}, {Label: t.loc.T("BtnBack"), Payload: pay(kindPage, l.Order, cur)}})
 	default:
 		t.page(l, next, false)
 	}
@@ -41,14 +40,14 @@ func (t *turn) pressPage(p payload) {
 	idx, ok2 := p.num(1)
 	l, ok3 := t.lessonByOrder(order)
 	if !ok1 || !ok2 || !ok3 || idx >= len(l.Pages) {
-		t.ack("That page no longer exists.")
-		t.say(msgBadButton)
+		t.ack(t.loc.T("PageGone"))
+		t.say(t.loc.T("BadButton"))
 		return
 	}
 	if pr := t.st.progress(l.ID); t.st.Lesson == l.ID && pr.Seen > 0 && pr.Page == idx {
 		// A second tap, or a button replayed: the page may already show,
 		// so say where the learner is rather than nothing.
-		t.ack(fmt.Sprintf("You are on page %d of %d.", idx+1, len(l.Pages)))
+		t.ack(t.loc.T("OnPage", "Page", idx+1, "Pages", len(l.Pages)))
 	}
 	t.st.Lesson = l.ID
 	t.page(l, idx, true)
@@ -67,13 +66,14 @@ func (t *turn) page(l *lessons.Lesson, i int, turned bool) {
 		p.Finished = true
 	}
 	r := Reply{Kind: Send, Buttons: [][]Button{t.pageButtons(l, i)}, Supersedes: turned}
-	e := t.e
-	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return []string{e.pageText(l, i, f)} }})
+	e, loc := t.e, t.loc
+	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return []string{e.pageText(loc, l, i, f)} }})
 }
 
-// pageKey names one page as shown in one format.
+// pageKey names one page as shown in one format and language.
 type pageKey struct {
 	lesson string
+	lang   string
 	page   int
 	f      render.Format
 }
@@ -81,17 +81,17 @@ type pageKey struct {
 // pageText is page i of l as shown: under the lesson's heading on the first
 // page, over its counter on every page. It is the same for every learner,
 // so each page is rendered once per format (the course is finite).
-func (e *Engine) pageText(l *lessons.Lesson, i int, f render.Format) string {
-	k := pageKey{l.ID, i, f}
+func (e *Engine) pageText(loc *locale.Localizer, l *lessons.Lesson, i int, f render.Format) string {
+	k := pageKey{l.ID, loc.Lang(), i, f}
 	if v, ok := e.pages.Load(k); ok {
 		return v.(string)
 	}
 	text := l.Page(i, f)
 	if i == 0 {
-		header := fmt.Sprintf("**Lesson %d · %s**\n\n*%s*", l.Order, render.EscapeMarkdown(l.Title), render.EscapeMarkdown(l.Subtitle))
+		header := loc.T("LessonHeading", "Order", l.Order, "Title", render.EscapeMarkdown(l.Title)) + "\n\n*" + render.EscapeMarkdown(l.Subtitle) + "*"
 		text = render.Render(header, f) + "\n\n" + text
 	}
-	text += "\n\n" + render.Render(fmt.Sprintf("— page %d/%d —", i+1, len(l.Pages)), f)
+	text += "\n\n" + render.Render(loc.T("PageCounter", "Page", i+1, "Pages", len(l.Pages)), f)
 	e.pages.Store(k, text)
 	return text
 }
@@ -101,12 +101,12 @@ func (e *Engine) pageText(l *lessons.Lesson, i int, f render.Format) string {
 func (t *turn) pageButtons(l *lessons.Lesson, i int) []Button {
 	var row []Button
 	if i < len(l.Pages)-1 {
-		row = append(row, Button{Label: "Next ▶", Payload: pay(kindPage, l.Order, i+1)})
+		row = append(row, Button{Label: t.loc.T("BtnNext"), Payload: pay(kindPage, l.Order, i+1)})
 	} else {
-		row = append(row, Button{Label: "Take the quiz ▶", Payload: pay(kindQuiz, l.Order)}, Button{Label: "Practice", Payload: payWord(kindPractice, "s")})
+		row = append(row, Button{Label: t.loc.T("BtnTakeQuizNext"), Payload: pay(kindQuiz, l.Order)}, Button{Label: t.loc.T("BtnPractice"), Payload: payWord(kindPractice, "s")})
 	}
 	if i > 0 {
-		row = append(row, Button{Label: "◀ Back", Payload: pay(kindPage, l.Order, i-1)})
+		row = append(row, Button{Label: t.loc.T("BtnBack"), Payload: pay(kindPage, l.Order, i-1)})
 	}
 	return row
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"tutorbot/locale"
 	"tutorbot/remind"
 	"tutorbot/render"
 )
@@ -16,7 +17,7 @@ import (
 // hours, off.
 func (t *turn) remindCmd(arg string) {
 	if t.e.cfg.Reminders == nil {
-		t.say("Reminders are not switched on for this tutor.")
+		t.say(t.loc.T("RemindersOff"))
 		return
 	}
 	key := t.ev.Key()
@@ -42,7 +43,7 @@ func (t *turn) remindCmd(arg string) {
 			sched, err = remind.ParseSchedule(arg)
 		}
 		if err != nil {
-			t.say(render.EscapeMarkdown(remind.Friendly(err)) + "\n\n" + msgRemindHelp)
+			t.say(t.remindProblem(err) + "\n\n" + t.loc.T("RemindHelp"))
 			return
 		}
 		t.setReminder(sched)
@@ -62,7 +63,7 @@ func (t *turn) setReminder(sched remind.Schedule) {
 		}
 		note := ""
 		if set, _, _ := t.e.cfg.Reminders.Get(key); askTZ && (set.TZ == "" || set.TZ == "UTC") {
-			note = "Your reminders use UTC for now. Tell me your time zone with /timezone Europe/Berlin (any IANA name)."
+			note = t.loc.T("RemindUTCNote")
 		}
 		t.remindStatus(key, note)
 	})
@@ -73,18 +74,66 @@ func (t *turn) remindOff(ctx context.Context, key string) {
 		t.remindError(err)
 		return
 	}
-	t.say("Reminders are off. /remind switches them on again.")
+	t.say(t.loc.T("RemindOffDone"))
 }
 
 // remindError shows a reminder error as a friendly sentence.
 func (t *turn) remindError(err error) {
 	var ie *remind.InputError
 	if errors.As(err, &ie) {
-		t.say(render.EscapeMarkdown(remind.Friendly(err)))
+		t.say(t.remindProblem(err))
 		return
 	}
 	t.e.log.Error("reminders", "err", err)
-	t.say(errorReply)
+	t.say(t.loc.T("ErrorReply"))
+}
+
+// remindProblem is a bad schedule, time zone or snooze explained in the
+// learner's language (Markdown): remind's own sentence in English, else
+// the catalog's sentence for its kind.
+func (t *turn) remindProblem(err error) string {
+	if t.loc.Lang() == locale.English {
+		return render.EscapeMarkdown(remind.Friendly(err))
+	}
+	for _, k := range remindProblems {
+		if errors.Is(err, k.kind) {
+			return t.loc.T(k.id)
+		}
+	}
+	return t.loc.T("RemindProblem")
+}
+
+// remindProblems maps remind's kinds of bad input to catalog messages.
+var remindProblems = []struct {
+	kind error
+	id   string
+}{
+	{remind.ErrEmptySchedule, "RemindProblemEmpty"},
+	{remind.ErrScheduleTooLong, "RemindProblemTooLong"},
+	{remind.ErrZonePrefix, "RemindProblemZonePrefix"},
+	{remind.ErrSyntax, "RemindProblemSyntax"},
+	{remind.ErrNeverFires, "RemindProblemNever"},
+	{remind.ErrTooOften, "RemindProblemTooOften"},
+	{remind.ErrTooRare, "RemindProblemTooRare"},
+	{remind.ErrBadKind, "RemindProblemKind"},
+	{remind.ErrBadZone, "RemindProblemZone"},
+	{remind.ErrBadQuietHours, "RemindQuietBad"},
+	{remind.ErrBadSnooze, "RemindProblemSnooze"},
+	{remind.ErrNoReminder, "RemindProblemNone"},
+}
+
+// describe names a schedule in the learner's language.
+func (t *turn) describe(s remind.Schedule) string {
+	preset := map[remind.Kind]remind.Schedule{remind.Weekly: remind.WeeklyPreset(), remind.Biweekly: remind.BiweeklyPreset(), remind.Monthly: remind.MonthlyPreset()}
+	id := map[remind.Kind]string{remind.Weekly: "ScheduleWeekly", remind.Biweekly: "ScheduleBiweekly", remind.Monthly: "ScheduleMonthly"}[s.Kind]
+	switch {
+	case id == "":
+		return render.EscapeMarkdown(s.Spec)
+	case s.Spec == preset[s.Kind].Spec:
+		return t.loc.T(id)
+	default:
+		return t.loc.T(id+"Cron", "Spec", render.EscapeMarkdown(s.Spec))
+	}
 }
 
 // remindStatus shows the learner's reminder settings and the next time.
@@ -96,26 +145,26 @@ func (t *turn) remindStatus(key, note string) {
 	}
 	var b strings.Builder
 	if !ok || !set.Active() {
-		b.WriteString("**Re-testing reminders: off**\n\nPick a schedule, or send /remind with a cron expression such as `0 10 * * MON`.")
+		b.WriteString(t.loc.T("RemindStatusOff"))
 	} else {
 		sched, _ := set.Schedule()
 		loc, err := set.Location()
 		if err != nil {
 			loc = time.UTC
 		}
-		fmt.Fprintf(&b, "**Re-testing reminders: %s**\n\nNext: %s (%s).", render.EscapeMarkdown(sched.Describe()), set.Next.In(loc).Format("Mon 2 Jan 2006, 15:04 MST"), render.EscapeMarkdown(loc.String()))
+		b.WriteString(t.loc.T("RemindStatusOn", "Schedule", t.describe(sched), "Next", t.loc.DateTime(set.Next.In(loc)), "Zone", render.EscapeMarkdown(loc.String())))
 		if from, to, on := set.Quiet(); on {
-			fmt.Fprintf(&b, "\nQuiet hours: %02d:00–%02d:00 (/remind quiet 23-7 changes them, /remind quiet off removes them).", from, to)
+			b.WriteString("\n" + t.loc.T("RemindQuiet", "From", fmt.Sprintf("%02d", from), "To", fmt.Sprintf("%02d", to)))
 		}
 	}
 	if note != "" {
 		b.WriteString("\n\n" + note)
 	}
 	t.say(b.String(), []Button{
-		{Label: "Weekly", Payload: payWord(kindRemind, "w")},
-		{Label: "Every two weeks", Payload: payWord(kindRemind, "b")},
-		{Label: "Monthly", Payload: payWord(kindRemind, "m")},
-		{Label: "Off", Payload: payWord(kindRemind, "off")},
+		{Label: t.loc.T("BtnWeekly"), Payload: payWord(kindRemind, "w")},
+		{Label: t.loc.T("BtnBiweekly"), Payload: payWord(kindRemind, "b")},
+		{Label: t.loc.T("BtnMonthly"), Payload: payWord(kindRemind, "m")},
+		{Label: t.loc.T("BtnOff"), Payload: payWord(kindRemind, "off")},
 	})
 }
 
@@ -130,7 +179,7 @@ func (t *turn) quietHours(key, arg string) {
 		from, err1 = strconv.Atoi(strings.TrimSpace(a))
 		to, err2 = strconv.Atoi(strings.TrimSpace(b))
 		if !ok || err1 != nil || err2 != nil || from < 0 || from > 23 || to < 0 || to > 23 || from == to {
-			t.say("Give quiet hours as two hours of the day: /remind quiet 22-8 (no reminders from 22:00 to 08:00), or /remind quiet off.")
+			t.say(t.loc.T("RemindQuietBad"))
 			return
 		}
 	}
@@ -146,16 +195,16 @@ func (t *turn) quietHours(key, arg string) {
 // timezone handles /timezone <IANA name>.
 func (t *turn) timezone(arg string) {
 	if t.e.cfg.Reminders == nil {
-		t.say("Reminders are not switched on for this tutor.")
+		t.say(t.loc.T("RemindersOff"))
 		return
 	}
 	if arg == "" {
-		t.say("Which time zone? For example /timezone Europe/Berlin or /timezone America/New_York.")
+		t.say(t.loc.T("TimezoneWhich"))
 		return
 	}
 	loc, err := remind.LoadLocation(arg)
 	if err != nil {
-		t.say(render.EscapeMarkdown(remind.Friendly(err)))
+		t.say(t.remindProblem(err))
 		return
 	}
 	t.st.TZAsked = true
@@ -165,14 +214,14 @@ func (t *turn) timezone(arg string) {
 			t.remindError(err)
 			return
 		}
-		t.remindStatus(key, fmt.Sprintf("Time zone set to %s.", render.EscapeMarkdown(loc.String())))
+		t.remindStatus(key, t.loc.T("TimezoneSet", "Zone", render.EscapeMarkdown(loc.String())))
 	})
 }
 
 // pressRemind handles the reminder buttons.
 func (t *turn) pressRemind(p payload) {
 	if t.e.cfg.Reminders == nil {
-		t.say("Reminders are not switched on for this tutor.")
+		t.say(t.loc.T("RemindersOff"))
 		return
 	}
 	key := t.ev.Key()
@@ -189,7 +238,7 @@ func (t *turn) pressRemind(p payload) {
 			if err != nil {
 				loc = time.UTC
 			}
-			t.say(fmt.Sprintf("Snoozed: I'll remind you again %s.", next.In(loc).Format("Mon 2 Jan, 15:04 MST")))
+			t.say(t.loc.T("Snoozed", "When", t.loc.DateTimeShort(next.In(loc))))
 		})
 		return
 	}
@@ -203,7 +252,7 @@ func (t *turn) pressRemind(p payload) {
 	case "off":
 		t.later(func(ctx context.Context, t *turn) { t.remindOff(ctx, key) })
 	default:
-		t.say(msgBadButton)
+		t.say(t.loc.T("BadButton"))
 	}
 }
 
@@ -219,19 +268,18 @@ func (e *Engine) DeliverReminder(ctx context.Context, key string, s remind.Setti
 		return remind.ErrSkip
 	}
 	n := len(st.Tasks)
-	md := fmt.Sprintf("⏰ **Time to re-test your reference set (%d tasks)**\n\nModels change fast: run your own tasks again and see who's better for you now.", n)
+	loc := e.msgs.For(st.Lang)
+	md := loc.N("Reminder", n)
 	if n == 0 {
-		md += "\n\nYour reference set is empty: /tasks add <text> adds a task."
+		md += "\n\n" + loc.T("ReminderEmpty")
 	}
 	err = e.push(ctx, s.Platform, s.UserID, s.ChatID, md, []Button{
-		{Label: "Run now", Payload: pay(kindRunNow)},
-		{Label: "Snooze a day", Payload: pay(kindSnooze)},
-		{Label: "Stop reminders", Payload: payWord(kindRemind, "off")},
+		{Label: loc.T("BtnRunNow"), Payload: pay(kindRunNow)},
+		{Label: loc.T("BtnSnooze"), Payload: pay(kindSnooze)},
+		{Label: loc.T("BtnStopReminders"), Payload: payWord(kindRemind, "off")},
 	})
 	if errors.Is(err, ErrUnreachable) {
 		return fmt.Errorf("%w: %w", remind.ErrSkip, err)
 	}
 	return err
 }
-
-const msgRemindHelp = "Try /remind weekly, /remind monthly, or a cron expression such as /remind 0 10 * * MON (at most once an hour)."

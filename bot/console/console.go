@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"tutorbot/bot"
+	"tutorbot/locale"
 	"tutorbot/render"
 )
 
@@ -30,6 +31,20 @@ type Config struct {
 	// Echo prints each input line after the prompt, so that piped input
 	// reads like a conversation.
 	Echo bool
+	// Lang is the terminal's language as the environment gives it
+	// (LC_ALL, else LANG: "ru_RU.UTF-8"); see Lang.
+	Lang string
+}
+
+// Lang is the terminal's language from the environment the way the C
+// library picks it: LC_ALL, then LC_MESSAGES, then LANG.
+func Lang(getenv func(string) string) string {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if s := getenv(v); s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // MaxLine is the longest input line read; longer lines are cut.
@@ -43,7 +58,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	w := bufio.NewWriter(cfg.Out)
 	defer w.Flush()
-	fmt.Fprintln(w, "tutorbot: type /start to begin, a number to press a button, /quit to leave.")
+	fmt.Fprintln(w, locale.Say(cfg.Lang, "ConsoleIntro"))
 	sc := bufio.NewScanner(cfg.In)
 	sc.Buffer(make([]byte, 64*1024), MaxLine)
 	var buttons []bot.Button
@@ -69,10 +84,10 @@ func Run(ctx context.Context, cfg Config) error {
 		if line == "/quit" || line == "/exit" {
 			return nil
 		}
-		ev := bot.Event{Platform: "console", UserID: cfg.UserID, ChatID: cfg.UserID, Name: cfg.Name, Format: render.Plain}
+		ev := bot.Event{Platform: "console", UserID: cfg.UserID, ChatID: cfg.UserID, Name: cfg.Name, Format: render.Plain, Lang: cfg.Lang}
 		if n, err := strconv.Atoi(line); err == nil && len(buttons) > 0 {
 			if n < 1 || n > len(buttons) {
-				fmt.Fprintf(w, "(choose a number from 1 to %d, or type a command)\n", len(buttons))
+				fmt.Fprintln(w, locale.Say(cfg.Lang, "ChooseNumber", "Max", len(buttons)))
 				continue
 			}
 			ev.Payload = buttons[n-1].Payload
@@ -81,7 +96,7 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		replies, err := cfg.Handler.Handle(ctx, ev)
 		if err != nil && len(replies) == 0 {
-			fmt.Fprintln(w, "Sorry, something went wrong. Please try again.")
+			fmt.Fprintln(w, locale.Say(cfg.Lang, "ErrorShort"))
 		}
 		if b := show(w, replies); b != nil {
 			buttons = b

@@ -7,11 +7,9 @@ import (
 	"time"
 
 	"tutorbot/bot"
+	"tutorbot/locale"
 	"tutorbot/render"
 )
-
-// errorText is what a learner sees when the tutor failed to handle a step.
-const errorText = "Sorry, something went wrong on my side. Please try again."
 
 // chatOf is the chat an update belongs to, for ordering (0: none).
 func chatOf(u update) int64 {
@@ -41,7 +39,7 @@ func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 		if !forUs {
 			return ev, t, false
 		}
-		ev.UserID, ev.ChatID, ev.Name, ev.Text = formatID(m.From.ID), formatID(m.Chat.ID), name(m.From), text
+		ev.UserID, ev.ChatID, ev.Name, ev.Text, ev.Lang = formatID(m.From.ID), formatID(m.Chat.ID), name(m.From), text, m.From.LanguageCode
 		t = target{chat: m.Chat.ID, user: ev.UserID}
 		return ev, t, true
 	case u.CallbackQuery != nil:
@@ -55,7 +53,7 @@ func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 		}
 		// The presser, not the message's addressee: in a group every member
 		// acts on their own progress.
-		ev.UserID, ev.ChatID, ev.Name, ev.Payload = formatID(q.From.ID), formatID(t.chat), name(q.From), q.Data
+		ev.UserID, ev.ChatID, ev.Name, ev.Payload, ev.Lang = formatID(q.From.ID), formatID(t.chat), name(q.From), q.Data, q.From.LanguageCode
 		t.user = ev.UserID
 		return ev, t, true
 	}
@@ -115,9 +113,9 @@ func (b *Bot) handleUpdate(ctx context.Context, u update) {
 		case len(replies) > 0:
 			// The handler's own learner-facing apology.
 		case t.cbID != "":
-			replies = []bot.Reply{{Kind: bot.Ack, Text: errorText}}
+			replies = []bot.Reply{{Kind: bot.Ack, Text: locale.Say(ev.Lang, "ErrorShort")}}
 		default:
-			replies = []bot.Reply{{Kind: bot.Send, Text: errorText}}
+			replies = []bot.Reply{{Kind: bot.Send, Text: locale.Say(ev.Lang, "ErrorShort")}}
 		}
 	}
 	if err := b.sendReplies(ctx, t, replies); err != nil && ctx.Err() == nil {
