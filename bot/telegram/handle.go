@@ -11,6 +11,10 @@ import (
 	"tutorbot/render"
 )
 
+// msgNotYourChat is the catalog id of the answer to a press on a message
+// of another learner's chat.
+const msgNotYourChat = "NotYourChat"
+
 // chatOf is the chat an update belongs to, for ordering (0: none).
 func chatOf(u update) int64 {
 	switch {
@@ -50,6 +54,12 @@ func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 		}
 		if q.From == nil || q.From.ID == 0 || q.Data == "" || q.ID == "" || t.chat == 0 {
 			return ev, t, false // answered by the caller when it has an id
+		}
+		if t.chat > 0 && t.chat != q.From.ID {
+			// A private chat that is not the presser's: Telegram sends no
+			// such press, so it is forged; act on nothing there.
+			t.toast = locale.Say(q.From.LanguageCode, msgNotYourChat)
+			return ev, t, false
 		}
 		// The presser, not the message's addressee: in a group every member
 		// acts on their own progress.
@@ -96,7 +106,7 @@ func (b *Bot) handleUpdate(ctx context.Context, u update) {
 	ev, t, ok := b.toEvent(u)
 	if !ok {
 		if t.cbID != "" {
-			b.answer(ctx, t.cbID, t.chat, "")
+			b.answer(ctx, t.cbID, t.chat, t.toast)
 		}
 		return
 	}
