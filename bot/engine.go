@@ -328,10 +328,10 @@ type turn struct {
 	tx *storage.Tx
 	// lessonDone is set when a lesson was done for the first time.
 	lessonDone bool
-	ev     Event
-	st     *State
-	now    time.Time
-	isNew  bool
+	ev         Event
+	st         *State
+	now        time.Time
+	isNew      bool
 	// out collects the replies, rendered after the commit.
 	out []draft
 	// forget erases the learner instead of storing the state.
