@@ -401,14 +401,23 @@ func (t *turn) nextButtons(l *lessons.Lesson) []Button {
 
 // checkCourseDone tells the learner, once, that the whole course is done.
 func (t *turn) checkCourseDone() {
+	if md, ok := t.courseDone(); ok {
+		t.say(md, []Button{{Label: labelCourse, Payload: pay(kindCourse)}})
+	}
+}
+
+// courseDone returns the course-complete message (Markdown) when the
+// learner has just completed the whole course, and records that it was
+// said; ok is false otherwise.
+func (t *turn) courseDone() (md string, ok bool) {
 	if !t.st.CourseDone.IsZero() {
-		return
+		return "", false
 	}
 	var lines []string
 	for _, base := range t.course.Lessons {
 		p := t.st.Progress[base.ID]
 		if !complete(base, p) {
-			return
+			return "", false
 		}
 		l, _ := t.course.Lesson(base.ID, t.lang())
 		line := fmt.Sprintf("- %d\\. %s", l.Order, render.EscapeMarkdown(l.Title))
@@ -418,7 +427,7 @@ func (t *turn) checkCourseDone() {
 		lines = append(lines, line)
 	}
 	t.st.CourseDone = t.now
-	t.say(fmt.Sprintf(msgCourseDone, render.EscapeMarkdown(t.course.Title(t.lang())), strings.Join(lines, "\n")), []Button{{Label: labelCourse, Payload: pay(kindCourse)}})
+	return fmt.Sprintf(msgCourseDone, render.EscapeMarkdown(t.course.Title(t.lang())), strings.Join(lines, "\n")), true
 }
 
 // pressOpen handles a button that opens a lesson.

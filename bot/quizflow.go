@@ -194,8 +194,11 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 	summary, rows := t.finish(l, rec)
 	b.WriteString("\n\n")
 	b.WriteString(summary)
+	if md, ok := t.courseDone(); ok {
+		// In the same message: it is the one the learner reads now.
+		b.WriteString("\n\n" + md)
+	}
 	t.add(Reply{Kind: Edit}, b.String(), rows)
-	t.checkCourseDone()
 }
 
 // explanation is an option's explanation without a leading verdict word
