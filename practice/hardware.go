@@ -110,7 +110,13 @@ func parseHardware(v string) (Hardware, msg) {
 			} else if m[4] >= 0 {
 				hw.GPUCount = countWords[l[m[4]:m[5]]]
 			}
-			l = l[:m[6]] + strings.Repeat(" ", m[7]-m[6]) + l[m[7]:]
+			from := m[6]
+			for _, i := range []int{m[4], m[2]} {
+				if i >= 0 {
+					from = i // the count goes too: "2 x A100 80GB" is not "2x80GB"
+				}
+			}
+			l = l[:from] + strings.Repeat(" ", m[7]-from) + l[m[7]:]
 		}
 	}
 	// "2x24GB"
@@ -200,25 +206,30 @@ func parseHardware(v string) (Hardware, msg) {
 			return hw, "mem.mac_size"
 		}
 		hw.UnifiedGiB = all[0]
-		hw.GPUGiB = round1(MetalLimitGiB(hw.UnifiedGiB))
+		hw.GPUGiB = round1(MetalBudgetGiB(hw.UnifiedGiB))
 		hw.GPUName = ""
 		hw.NoGPU = false
 		return hw, positive(hw.UnifiedGiB)
 	case hw.GPUName != "":
+		n := float64(hw.GPUCount)
+		variant := func(v float64) bool { return v == cardGiB || (cardAlt > 0 && v == cardAlt) }
+		total := func(v float64) bool {
+			return hw.GPUCount > 1 && !variant(v) && (math.Abs(v-cardGiB*n) < 0.5 || (cardAlt > 0 && math.Abs(v-cardAlt*n) < 0.5))
+		}
 		per := cardGiB
-		if len(gpuSizes) > 0 {
+		switch {
+		case len(gpuSizes) > 0 && total(gpuSizes[0]):
+			per = gpuSizes[0] / n // "2x 3090, 48 GB VRAM": the total
+		case len(gpuSizes) > 0:
 			per = gpuSizes[0]
-		} else if len(plainSizes) > 0 {
-			if plainSizes[0] == cardGiB || (cardAlt > 0 && plainSizes[0] == cardAlt) {
-				per = plainSizes[0] // the card's own size, e.g. "4060 Ti 16GB"
-				plainSizes = plainSizes[1:]
-			}
+		case len(plainSizes) > 0 && variant(plainSizes[0]):
+			per = plainSizes[0] // the card's own size, e.g. "4060 Ti 16GB", "2 x A100 80GB"
+			plainSizes = plainSizes[1:]
+		case len(plainSizes) > 0 && total(plainSizes[0]):
+			per = plainSizes[0] / n // "2× 3090 (48 GB)"
+			plainSizes = plainSizes[1:]
 		}
-		if hw.GPUCount > 1 && per > cardGiB*1.01 && per >= cardGiB*float64(hw.GPUCount)*0.99 {
-			hw.GPUGiB = per // a total was given: "2x 3090 (48 GB)"
-		} else {
-			hw.GPUGiB = per * float64(hw.GPUCount)
-		}
+		hw.GPUGiB = per * n
 		if len(ramSizes) > 0 {
 			hw.RAMGiB = ramSizes[0]
 		} else if len(plainSizes) > 0 {

@@ -131,6 +131,11 @@ var messages = map[msg][2]string{
 	"why.finetune":       {"%s: about %s GiB to fine-tune, fits your %s GiB", "%s: около %s GiB для дообучения, помещается в ваши %s GiB"},
 	"why.finetune_serve": {"After training, serving it at %s takes about %s GiB", "После обучения для работы в %s понадобится около %s GiB"},
 
+	"warn.q3":      {"Q3_K_M loses noticeable quality (+10.5% perplexity on Llama-3-8B); a smaller model at Q4_K_M may do better", "Q3_K_M заметно теряет в качестве (+10,5% перплексии на Llama-3-8B); меньшая модель в Q4_K_M может оказаться лучше"},
+	"warn.q2":      {"Q2_K loses a lot of quality (+56% perplexity on Llama-3-8B); prefer a smaller model", "Q2_K сильно теряет в качестве (+56% перплексии на Llama-3-8B); лучше взять модель поменьше"},
+	"warn.offload": {"only fits with part of it in system RAM on the CPU: expect a crawl", "помещается, только если часть модели уйдёт в оперативную память на CPU: будет очень медленно"},
+	"warn.tight":   {"fills %d%% of the memory: little room left for a longer context or a second request", "занимает %d%% памяти: почти не остаётся места для длинного контекста или второго запроса"},
+
 	// Left-out reasons (short, for "left out: …").
 	"out.users":                  {"%s (its %s-user line is below your %s users)", "%s (порог лицензии %s пользователей ниже ваших %s)"},
 	"out.commercial":             {"%s (non-commercial license)", "%s (некоммерческая лицензия)"},

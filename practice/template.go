@@ -153,18 +153,6 @@ func hardwareIssue(lang string, hw Hardware, reason msg) string {
 	return tr(lang, reason)
 }
 
-// MetalLimitGiB is how much of a Mac's unified memory the GPU may use by
-// default: Metal's recommendedMaxWorkingSetSize is about 2/3 of RAM up to
-// 36 GB (21.3 GiB on a 32 GB Mac) and about 3/4 above (96 GiB of 128 GB).
-// Raising iogpu.wired_limit_mb lifts it. Sources: ollama/ollama#434,
-// ggml-org/llama.cpp#2011.
-func MetalLimitGiB(unified float64) float64 {
-	if unified <= 36 {
-		return unified * 2 / 3
-	}
-	return unified * 3 / 4
-}
-
 // Constraints is the parsed "Constraints" field.
 type Constraints struct {
 	Text string `json:"text,omitempty"`
@@ -483,9 +471,16 @@ var (
 // are listed by Missing; fields that cannot be understood get an Issue.
 // Text without any label is taken as the task, with whatever else can be
 // recognised in it. It never panics.
-func ParseTemplate(text string) Request {
+func ParseTemplate(text string) Request { return ParseTemplateIn(text, "") }
+
+// ParseTemplateIn is ParseTemplate with the learner's language given ("en"
+// or "ru"); "" takes the template's own language.
+func ParseTemplateIn(text, lang string) Request {
 	text = capInput(text)
 	r := Request{Lang: detectLang(text)}
+	if lang == "en" || lang == "ru" {
+		r.Lang = lang
+	}
 
 	type seg struct {
 		field      Field
