@@ -187,7 +187,7 @@ func parseHardware(v string) (Hardware, msg) {
 
 	if hw.GPUName == "" && len(gpuSizes)+len(plainSizes) == 0 && !hw.AppleUnified && !hw.Phone {
 		if m := gpuLikeRE.FindStringSubmatch(v); m != nil && !hasNoGPU {
-			hw.unknownCard = strings.TrimSpace(m[1])
+			hw.UnknownCard = strings.TrimSpace(m[1])
 			return hw, "mem.unknown_card"
 		}
 	}

@@ -944,7 +944,13 @@ func notes(res Result) []string {
 		out = append(out, tr(lang, "note.small_gpu"))
 	}
 	if local && req.FineTune == nil {
-		out = append(out, tr(lang, "note.headroom"))
+		roomy := len(res.Picks) > 0 && !res.NothingFits
+		for _, p := range res.Picks {
+			roomy = roomy && p.Fits == FitYes && p.free >= HeadroomShare
+		}
+		if roomy {
+			out = append(out, tr(lang, "note.headroom"))
+		}
 		out = append(out, tr(lang, "note.quant"))
 	}
 	if res.Mode == WhereAPI && (req.Bulk || req.ItemsPerMonth > 0) {

@@ -142,13 +142,14 @@ type Hardware struct {
 	// Unlimited: "doesn't matter" (no memory limit stated).
 	Unlimited bool `json:"unlimited,omitempty"`
 
-	unknownCard string // a card name not in the card table, to ask about
+	// UnknownCard is a card name not in the card table, to ask about.
+	UnknownCard string `json:"unknown_card,omitempty"`
 }
 
 // hardwareIssue is the learner-facing text of a hardware reason.
 func hardwareIssue(lang string, hw Hardware, reason msg) string {
 	if reason == "mem.unknown_card" {
-		return tr(lang, reason, hw.unknownCard, hw.unknownCard)
+		return tr(lang, reason, hw.UnknownCard, hw.UnknownCard)
 	}
 	return tr(lang, reason)
 }
