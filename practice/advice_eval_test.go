@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -224,11 +225,19 @@ var ruleKinds = map[string]int{
 	"memory.":                   kindRange, // memory.<id> and memory.<id>@<quant>
 	"text.contains":             kindText,
 	"text.not_contains":         kindText,
+	"text.one_unit_per_line":    kindYesNo,
+	"json.not_contains":         kindText,
 	"monthly_usd":               kindRange,
 }
 
 // repeatable keys may appear more than once (each line is its own rule).
-var repeatable = map[string]bool{"text.contains": true, "text.not_contains": true}
+var repeatable = map[string]bool{"text.contains": true, "text.not_contains": true, "json.not_contains": true}
+
+// Memory sizes in decimal and binary units, for text.one_unit_per_line.
+var (
+	decimalSizeRE = regexp.MustCompile(`\d\s*(?:GB|ГБ)\b`)
+	binarySizeRE  = regexp.MustCompile(`\d\s*(?:GiB|ГиБ)\b`)
+)
 
 // answerKeys only make sense when the tutor recommends (not with ask).
 var answerKeys = []string{"picks", "nothing_fits", "monthly_usd", "every.", "top.", "memory.", "budget."}
@@ -647,6 +656,19 @@ func (c adviceCase) check(res practice.Result, cat *practice.Catalog) []adviceFa
 			if strings.Contains(textOnce(), strings.ToLower(r.val)) {
 				fail(r.key, "the answer contains %q", r.val)
 			}
+		case "text.one_unit_per_line":
+			for _, line := range strings.Split(res.Markdown(), "\n") {
+				if r.val == "yes" && decimalSizeRE.MatchString(line) && binarySizeRE.MatchString(line) {
+					fail(r.key, "GB and GiB mixed in one line: %q", line)
+				}
+			}
+		case "json.not_contains":
+			b, err := res.JSON()
+			if err != nil {
+				fail(r.key, "JSON: %v", err)
+			} else if strings.Contains(strings.ToLower(string(b)), strings.ToLower(r.val)) {
+				fail(r.key, "the JSON answer contains %q", r.val)
+			}
 		case "every.max_fill":
 			if budgetGiB(res.Budget) <= 0 {
 				fail(r.key, "no memory budget to compare the picks with")
@@ -783,7 +805,7 @@ func TestAdviceRulesCanFail(t *testing.T) {
 		Mode:   practice.WhereLocal,
 		Budget: practice.Budget{GPUGiB: 10},
 		Picks: []practice.Pick{{Model: llama, Quant: practice.Q80, MemoryGiB: 9.8, Fits: practice.FitYes,
-			Memory: practice.Memory{CtxTokens: 8192}}},
+			Memory: practice.Memory{CtxTokens: 8192}, RunsWhere: "your GPU (10 GB)"}},
 	}
 	src := "# case: x\n# fact: y\nTask: t\n--- expect\n" + strings.Join([]string{
 		"picks: 2-3", "mode: api", "nothing_fits: yes", "budget.gpu_gib: 20-22", "budget.ram_gib: 1-2",
@@ -792,6 +814,7 @@ func TestAdviceRulesCanFail(t *testing.T) {
 		"every.max_memory_gib: 8", "every.max_fill: 0.92", "every.modality: image", "every.fits: api",
 		"every.max_active_params_b: 4", "top.id_in: qwen3-8b", "top.family_in: Phi", "memory.llama-3.1-8b: 1-2",
 		"text.contains: no such words", "text.not_contains: top pick", "monthly_usd: 1-10",
+		"text.one_unit_per_line: yes", "json.not_contains: llama-3.1-8b",
 	}, "\n") + "\n"
 	c, err := parseAdviceCase("en-all.txt", src, cat)
 	if err != nil {
@@ -848,10 +871,14 @@ func TestAdviceCasesSatisfiable(t *testing.T) {
 			limit = r.rng.lo
 		}
 		if f, ok := rules["every.max_fill"]; ok {
+			budget := 0.0 // the GPU budget, else RAM, as budgetGiB reads the result
 			for _, k := range []string{"budget.gpu_gib", "budget.ram_gib"} {
-				if b, ok := rules[k]; ok {
-					limit = math.Min(limit, f.rng.lo*b.rng.hi)
+				if b, ok := rules[k]; ok && budget == 0 {
+					budget = b.rng.hi
 				}
+			}
+			if budget > 0 && !math.IsInf(budget, 1) {
+				limit = math.Min(limit, f.rng.lo*budget)
 			}
 		}
 		ctx := practice.DefaultContext
