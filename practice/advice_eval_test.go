@@ -541,6 +541,10 @@ func inList(s string, list []string) bool {
 	return false
 }
 
+// roundingGiB forgives Pick.MemoryGiB's rounding to 0.1 GiB in the memory
+// limits, so that a pick exactly at a limit does not fail on rounding.
+const roundingGiB = 0.05
+
 // local reports whether a pick runs on memory the learner has (not an API).
 func local(p practice.Pick) bool { return p.Fits != practice.FitAPI }
 
@@ -720,11 +724,11 @@ func checkPick(r adviceRule, p practice.Pick, res practice.Result) string {
 			return fmt.Sprintf("is sized for %d tokens of context, want %s", p.Memory.CtxTokens, r.rng)
 		}
 	case "every.max_memory_gib":
-		if local(p) && p.MemoryGiB > r.rng.lo {
+		if local(p) && p.MemoryGiB-roundingGiB > r.rng.lo {
 			return fmt.Sprintf("needs %s GiB, want at most %s", num(p.MemoryGiB), num(r.rng.lo))
 		}
 	case "every.max_fill":
-		if b := budgetGiB(res.Budget); local(p) && b > 0 && p.MemoryGiB > r.rng.lo*b {
+		if b := budgetGiB(res.Budget); local(p) && b > 0 && p.MemoryGiB-roundingGiB > r.rng.lo*b {
 			return fmt.Sprintf("fills %.0f%% of %s GiB (%s GiB at %s), want at most %.0f%%", 100*p.MemoryGiB/b, num(b), num(p.MemoryGiB), p.Quant, 100*r.rng.lo)
 		}
 	case "every.modality":
