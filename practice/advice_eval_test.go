@@ -489,7 +489,7 @@ func validateNames(r adviceRule, cat *practice.Catalog) error {
 			return fmt.Errorf("%s: want a share between 0 and 1", r.key)
 		}
 	case "picks":
-		if r.rng.lo < 0 || r.rng.hi > 3 && !math.IsInf(r.rng.hi, 1) {
+		if r.rng.lo < 0 || (r.rng.hi > 3 && !math.IsInf(r.rng.hi, 1)) {
 			return fmt.Errorf("picks: the tutor names 0 to 3 models")
 		}
 	}
