@@ -60,7 +60,7 @@ var (
 		"военн*", "армия", "армии", "армейск*", "вооружённ*", "вооруженн*", "оборонн*", "минобороны", "министерств* обороны", "оружи*", "боев* дрон*", "шпионаж*", "разведк*"}
 	decisionWords = []string{"approve", "approves", "approving", "approval*", "reject", "rejects", "rejecting", "rejection*", "deny", "denies", "denial*",
 		"decide", "decides", "deciding", "decision*", "scoring", "score", "scores", "screen", "screens", "screening", "shortlist*", "rank candidates",
-		"underwrit*", "eligibility", "triage", "одобр*", "отказ*", "решени*", "решать", "решает", "скоринг*", "отбор*", "отсев*", "оценива* заявк*"}
+		"underwrit*", "eligibility", "triage", "decline", "declines", "auto-decline*", "rank", "ranks", "ranking", "одобр*", "отказ*", "решени*", "решать", "решает", "скоринг*", "отбор*", "отсев*", "оценива* заявк*"}
 	automatedWords = []string{"automated", "automatic*", "automate*", "auto-approve*", "auto-reject*", "without human*", "without a human", "no human", "fully automated",
 		"автоматическ*", "автоматизир*", "без участия человека", "без человека"}
 	rightsDomainWords = []string{"loan*", "credit", "credits", "creditworth*", "mortgage*", "lending", "hiring", "hire", "recruit*", "candidate*", "applicant*",
@@ -74,11 +74,14 @@ var (
 
 var (
 	// "no Chinese models", "forbids models developed in China", "без китайских моделей".
-	originNegBefore = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:no|not|non|without|avoid\p{L}*|exclud\p{L}*|except|ban\p{L}*|forbid\p{L}*|prohibit\p{L}*|disallow\p{L}*|never|nothing|can't|cannot|mustn't|must not|без|не|кроме|исключ\p{L}*|запрещ\p{L}*|нельзя|никаких|ничего)[\s-]+(?:[\p{L}'’-]+\s+){0,5}?(chinese|china|prc|american|usa|u\.s\.|us-made|american-made|european|french|китайск\p{L}*|китае|китая|китай|кнр|американск\p{L}*|сша|европейск\p{L}*)(?:[^\p{L}]|$)`)
-	originNegAfter  = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(chinese|china|prc|american|usa|european|китайск\p{L}*|китай|кнр|американск\p{L}*|сша)(?:[\s-]+[\p{L}'’-]+){0,4}?[\s-]+(?:not allowed|are not allowed|is not allowed|forbidden|banned|prohibited|excluded|are out|not permitted|not ok|unacceptable|off limits|off-limits|запрещены|запрещено|запрещен|нельзя|не подходят|не допускаются|исключены|не годятся|под запретом)`)
+	originNegBefore = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:no|not|non|without|avoid\p{L}*|exclud\p{L}*|except|ban\p{L}*|forbid\p{L}*|prohibit\p{L}*|disallow\p{L}*|never|nothing|can't|cannot|mustn't|must not|без|не|кроме|исключ\p{L}*|запрещ\p{L}*|нельзя|никаких|ничего)[\s-]+(?:[\p{L}'’-]+[\s,]+){0,5}?(chinese|china|prc|american|usa|u\.s\.|us-made|american-made|european|french|китайск\p{L}*|китае|китая|китай|кнр|американск\p{L}*|сша|европейск\p{L}*)(?:[^\p{L}]|$)`)
+	originNegAfter  = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(chinese|china|prc|american|usa|european|китайск\p{L}*|китай|кнр|американск\p{L}*|сша)(?:[\s-]+[\p{L}'’-]+){0,4}?[\s-]+(?:not allowed|are not allowed|is not allowed|forbidden|banned|prohibited|excluded|are out|not permitted|not ok|unacceptable|off limits|off-limits|запрещены|запрещено|запрещен|нельзя|не подходят|не допускаются|исключены|не годятся|под запретом|не предлагай\p{L}*|не предлагать|не нужн\p{L}*|не надо|не хотим|не хочу|не использу\p{L}*|не использовать|не советуй\p{L}*|не берём|не берем|не рассматрива\p{L}*)`)
 	originOnly      = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:only|exclusively|must be|только|исключительно)[\s-]+(?:[\p{L}'’-]+\s+){0,2}?(european|eu|french|american|us|western|европейск\p{L}*|французск\p{L}*|американск\p{L}*|западн\p{L}*)(?:[\s-]+(?:[\p{L}-]+\s+){0,1}?(?:models?|vendors?|providers?|origin|companies|модел\p{L}*|разработчик\p{L}*|вендор\p{L}*|производител\p{L}*))`)
-	vendorNeg       = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:no|not|without|avoid\p{L}*|except|exclude|excluding|never|ban\p{L}*|forbid\p{L}*|prohibit\p{L}*|без|кроме|не|никаких|исключ\p{L}*|запрещ\p{L}*)[\s-]+(?:[\p{L}'’-]+\s+){0,3}?(deepseek|qwen|alibaba|mistral|mixtral|llama|meta|facebook|gemma|google|phi|microsoft|китайск\p{L}*|американск\p{L}*)(?:[^\p{L}]|$)`)
-	vendorNegAfter  = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(deepseek|qwen|alibaba|mistral|llama|meta|gemma|google|phi|microsoft)(?:\s+[\p{L}'’-]+){0,3}?\s+(?:not allowed|is not allowed|are not allowed|forbidden|banned|prohibited|excluded|запрещены|запрещено|нельзя|не подходят|исключены)`)
+	originOnlyAfter = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(european|eu|french|american|us|western|европейск\p{L}*|французск\p{L}*|американск\p{L}*|западн\p{L}*)(?:[\s-]+[\p{L}-]+){0,2}?[\s-]+(?:models?|vendors?|providers?|модел\p{L}*|разработчик\p{L}*)\s+(?:only|exclusively|только)(?:[^\p{L}]|$)`)
+	vendorNeg       = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:no|not|without|avoid\p{L}*|except|exclude|excluding|never|nothing|none|ban\p{L}*|forbid\p{L}*|prohibit\p{L}*|без|кроме|не|никаких|ничего|исключ\p{L}*|запрещ\p{L}*)[\s-]+(?:[\p{L}'’-]+\s+){0,3}?(deepseek|qwen|alibaba|mistral|mixtral|llama|meta|facebook|gemma|google|phi|microsoft|китайск\p{L}*|американск\p{L}*)(?:[^\p{L}]|$)`)
+	vendorNegAfter  = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(deepseek|qwen|alibaba|mistral|llama|meta|gemma|google|phi|microsoft)(?:\s+[\p{L}'’-]+){0,3}?\s+(?:not allowed|is not allowed|are not allowed|forbidden|banned|prohibited|excluded|запрещены|запрещено|нельзя|не подходят|исключены|не предлагай\p{L}*|не нужн\p{L}*|не надо|не использу\p{L}*|не рассматрива\p{L}*)`)
+	// "no Alibaba and DeepSeek": the vendors listed after the first
+	vendorMore = regexp.MustCompile(`(?i)^(?:\s*(?:,|and|or|nor|и|или|либо|/)\s*(?:от\s+|from\s+)?)(deepseek|qwen|alibaba|mistral|mixtral|llama|meta|facebook|gemma|google|phi|microsoft)(?:[^\p{L}]|$)`)
 
 	residencyEU = regexp.MustCompile(`(?i)(?:(?:data|it|everything|logs|prompts)\s+(?:\p{L}+\s+){0,3}?(?:stay|stays|remain|remains|be stored|be kept|be processed|kept|stored|processed|hosted|reside)\s+(?:\p{L}+\s+){0,2}?(?:in|inside|within)\s+(?:the\s+)?(?:eu|e\.u\.|europe|european union|eea)|eu[\s-]+(?:data[\s-]+)?residen\p{L}*|eu[\s-]+hosted|hosted\s+in\s+(?:the\s+)?(?:eu|europe)|eu\s+servers?|european\s+servers?|data\s+residency\s*(?:[:=-]|in)?\s*(?:the\s+)?(?:eu|europe)|данн\p{L}*\s+(?:\p{L}+\s+){0,3}?(?:в|внутри|на территории)\s+(?:ес|евросоюз\p{L}*|европ\p{L}*)|сервер\p{L}*\s+в\s+(?:ес|европ\p{L}*))`)
 	residencyRU = regexp.MustCompile(`(?i)(?:152[\s-]*фз|152-fz|данн\p{L}*\s+(?:\p{L}+\s+){0,3}?(?:в|внутри|на территории)\s+(?:россии|рф)|data\s+(?:\p{L}+\s+){0,3}?(?:in|inside|within)\s+russia)`)
@@ -220,7 +223,7 @@ func scanConstraints(c *Constraints, l string) {
 		c.Domains = appendDomain(c.Domains, DomainMilitary)
 	}
 	if anyWord(l, rightsDomainWords...) && anyWord(l, decisionWords...) &&
-		(anyWord(l, automatedWords...) || anyWord(l, "approve", "approves", "reject", "rejects", "deny", "denies", "scoring", "screen", "screening", "underwrit*", "одобр*", "отказ*", "скоринг*", "отбор*", "отсев*")) {
+		(anyWord(l, automatedWords...) || anyWord(l, "approve", "approves", "reject", "rejects", "deny", "denies", "scoring", "screen", "screening", "underwrit*", "decline", "declines", "auto-decline*", "одобр*", "отказ*", "скоринг*", "отбор*", "отсев*")) {
 		c.Domains = appendDomain(c.Domains, DomainAutomatedDecisions)
 	}
 	if anyWord(l, sexualWords...) {
@@ -262,6 +265,18 @@ func scanOrigins(c *Constraints, l string) string {
 			off = m[1]
 		}
 	}
+	for _, re := range []*regexp.Regexp{originOnly, originOnlyAfter} {
+		for {
+			m := re.FindStringSubmatchIndex(l)
+			if m == nil {
+				break
+			}
+			if country := originWord(l[m[2]:m[3]]); country != "" {
+				c.OnlyOrigins = appendUnique(c.OnlyOrigins, country)
+			}
+			l = blank(l, m[:2])
+		}
+	}
 	for {
 		m := originOnly.FindStringSubmatchIndex(l)
 		if m == nil {
@@ -284,7 +299,18 @@ func scanOrigins(c *Constraints, l string) string {
 			} else if fam := vendorFamily(w); fam != "" {
 				c.AvoidFamilies = appendUnique(c.AvoidFamilies, fam)
 			}
-			l = blank(l, m[:2])
+			end := m[3]
+			for {
+				more := vendorMore.FindStringSubmatchIndex(l[end:])
+				if more == nil {
+					break
+				}
+				if fam := vendorFamily(l[end+more[2] : end+more[3]]); fam != "" {
+					c.AvoidFamilies = appendUnique(c.AvoidFamilies, fam)
+				}
+				end += more[3]
+			}
+			l = blank(l, []int{m[0], max(m[1], end)})
 		}
 	}
 	return l
@@ -408,6 +434,8 @@ var (
 	volumeRE           = regexp.MustCompile(`(?i)(\d{1,3}(?:[  ]\d{3})+|\d+(?:[.,]\d+)?)\s*(k|thousand|тыс\.?|тысяч\p{L}*|m|mln|million|millions|млн\.?|миллион\p{L}*|b|bn|billion|млрд\.?)?\+?\s+(?:[\p{L}'’-]+\s+){0,4}?(?:per|a|an|each|every|/|в|за)\s*(day|daily|week|month|monthly|year|день|сутки|неделю|месяц|год)`)
 	volumeSlashRE      = regexp.MustCompile(`(?i)(\d{1,3}(?:[  ]\d{3})+|\d+(?:[.,]\d+)?)\s*(k|thousand|тыс\.?|m|mln|million|млн\.?|b|bn|billion|млрд\.?)?\s*/\s*(day|week|month|year|день|сутки|неделю|месяц|мес|год)`)
 	tokensPerItemRE    = regexp.MustCompile(`(?i)(\d+(?:[.,]\d+)?)\s*(k)?\s*(?:input\s+)?(?:tokens?|токен\p{L}*)\s*(?:each|per|apiece|на|в среднем|on average|average)`)
+	volumeBeforeRE     = regexp.MustCompile(`(?i)(?:every|each|per|a|каждый|каждую|каждые|в|за)\s+(day|week|month|year|день|сутки|неделю|месяц|год)\s+(?:[\p{L}'’-]+\s+){0,3}?~?\s*(\d{1,3}(?:[  ]\d{3})+|\d+(?:[.,]\d+)?)\s*(k|thousand|тыс\.?|тысяч\p{L}*|m|mln|million|millions|млн\.?|миллион\p{L}*|b|bn|billion|млрд\.?)?(?:[^\p{L}]|$)`)
+	tokensByRE         = regexp.MustCompile(`(?i)(?:tokens?|токен\p{L}*)\s+(?:по|each|of)\s+~?(\d+(?:[.,]\d+)?)\s*(k)?`)
 	tokensEachRE       = regexp.MustCompile(`(?i)(?:each|every|per|average|avg|~|около|примерно|каждый|каждое|каждая)\s+(?:\p{L}+\s+){0,3}?(?:~|about|around|около|примерно)?\s*(\d+(?:[.,]\d+)?)\s*(k)?\s*(?:tokens?|токен\p{L}*)`)
 	bulkWords          = []string{"classify", "classifying", "classification", "categoriz*", "categoris*", "label", "labeling", "labelling", "tag", "tagging",
 		"sentiment", "extract", "extracting", "extraction", "routing", "route tickets", "moderat*", "spam", "detect spam", "dedup*", "intent detection", "triage",
@@ -419,6 +447,10 @@ var (
 		"all of our code", "large codebase", "monorepo", "whole book", "entire book", "whole books", "full books", "вся кодовая база", "всю кодовую базу",
 		"весь репозиторий", "всего репозитория", "весь код", "книгу целиком", "целые книги", "книги целиком"}
 )
+
+// negatedNeedRE finds needs the learner rules out ("no reasoning needed",
+// "рассуждения не нужны"), so they are not read as needs.
+var negatedNeedRE = regexp.MustCompile(`(?i)(?:(?:no|not|without|don't need|do not need|doesn't need|no need for|без|не нужн\p{L}*)\s+(?:\p{L}+\s+)?(?:reasoning|thinking|math|code|vision|images?|рассужд\p{L}*|математик\p{L}*|код\p{L}*|картин\p{L}*)|(?:reasoning|thinking|рассуждения|рассуждать)\s+(?:is\s+|are\s+)?(?:not needed|not required|unnecessary|не нужн\p{L}*|не требу\p{L}*|ни к чему))`)
 
 // TokensPerPage converts pages to tokens for an implied context: a dense
 // page of prose or a contract is about 400–500 tokens, so 300 pages is
@@ -475,7 +507,23 @@ func scanTask(r *Request, l string) {
 			break
 		}
 	}
-	for _, re := range []*regexp.Regexp{tokensPerItemRE, tokensEachRE} {
+	if r.ItemsPerMonth == 0 {
+		if m := volumeBeforeRE.FindStringSubmatch(l); m != nil {
+			if v, ok := parseAmount(m[2]); ok {
+				v *= multiplier(m[3])
+				switch p := strings.ToLower(m[1]); {
+				case p == "day" || p == "день" || p == "сутки":
+					v *= 30
+				case p == "week" || p == "неделю":
+					v *= 30.0 / 7
+				case p == "year" || p == "год":
+					v /= 12
+				}
+				r.ItemsPerMonth = math.Min(v, 1e12)
+			}
+		}
+	}
+	for _, re := range []*regexp.Regexp{tokensPerItemRE, tokensEachRE, tokensByRE} {
 		if m := re.FindStringSubmatch(l); m != nil {
 			if v, ok := parseAmount(m[1]); ok && v > 0 {
 				if m[2] != "" {
@@ -536,7 +584,9 @@ var (
 	keyboardRows = []string{"qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю"}
 	fillerWords  = map[string]bool{"test": true, "testing": true, "tests": true, "foo": true, "bar": true, "baz": true, "blah": true, "lorem": true,
 		"ipsum": true, "dolor": true, "hello": true, "hi": true, "hey": true, "abc": true, "xyz": true, "xxx": true, "yyy": true, "zzz": true,
-		"something": true, "stuff": true, "whatever": true, "idk": true, "dunno": true, "task": true, "my": true, "a": true, "the": true,
+		"something": true, "stuff": true, "lol": true, "lmao": true, "kek": true, "ok": true, "okay": true, "your": true, "here": true,
+		"describe": true, "fill": true, "in": true, "insert": true, "опишите": true, "задачу": true, "ваша": true, "ваш": true, "здесь": true, "тут": true,
+		"заполните": true, "вставьте": true, "лол": true, "whatever": true, "idk": true, "dunno": true, "task": true, "my": true, "a": true, "the": true,
 		"тест": true, "проверка": true, "привет": true, "бла": true, "что-то": true, "чтото": true, "задача": true, "моя": true, "фигня": true, "хз": true}
 )
 

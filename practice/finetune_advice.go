@@ -19,12 +19,12 @@ func recommendFineTune(cat *Catalog, req Request, res Result) Result {
 		res.Mode = WhereCloud
 		res.Budget = Budget{GPUGiB: budget, GPUCount: 1}
 	}
-	methods := []FineTuneMethod{FineTuneQLoRA, FineTuneLoRA}
+	methods := []FineTuneMethod{QLoRA, LoRA}
 	switch req.FineTune.Method {
 	case "lora":
-		methods = []FineTuneMethod{FineTuneLoRA, FineTuneQLoRA}
+		methods = []FineTuneMethod{LoRA, QLoRA}
 	case "full":
-		methods = []FineTuneMethod{FineTuneFull, FineTuneLoRA, FineTuneQLoRA}
+		methods = []FineTuneMethod{FullFineTune, LoRA, QLoRA}
 	}
 	out := newLeftOut(lang)
 	type ftCand struct {
@@ -45,7 +45,7 @@ func recommendFineTune(cat *Catalog, req Request, res Result) Result {
 			continue
 		}
 		for _, meth := range methods {
-			need := fineTuneGiB(*m, meth)
+			need := FineTuneMemory(*m, meth, 0).TotalGiB
 			if need <= budget*(1-HeadroomShare/2) {
 				s := 2*math.Log2(m.TotalB) + 0.1*monthsSince2023(m.Released)
 				for _, n := range req.Needs {
@@ -97,9 +97,9 @@ func recommendFineTune(cat *Catalog, req Request, res Result) Result {
 
 func fineTuneName(m FineTuneMethod) string {
 	switch m {
-	case FineTuneQLoRA:
+	case QLoRA:
 		return "QLoRA"
-	case FineTuneLoRA:
+	case LoRA:
 		return "LoRA"
 	}
 	return "full fine-tuning"

@@ -85,12 +85,12 @@ var gpuClasses = []struct {
 	en    string
 	ru    string
 }{
-	{24, 1, "one 24 GB GPU (L4, A10, RTX 4090)", "один GPU на 24 GB (L4, A10, RTX 4090)"},
-	{48, 1, "one 48 GB GPU (L40S, RTX A6000)", "один GPU на 48 GB (L40S, RTX A6000)"},
-	{80, 1, "one 80 GB GPU (A100 80GB, H100)", "один GPU на 80 GB (A100 80GB, H100)"},
-	{160, 2, "2× 80 GB GPUs", "2× GPU по 80 GB"},
-	{320, 4, "4× 80 GB GPUs", "4× GPU по 80 GB"},
-	{640, 8, "8× 80 GB GPUs (one full node)", "8× GPU по 80 GB (целый узел)"},
+	{24, 1, "one 24 GiB GPU (L4, A10, RTX 4090)", "один GPU на 24 GiB (L4, A10, RTX 4090)"},
+	{48, 1, "one 48 GiB GPU (L40S, RTX A6000)", "один GPU на 48 GiB (L40S, RTX A6000)"},
+	{80, 1, "one 80 GiB GPU (A100 80GB, H100)", "один GPU на 80 GiB (A100 80GB, H100)"},
+	{160, 2, "2× 80 GiB GPUs", "2× GPU по 80 GiB"},
+	{320, 4, "4× 80 GiB GPUs", "4× GPU по 80 GiB"},
+	{640, 8, "8× 80 GiB GPUs (one full node)", "8× GPU по 80 GiB (целый узел)"},
 }
 
 // Assumptions used when the learner did not say.
@@ -192,6 +192,12 @@ func Recommend(cat *Catalog, req Request) Result {
 			out.add("out.context", plainName(m.Name), fmtTokens(req.ContextTokens))
 			continue
 		}
+		if res.Mode == WhereAPI && c.Residency != "" {
+			if f := pol.Family(m.Family); f != nil && f.APIDataCountry != "" && f.APIDataCountry != c.Residency {
+				out.add("out.residency", m.Family, countryName(f.APIDataCountry, lang))
+				continue
+			}
+		}
 		if hw.Phone && res.Mode == WhereLocal && !PhoneSized(*m) {
 			continue
 		}
@@ -221,11 +227,26 @@ func Recommend(cat *Catalog, req Request) Result {
 
 	all := make([]*cand, len(cands))
 	fitting := make([]*cand, 0, len(cands))
+	roomy := 0
 	for i := range cands {
 		all[i] = &cands[i]
 		if cands[i].fit.Status != FitNo {
 			fitting = append(fitting, &cands[i])
 		}
+		if cands[i].roomy() {
+			roomy++
+		}
+	}
+	if roomy > 0 && roomy < len(fitting) {
+		// A pick that fills the memory leaves nothing for a longer context or a
+		// second request: name one only when nothing else fits.
+		kept := fitting[:0]
+		for _, cd := range fitting {
+			if cd.roomy() {
+				kept = append(kept, cd)
+			}
+		}
+		fitting = kept
 	}
 	var chosen []*cand
 	switch {
@@ -491,10 +512,13 @@ func score(p *cand, req Request, res Result) float64 {
 		}
 		if c.LowCost || req.Bulk || req.ItemsPerMonth > 0 {
 			if p.price != nil {
-				s -= 1.5 * math.Log2(math.Max(p.price.InputUSDPerM+p.price.OutputUSDPerM, 0.01)/0.05)
+				s -= 1.5 * math.Log2(math.Max(p.price.InputPerM+p.price.OutputPerM, 0.01)/0.05)
 				s += 1 // a known price beats a guess
 			} else {
 				s -= math.Log2(math.Max(m.ActiveB, 1))
+				if req.ItemsPerMonth > 0 {
+					s -= 5 // a volume was given: a pick without a price can't be costed
+				}
 			}
 			if c.BudgetUSD > 0 && p.monthly > c.BudgetUSD {
 				s -= 6
@@ -553,6 +577,16 @@ type cand struct {
 	monthly  float64
 	score    float64
 }
+
+// roomy reports a candidate that runs without filling the memory: served
+// by an API, or fitting with at least maxFillFree of the budget left.
+func (c *cand) roomy() bool {
+	return c.fit.Status == FitAPI || (c.fit.Status == FitYes && c.fit.FreeShare >= maxFillFree)
+}
+
+// maxFillFree is the least free share a pick may leave when a roomier
+// choice exists (HeadroomShare is preferred; 8% tolerates rounding).
+const maxFillFree = 0.08
 
 // choose takes the best candidate and two alternatives, preferring other
 // families (the lesson is a map of families) unless they score far lower.
@@ -807,9 +841,9 @@ func finish(p *Pick, req Request, res Result, pol *Policy) {
 		case p.MonthlyUSD > 0 && p.price != nil:
 			in, out := volumeTokens(req)
 			p.Reasons = append(p.Reasons, tr(lang, "why.cost", money(p.MonthlyUSD), humanCount(in, lang), humanCount(out, lang),
-				money(p.price.InputUSDPerM), money(p.price.OutputUSDPerM), p.price.Provider, p.price.Read))
+				money(p.price.InputPerM), money(p.price.OutputPerM), p.price.Provider, p.price.DateRead))
 		case p.price != nil:
-			p.Reasons = append(p.Reasons, tr(lang, "why.price", money(p.price.InputUSDPerM), money(p.price.OutputUSDPerM), p.price.Provider, p.price.Read))
+			p.Reasons = append(p.Reasons, tr(lang, "why.price", money(p.price.InputPerM), money(p.price.OutputPerM), p.price.Provider, p.price.DateRead))
 		case m.Family == "DeepSeek":
 			p.Reasons = append(p.Reasons, tr(lang, "why.api_deepseek"))
 		case m.MoE():

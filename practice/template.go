@@ -304,7 +304,7 @@ func (r *Request) Questions() []Question {
 		case ConstraintsField:
 			continue
 		case WhereField:
-			if r.Issue(f) == "" && hwGiven {
+			if hwGiven {
 				continue // the hardware says it runs locally
 			}
 		case MemoryField:
@@ -402,7 +402,7 @@ func (r *Request) derive() {
 	if n, why := neededContext(strings.ToLower(r.Constraints.Text)); n > r.ContextTokens {
 		r.ContextTokens, r.ContextWhy = n, why
 	}
-	r.Needs = taskNeeds(stripOrigins(task), r.Constraints)
+	r.Needs = taskNeeds(negatedNeedRE.ReplaceAllString(stripOrigins(task), " "), r.Constraints)
 }
 
 // stripOrigins blanks out origin and vendor exclusions ("no Chinese models")
@@ -874,7 +874,7 @@ func firstWord(s string, words ...string) int {
 }
 
 var (
-	whereLocalWords = []string{"local*", "on my", "my own", "my pc", "my laptop", "my computer", "my machine", "my server", "our server*", "own server*", "laptop", "desktop", "home", "on-prem*", "on prem*", "self-host*", "selfhost*", "ollama", "lm studio", "llama.cpp", "offline", "локал*", "дома", "на своём", "на своем", "ноутбук*", "компьютер*", "свой сервер", "своём сервере", "своем сервере", "офлайн"}
+	whereLocalWords = []string{"local*", "on my", "my own", "on our servers", "our own servers", "our servers", "our own hardware", "own hardware", "on-premise*", "in-house", "own data center", "our data center", "datacenter", "на своих серверах", "своих серверах", "на наших серверах", "наших серверах", "на серверах", "собственн* сервер*", "свои сервер*", "своё железо", "свое железо", "на своём железе", "на своем железе", "в своём контуре", "в своем контуре", "на стороне компании", "my pc", "my laptop", "my computer", "my machine", "my server", "our server*", "own server*", "laptop", "desktop", "home", "on-prem*", "on prem*", "self-host*", "selfhost*", "ollama", "lm studio", "llama.cpp", "offline", "локал*", "дома", "на своём", "на своем", "ноутбук*", "компьютер*", "свой сервер", "своём сервере", "своем сервере", "офлайн"}
 	whereAPIWords   = []string{"api", "apis", "openrouter", "provider", "hosted api", "апи", "через api"}
 	whereCloudWords = []string{"cloud", "aws", "gcp", "azure", "runpod", "vast.ai", "lambda", "rented", "rent", "colab", "kaggle", "vps", "облак*", "облач*", "аренд*"}
 	dontCareWords   = []string{"doesn't matter", "does not matter", "doesnt matter", "don't care", "dont care", "no preference", "any", "anything", "whatever", "either", "не важно", "неважно", "всё равно", "все равно", "любой", "любое"}
