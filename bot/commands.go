@@ -26,7 +26,8 @@ var commands []command
 func init() {
 	commands = []command{
 		{"start", "CmdStart", "", "", (*turn).start},
-		{"lesson", "CmdLesson", "", "", func(t *turn, _ string) { t.showPage() }},
+		{"course", "CmdCourse", "", "", func(t *turn, _ string) { t.courseMap() }},
+		{"lesson", "CmdLesson", "lesson", "CmdLessonArg", (*turn).lessonCmd},
 		{"next", "CmdNext", "", "", func(t *turn, _ string) { t.move(+1) }},
 		{"back", "CmdBack", "", "", func(t *turn, _ string) { t.move(-1) }},
 		{"quiz", "CmdQuiz", "", "", func(t *turn, _ string) { t.quiz() }},
@@ -107,7 +108,7 @@ func (t *turn) command(text string) {
 	for _, c := range commands {
 		// A command runs by its name in the learner's language too
 		// ("/урок").
-		if name == t.loc.T(c.nameID()) {
+		if name == t.tr.T(c.nameID()) {
 			c.run(t, arg)
 			return
 		}
@@ -116,7 +117,7 @@ func (t *turn) command(text string) {
 	if utf8.RuneCountInString(shown) > 30 {
 		shown = string([]rune(shown)[:30]) + "…"
 	}
-	t.say(t.loc.T("UnknownCommand", "Command", render.EscapeMarkdown("/"+shown)))
+	t.say(t.tr.T("UnknownCommand", "Command", render.EscapeMarkdown("/"+shown)))
 }
 
 func (t *turn) start(arg string) {
@@ -134,58 +135,36 @@ func (t *turn) start(arg string) {
 	if utf8.RuneCountInString(name) > 40 {
 		name = string([]rune(name)[:40])
 	}
-	greet := t.loc.T("Greeting")
+	greet := t.tr.T("Greeting")
 	if name != "" {
-		greet = t.loc.T("GreetingNamed", "Name", render.EscapeMarkdown(name))
+		greet = t.tr.T("GreetingNamed", "Name", render.EscapeMarkdown(name))
 	}
-	md := t.loc.T("Welcome", "Greeting", greet, "Course", render.EscapeMarkdown(l.Course), "Order", l.Order, "Title", render.EscapeMarkdown(l.Title), "Subtitle", render.EscapeMarkdown(l.Subtitle))
-	label := t.loc.T("BtnStartLesson")
+	md := t.tr.T("Welcome", "Greeting", greet, "Course", render.EscapeMarkdown(t.course.Title(t.lang())), "Lessons", t.tr.N("Lessons", t.course.Len()),
+		"Order", l.Order, "Title", render.EscapeMarkdown(l.Title), "Subtitle", render.EscapeMarkdown(l.Subtitle))
+	label := t.tr.T("BtnStartLesson")
 	if p.Seen > 0 {
-		md += "\n\n" + t.loc.T("WelcomeStopped", "Page", p.Page+1, "Pages", len(l.Pages))
-		label = t.loc.T("BtnContinueLesson")
+		md += "\n\n" + t.tr.T("WelcomeStopped", "Page", p.Page+1, "Pages", len(l.Pages))
+		label = t.tr.T("BtnContinueLesson")
 	}
-	t.say(md, []Button{{Label: label, Payload: pay(kindLesson)}, {Label: t.loc.T("BtnTakeQuiz"), Payload: pay(kindQuiz, l.Order)}})
+	row := []Button{{Label: label, Payload: pay(kindLesson)}}
+	if len(l.Quiz) > 0 {
+		row = append(row, Button{Label: t.tr.T("BtnTakeQuiz"), Payload: payL(kindQuiz, l)})
+	}
+	t.say(md, append(row, t.courseButton()))
 }
 
 func (t *turn) help() {
 	var b strings.Builder
-	b.WriteString(t.loc.T("HelpIntro") + "\n")
+	b.WriteString(t.tr.T("HelpIntro") + "\n")
 	for _, c := range commands {
-		fmt.Fprintf(&b, "\n- /%s — %s", c.name, render.EscapeMarkdown(t.loc.T(c.desc)))
+		fmt.Fprintf(&b, "\n- /%s — %s", c.name, render.EscapeMarkdown(t.tr.T(c.desc)))
 	}
-	b.WriteString("\n\n" + t.loc.T("HelpOutro"))
+	b.WriteString("\n\n" + t.tr.T("HelpOutro"))
 	t.say(b.String())
 }
 
-func (t *turn) progress() {
-	l := t.lesson()
-	p := t.st.progress(l.ID)
-	var b strings.Builder
-	b.WriteString(t.loc.T("LessonHeading", "Order", l.Order, "Title", render.EscapeMarkdown(l.Title)) + "\n\n")
-	switch {
-	case p.Seen == 0:
-		b.WriteString(t.loc.T("ProgressNotStarted"))
-	case p.Finished:
-		b.WriteString(t.loc.T("ProgressPageDone", "Page", p.Page+1, "Pages", len(l.Pages)))
-	default:
-		b.WriteString(t.loc.T("ProgressPage", "Page", p.Page+1, "Pages", len(l.Pages)))
-	}
-	b.WriteString("\n")
-	q := p.Quiz
-	switch {
-	case q.Attempt != nil:
-		b.WriteString(t.loc.T("ProgressQuizRunning", "Answered", q.Attempt.Answered(), "Total", len(q.Attempt.Questions)) + "\n")
-	case !q.Finished:
-		b.WriteString(t.loc.T("ProgressQuizNotTaken") + "\n")
-	}
-	if q.Finished {
-		b.WriteString(t.loc.N("ProgressQuizScores", q.Attempts, "Best", q.Best, "Last", q.Last, "Total", q.Total) + "\n")
-	}
-	t.say(b.String(), []Button{{Label: t.loc.T("BtnLesson"), Payload: pay(kindLesson)}, {Label: t.loc.T("BtnQuiz"), Payload: pay(kindQuiz, l.Order)}})
-}
-
 func (t *turn) reset() {
-	t.say(t.loc.T("ResetConfirm"), []Button{{Label: t.loc.T("BtnResetYes"), Payload: pay(kindReset, t.newConfirm())}})
+	t.say(t.tr.T("ResetConfirm"), []Button{{Label: t.tr.T("BtnResetYes"), Payload: pay(kindReset, t.newConfirm())}})
 }
 
 // newConfirm numbers a new confirmation button; only the latest one works.
@@ -200,8 +179,8 @@ func (t *turn) newConfirm() int {
 func (t *turn) confirmed(p payload) bool {
 	n, ok := p.num(0)
 	if !ok || t.st.Confirm == 0 || n != t.st.Confirm {
-		t.ack(t.loc.T("ConfirmStaleAck"))
-		t.say(t.loc.T("ConfirmStale"))
+		t.ack(t.tr.T("ConfirmStaleAck"))
+		t.say(t.tr.T("ConfirmStale"))
 		return false
 	}
 	t.st.Confirm = 0
@@ -216,12 +195,12 @@ func (t *turn) doReset() {
 	}
 	t.st.Lesson = ""
 	t.st.Pending = ""
-	t.say(t.loc.T("ResetDone"), []Button{{Label: t.loc.T("BtnStartLesson"), Payload: pay(kindLesson)}})
+	t.say(t.tr.T("ResetDone"), []Button{{Label: t.tr.T("BtnStartLesson"), Payload: pay(kindLesson)}})
 }
 
 func (t *turn) freeText(text string) {
 	if text == "" {
-		t.say(t.loc.T("Empty"))
+		t.say(t.tr.T("Empty"))
 		return
 	}
 	switch p := t.st.Pending; {
@@ -238,21 +217,21 @@ func (t *turn) freeText(text string) {
 	}
 	l := t.lesson()
 	if a := t.st.progress(l.ID).Quiz.Attempt; a != nil {
-		t.say(t.loc.T("TextInQuiz"), []Button{{Label: t.loc.T("BtnShowQuestion"), Payload: pay(kindQuiz, l.Order)}})
+		t.say(t.tr.T("TextInQuiz"), []Button{{Label: t.tr.T("BtnShowQuestion"), Payload: payL(kindQuiz, l)}})
 		return
 	}
-	t.say(t.loc.T("Hint"), []Button{{Label: t.loc.T("BtnLesson"), Payload: pay(kindLesson)}, {Label: t.loc.T("BtnQuiz"), Payload: pay(kindQuiz, l.Order)}})
+	t.say(t.tr.T("Hint"), []Button{{Label: t.tr.T("BtnLesson"), Payload: pay(kindLesson)}, t.courseButton()})
 }
 
 // press handles a button payload.
 func (t *turn) press(raw string) {
 	p, err := parsePayload(raw)
 	if err != nil {
-		t.ack(t.loc.T("ButtonGone"))
+		t.ack(t.tr.T("ButtonGone"))
 		if err == errPayloadVersion {
-			t.say(t.loc.T("OldButton"))
+			t.say(t.tr.T("OldButton"))
 		} else {
-			t.say(t.loc.T("BadButton"))
+			t.say(t.tr.T("BadButton"))
 		}
 		return
 	}
@@ -262,6 +241,10 @@ func (t *turn) press(raw string) {
 	switch p.kind {
 	case kindLesson:
 		t.showPage()
+	case kindOpen:
+		t.pressOpen(p)
+	case kindCourse:
+		t.courseMap()
 	case kindPage:
 		t.pressPage(p)
 	case kindReset:
@@ -285,12 +268,12 @@ func (t *turn) press(raw string) {
 	case kindForget:
 		if t.isNew {
 			t.forget = true
-			t.say(t.loc.T("NothingStored"))
+			t.say(t.tr.T("NothingStored"))
 		} else if t.confirmed(p) {
 			t.doForget()
 		}
 	default:
-		t.ack(t.loc.T("ButtonGone"))
-		t.say(t.loc.T("BadButton"))
+		t.ack(t.tr.T("ButtonGone"))
+		t.say(t.tr.T("BadButton"))
 	}
 }

@@ -28,21 +28,21 @@ func (t *turn) compare(arg string) {
 		blind, arg = true, strings.TrimSpace(rest)
 	}
 	if arg == "" {
-		t.say(t.loc.T("CompareNoPrompt"))
+		t.say(t.tr.T("CompareNoPrompt"))
 		return
 	}
 	if n := utf8.RuneCountInString(arg); n > MaxTaskLen {
-		t.say(t.loc.T("ComparePromptTooLong", "Length", n, "Max", MaxTaskLen))
+		t.say(t.tr.T("ComparePromptTooLong", "Length", n, "Max", MaxTaskLen))
 		return
 	}
 	t.st.LastPrompt = arg
 	if t.e.cfg.LLM == nil {
-		t.say(t.loc.T("NoEndpoint"), []Button{{Label: t.loc.T("BtnSavePrompt"), Payload: payWord(kindTask, "lp")}})
+		t.say(t.tr.T("NoEndpoint"), []Button{{Label: t.tr.T("BtnSavePrompt"), Payload: payWord(kindTask, "lp")}})
 		return
 	}
 	models := t.e.cfg.CompareModels
 	if !t.spendLLM(len(models)) {
-		t.say(t.loc.T("LLMLimit", "Limit", t.e.cfg.LLMDailyLimit))
+		t.say(t.tr.T("LLMLimit", "Limit", t.e.cfg.LLMDailyLimit))
 		return
 	}
 	t.st.NextID++
@@ -56,10 +56,10 @@ func (t *turn) compare(arg string) {
 	}
 	names := make([]string, len(models))
 	for i := range models {
-		names[i] = render.EscapeMarkdown(answerLabel(t.loc, c, i))
+		names[i] = render.EscapeMarkdown(answerLabel(t.tr, c, i))
 	}
-	t.say(t.loc.T("CompareAsking", "Models", strings.Join(names, ", ")))
-	ev, loc := t.ev, t.loc
+	t.say(t.tr.T("CompareAsking", "Models", strings.Join(names, ", ")))
+	ev, loc := t.ev, t.tr
 	t.background(func(ctx context.Context) { t.e.runCompare(ctx, loc, ev, c) })
 }
 
@@ -209,38 +209,38 @@ func (t *turn) vote(p payload) {
 		}
 		wasBlind := c.Blind && c.Best < 0
 		c.Best = i
-		msg := t.loc.T("CompareNoted", "Model", render.EscapeMarkdown(c.Answers[i].Model))
+		msg := t.tr.T("CompareNoted", "Model", render.EscapeMarkdown(c.Answers[i].Model))
 		if wasBlind {
 			var names []string
 			for j, a := range c.Answers {
-				names = append(names, t.loc.T("CompareWas", "Letter", letter(j), "Model", render.EscapeMarkdown(a.Model)))
+				names = append(names, t.tr.T("CompareWas", "Letter", letter(j), "Model", render.EscapeMarkdown(a.Model)))
 			}
-			msg += "\n\n" + t.loc.T("CompareRevealed", "List", strings.Join(names, "; "))
+			msg += "\n\n" + t.tr.T("CompareRevealed", "List", strings.Join(names, "; "))
 		}
 		t.say(msg)
 		return
 	}
-	t.ack(t.loc.T("ComparisonGone"))
+	t.ack(t.tr.T("ComparisonGone"))
 }
 
 // runNow re-tests the reference set on the compare models in the
 // background, one compact table per task.
 func (t *turn) runNow() {
 	if len(t.st.Tasks) == 0 {
-		t.say(t.loc.T("NoTasks"))
+		t.say(t.tr.T("NoTasks"))
 		return
 	}
 	if t.e.cfg.LLM == nil {
-		t.say(t.loc.T("NoEndpoint"))
+		t.say(t.tr.T("NoEndpoint"))
 		return
 	}
 	calls := len(t.st.Tasks) * len(t.e.cfg.CompareModels)
 	if !t.spendLLM(calls) {
-		t.say(t.loc.T("RetestTooMany", "Tasks", len(t.st.Tasks), "Calls", calls))
+		t.say(t.tr.T("RetestTooMany", "Tasks", len(t.st.Tasks), "Calls", calls))
 		return
 	}
-	t.say(t.loc.T("Retesting", "Tasks", len(t.st.Tasks), "Models", len(t.e.cfg.CompareModels)))
-	ev, loc, tasks, compares := t.ev, t.loc, append([]Task(nil), t.st.Tasks...), append([]Comparison(nil), t.st.Compares...)
+	t.say(t.tr.T("Retesting", "Tasks", len(t.st.Tasks), "Models", len(t.e.cfg.CompareModels)))
+	ev, loc, tasks, compares := t.ev, t.tr, append([]Task(nil), t.st.Tasks...), append([]Comparison(nil), t.st.Compares...)
 	t.background(func(ctx context.Context) { t.e.retest(ctx, loc, ev, tasks, compares) })
 }
 

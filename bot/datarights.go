@@ -3,8 +3,10 @@ package bot
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 )
+
+// myDataFile is the name of the /mydata file.
+const myDataFile = "tutorbot-mydata.json"
 
 // myData sends the learner everything stored about them as JSON.
 func (t *turn) myData() {
@@ -14,7 +16,7 @@ func (t *turn) myData() {
 		st, err := t.e.state(key)
 		if err != nil {
 			t.e.log.Error("read learner for /mydata", "err", err)
-			t.say(t.loc.T("ErrorReply"))
+			t.say(t.tr.T("ErrorReply"))
 			return
 		}
 		doc["learner"] = st
@@ -25,20 +27,20 @@ func (t *turn) myData() {
 		}
 		b, err := json.MarshalIndent(doc, "", "  ")
 		if err != nil {
-			t.say(t.loc.T("ErrorReply"))
+			t.say(t.tr.T("ErrorReply"))
 			return
 		}
-		t.say(fmt.Sprintf("%s\n\n```json\n%s\n```", t.loc.N("MyData", len(b)), b))
+		t.attach(t.tr.N("MyDataFile", len(b)), File{Name: myDataFile, Data: b})
 	})
 }
 
 // forgetCmd asks before erasing everything about the learner.
 func (t *turn) forgetCmd() {
-	t.say(t.loc.T("ForgetConfirm"), []Button{{Label: t.loc.T("BtnForgetYes"), Payload: pay(kindForget, t.newConfirm())}})
+	t.say(t.tr.T("ForgetConfirm"), []Button{{Label: t.tr.T("BtnForgetYes"), Payload: pay(kindForget, t.newConfirm())}})
 }
 
 // doForget erases the learner's record, reminder and due entries.
 func (t *turn) doForget() {
 	t.forget = true
-	t.say(t.loc.T("ForgetDone"))
+	t.say(t.tr.T("ForgetDone"))
 }

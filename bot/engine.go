@@ -191,8 +191,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 				return err
 			}
 		}
-		t = &turn{e: e, course: course, ev: ev, st: st, now: e.now().UTC(), isNew: old == nil}
+		t = &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: e.now().UTC(), isNew: old == nil}
 		t.run()
+		t.tx = nil
 		if t.forget {
 			return tx.DeleteLearner(key)
 		}
@@ -217,8 +218,8 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	if err != nil {
 		e.log.Error("handle event", "platform", ev.Platform, "err", err)
 		loc := e.msgs.For(e.msgs.Match(ev.Lang))
-		if t != nil && t.loc != nil {
-			loc = t.loc
+		if t != nil && t.tr != nil {
+			loc = t.tr
 		}
 		return []Reply{{Kind: Send, Text: render.Render(loc.T("ErrorReply"), ev.Format)}}, fmt.Errorf("handle event of %s: %w", key, err)
 	}
@@ -227,7 +228,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	out := t.replies()
 	// Work that must follow the commit: other stores, slow calls.
 	for _, f := range t.after {
-		more := &turn{e: e, course: course, ev: ev, st: t.st, now: t.now, loc: t.loc}
+		more := &turn{e: e, course: course, ev: ev, st: t.st, now: t.now, tr: t.tr}
 		f(ctx, more)
 		out = append(out, more.replies()...)
 	}
@@ -335,12 +336,16 @@ func clean(s string) string {
 type turn struct {
 	e      *Engine
 	course *lessons.Course
-	ev     Event
-	st     *State
-	now    time.Time
-	isNew  bool
+	// tx is the turn's transaction, for reads (nil after the commit).
+	tx *storage.Tx
+	// lessonDone is set when a lesson was done for the first time.
+	lessonDone bool
+	ev         Event
+	st         *State
+	now        time.Time
+	isNew      bool
 	// loc says things in the learner's language.
-	loc *locale.Localizer
+	tr *locale.Localizer
 	// out collects the replies, rendered after the commit.
 	out []draft
 	// forget erases the learner instead of storing the state.
@@ -378,6 +383,12 @@ func (t *turn) add(r Reply, md string, buttons [][]Button) {
 	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return e.rendered.fit(md, f) }})
 }
 
+// attach adds Markdown md as a message that carries f as a document (md
+// is its caption; keep it short: Telegram allows 1,024 characters).
+func (t *turn) attach(md string, f File) {
+	t.add(Reply{Kind: Send, File: &f}, md, nil)
+}
+
 // ack answers a button press with a short notice.
 func (t *turn) ack(text string) {
 	t.out = append(t.out, draft{Reply: Reply{Kind: Ack, Text: text}})
@@ -398,7 +409,7 @@ func (t *turn) replies() []Reply {
 			r := d.Reply
 			r.Text = p
 			if i > 0 {
-				r.Kind, r.Supersedes = Send, false
+				r.Kind, r.Supersedes, r.File = Send, false, nil
 			}
 			if i < len(parts)-1 {
 				r.Buttons = nil
@@ -423,16 +434,6 @@ func (t *turn) lesson() *lessons.Lesson {
 	return l
 }
 
-// lessonByOrder returns the lesson whose order number is n.
-func (t *turn) lessonByOrder(n int) (*lessons.Lesson, bool) {
-	l, ok := t.course.ByOrder(n)
-	if !ok {
-		return nil, false
-	}
-	l, _ = t.course.Lesson(l.ID, t.lang())
-	return l, true
-}
-
 // Course is the course the engine teaches now.
 func (e *Engine) Course() *lessons.Course { return e.course.Load() }
 
@@ -446,6 +447,10 @@ func (e *Engine) SetCourse(c *lessons.Course) error {
 	return nil
 }
 
+// activeStep is the precision of State.Active: a learner's record is not
+// rewritten just to move it by less.
+const activeStep = 10 * time.Minute
+
 func (t *turn) run() {
 	if t.st.Started.IsZero() {
 		t.st.Started = t.now
@@ -453,15 +458,18 @@ func (t *turn) run() {
 	if t.st.Lang == "" || !t.e.msgs.Has(t.st.Lang) {
 		t.st.Lang = t.e.msgs.Match(t.ev.Lang)
 	}
-	t.loc = t.e.msgs.For(t.st.Lang)
+	t.tr = t.e.msgs.For(t.st.Lang)
 	t.st.Unreachable = false
+	if t.now.Sub(t.st.Active) >= activeStep {
+		t.st.Active = t.now.Truncate(activeStep)
+	}
 	if t.ev.IsButton() {
 		t.press(t.ev.Payload)
 		return
 	}
 	text := t.ev.Text
 	if utf8.RuneCountInString(text) > MaxText {
-		t.say(t.loc.T("TooLong", "Length", utf8.RuneCountInString(text), "Max", MaxText))
+		t.say(t.tr.T("TooLong", "Length", utf8.RuneCountInString(text), "Max", MaxText))
 		return
 	}
 	if strings.HasPrefix(text, "/") {

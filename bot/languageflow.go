@@ -12,7 +12,7 @@ import (
 func (t *turn) language(arg string) {
 	arg = strings.TrimSpace(arg)
 	if arg == "" {
-		t.say(t.loc.T("LanguageChoose", "Current", t.loc.T("LanguageName")), t.languageButtons())
+		t.say(t.tr.T("LanguageChoose", "Current", t.tr.T("LanguageName")), t.languageButtons())
 		return
 	}
 	lang, ok := t.e.msgs.Find(arg)
@@ -23,7 +23,7 @@ func (t *turn) language(arg string) {
 		if utf8.RuneCountInString(shown) > 20 {
 			shown = string([]rune(shown)[:20]) + "…"
 		}
-		t.say(t.loc.T("LanguageUnknown", "Lang", render.EscapeMarkdown(shown), "Langs", strings.Join(t.e.msgs.Langs(), ", ")), t.languageButtons())
+		t.say(t.tr.T("LanguageUnknown", "Lang", render.EscapeMarkdown(shown), "Langs", strings.Join(t.e.msgs.Langs(), ", ")), t.languageButtons())
 		return
 	}
 	t.setLanguage(lang)
@@ -41,8 +41,8 @@ func (t *turn) languageButtons() []Button {
 // pressLanguage handles a language button.
 func (t *turn) pressLanguage(p payload) {
 	if !t.e.msgs.Has(p.args[0]) {
-		t.ack(t.loc.T("ButtonGone"))
-		t.say(t.loc.T("BadButton"))
+		t.ack(t.tr.T("ButtonGone"))
+		t.say(t.tr.T("BadButton"))
 		return
 	}
 	t.setLanguage(p.args[0])
@@ -52,6 +52,6 @@ func (t *turn) pressLanguage(p payload) {
 // else changes: a quiz in progress goes on where it was.
 func (t *turn) setLanguage(lang string) {
 	t.st.Lang = lang
-	t.loc = t.e.msgs.For(lang)
-	t.say(t.loc.T("LanguageSet"))
+	t.tr = t.e.msgs.For(lang)
+	t.say(t.tr.T("LanguageSet"))
 }

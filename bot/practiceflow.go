@@ -31,7 +31,7 @@ func (t *turn) practiceStart(arg string) {
 	}
 	t.st.Pending = pendingTemplate
 	t.st.Draft = nil
-	t.say(t.loc.T("Practice", "Template", tmpl), []Button{{Label: t.loc.T("BtnOneAtATime"), Payload: payWord(kindPractice, "g")}})
+	t.say(t.tr.T("Practice", "Template", tmpl), []Button{{Label: t.tr.T("BtnOneAtATime"), Payload: payWord(kindPractice, "g")}})
 }
 
 // template handles a filled-in template.
@@ -39,7 +39,7 @@ func (t *turn) template(text string) {
 	req := practice.ParseTemplate(text)
 	if len(req.Filled) == 0 && req.Task == "" {
 		t.st.Pending = pendingTemplate
-		t.say(t.loc.T("TemplateEmpty"), []Button{{Label: t.loc.T("BtnOneAtATime"), Payload: payWord(kindPractice, "g")}})
+		t.say(t.tr.T("TemplateEmpty"), []Button{{Label: t.tr.T("BtnOneAtATime"), Payload: payWord(kindPractice, "g")}})
 		return
 	}
 	t.continueDraft(&req)
@@ -60,7 +60,7 @@ func (t *turn) continueDraft(req *practice.Request) {
 	if issue := req.Issue(f); issue != "" {
 		fmt.Fprintf(&b, "%s\n\n", render.EscapeMarkdown(issue))
 	} else if len(req.Filled) > 0 {
-		b.WriteString(t.loc.N("PracticeGotSoFar", len(missing)) + "\n\n")
+		b.WriteString(t.tr.N("PracticeGotSoFar", len(missing)) + "\n\n")
 	}
 	b.WriteString(render.EscapeMarkdown(f.QuestionIn(req.Lang)))
 	var row []Button
@@ -75,7 +75,7 @@ func (t *turn) fieldAnswer(name, text string) {
 	var f practice.Field
 	if err := f.UnmarshalText([]byte(name)); err != nil || t.st.Draft == nil {
 		t.st.Pending, t.st.Draft = "", nil
-		t.say(t.loc.T("Hint"))
+		t.say(t.tr.T("Hint"))
 		return
 	}
 	t.setField(f, text)
@@ -95,28 +95,28 @@ func (t *turn) pressPractice(p payload) {
 	switch p.args[0] {
 	case "g":
 		req := practice.Request{Lang: "en"}
-		t.say(t.loc.T("PracticeTogether"))
+		t.say(t.tr.T("PracticeTogether"))
 		t.continueDraft(&req)
 	case "s":
 		t.practiceStart("")
 	case "c":
 		if len(p.args) != 3 || t.st.Draft == nil {
-			t.ack(t.loc.T("PracticeAnswered"))
+			t.ack(t.tr.T("PracticeAnswered"))
 			return
 		}
 		var f practice.Field
 		i, ok := p.num(2)
 		if err := f.UnmarshalText([]byte(p.args[1])); err != nil || !ok || i >= len(f.Choices()) {
-			t.say(t.loc.T("BadButton"))
+			t.say(t.tr.T("BadButton"))
 			return
 		}
 		if t.st.Pending != pendingField+f.String() {
-			t.ack(t.loc.T("PracticeAnswered"))
+			t.ack(t.tr.T("PracticeAnswered"))
 			return
 		}
 		t.setField(f, f.Choices()[i].Answer)
 	default:
-		t.say(t.loc.T("BadButton"))
+		t.say(t.tr.T("BadButton"))
 	}
 }
 
@@ -133,7 +133,7 @@ func (t *turn) recommend(req practice.Request) {
 	if len(t.st.Submissions) > MaxSubmissions {
 		t.st.Submissions = t.st.Submissions[len(t.st.Submissions)-MaxSubmissions:]
 	}
-	buttons := []Button{{Label: t.loc.T("BtnSaveTask"), Payload: payWord(kindTask, "pr", fmt.Sprint(sub.ID))}}
+	buttons := []Button{{Label: t.tr.T("BtnSaveTask"), Payload: payWord(kindTask, "pr", fmt.Sprint(sub.ID))}}
 	if t.e.cfg.LLM == nil || !t.spendLLM(1) {
 		t.say(sub.Answer, buttons)
 		return
@@ -174,18 +174,18 @@ func (t *turn) spendLLM(n int) bool {
 // history lists the learner's past recommendations.
 func (t *turn) history() {
 	if len(t.st.Submissions) == 0 {
-		t.say(t.loc.T("HistoryEmpty"))
+		t.say(t.tr.T("HistoryEmpty"))
 		return
 	}
 	var b strings.Builder
-	b.WriteString(t.loc.T("HistoryHeader") + "\n")
+	b.WriteString(t.tr.T("HistoryHeader") + "\n")
 	for i := len(t.st.Submissions) - 1; i >= 0; i-- {
 		s := t.st.Submissions[i]
-		fmt.Fprintf(&b, "\n%d\\. %s — %s", s.ID, t.loc.Date(s.At), render.EscapeMarkdown(excerpt(s.Request.Task, 80)))
+		fmt.Fprintf(&b, "\n%d\\. %s — %s", s.ID, t.tr.Date(s.At), render.EscapeMarkdown(excerpt(s.Request.Task, 80)))
 		if len(s.Picks) > 0 {
-			b.WriteString("  \n" + t.loc.T("HistoryTopPick", "Model", render.EscapeMarkdown(s.Picks[0])))
+			b.WriteString("  \n" + t.tr.T("HistoryTopPick", "Model", render.EscapeMarkdown(s.Picks[0])))
 			if len(s.Picks) > 1 {
-				b.WriteString(t.loc.T("HistoryAlso", "Models", render.EscapeMarkdown(strings.Join(s.Picks[1:], ", "))))
+				b.WriteString(t.tr.T("HistoryAlso", "Models", render.EscapeMarkdown(strings.Join(s.Picks[1:], ", "))))
 			}
 		}
 	}

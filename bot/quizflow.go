@@ -16,11 +16,22 @@ func letter(i int) string { return string(rune('A' + i)) }
 // quiz starts the current lesson's quiz or shows the question in progress.
 func (t *turn) quiz() {
 	l := t.lesson()
-	rec := &t.st.progress(l.ID).Quiz
+	if len(l.Quiz) == 0 {
+		t.say(t.tr.T("NoQuiz", "Order", l.Order), t.nextButtons(l))
+		return
+	}
+	rec := &t.progressOf(l).Quiz
+	if a := rec.Attempt; a != nil && a.Done() {
+		// Questions were removed from the lesson and every one left is
+		// answered: the attempt is over.
+		summary, row := t.finish(l, rec)
+		t.say(summary, row...)
+		return
+	}
 	intro := ""
 	if rec.Attempt == nil {
 		rec.Start(l.Quiz)
-		intro = t.loc.N("QuizHeader", len(l.Quiz)) + "\n" + t.loc.T("QuizIntro")
+		intro = t.tr.N("QuizHeader", len(l.Quiz)) + "\n" + t.tr.T("QuizIntro")
 	}
 	t.question(l, rec.Attempt, intro)
 }
@@ -37,18 +48,18 @@ func (t *turn) question(l *lessons.Lesson, a *quiz.Attempt, intro string) {
 	qi := questionIndex(l, q.ID)
 	var row []Button
 	for oi := range q.Options {
-		row = append(row, Button{Label: letter(oi), Payload: pay(kindAnswer, l.Order, a.N, qi, oi)})
+		row = append(row, Button{Label: letter(oi), Payload: payL(kindAnswer, l, a.N, qi, oi)})
 	}
 	if intro != "" {
 		intro += "\n\n"
 	}
-	t.say(intro+t.questionText(q, cur, len(a.Questions))+"\n\n"+t.loc.T("QuizAnswered", "Answered", a.Answered(), "Total", len(a.Questions)), row)
+	t.say(intro+t.questionText(q, cur, len(a.Questions))+"\n\n"+t.tr.T("QuizAnswered", "Answered", a.Answered(), "Total", len(a.Questions)), row)
 }
 
 // questionText is the question with its lettered options.
 func (t *turn) questionText(q quiz.Question, i, n int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n%s\n", t.loc.T("QuizQuestion", "N", i+1, "Total", n), render.EscapeMarkdown(q.Text))
+	fmt.Fprintf(&b, "%s\n%s\n", t.tr.T("QuizQuestion", "N", i+1, "Total", n), render.EscapeMarkdown(q.Text))
 	for oi, o := range q.Options {
 		fmt.Fprintf(&b, "\n%s\\. %s", letter(oi), render.EscapeMarkdown(o.Text))
 		if oi < len(q.Options)-1 {
@@ -69,42 +80,50 @@ func questionIndex(l *lessons.Lesson, id string) int {
 
 // pressQuiz handles the quiz's buttons.
 func (t *turn) pressQuiz(p payload) {
-	order, ok := p.num(0)
-	l, found := t.lessonByOrder(order)
-	if !ok || !found {
-		t.ack(t.loc.T("ButtonGone"))
-		t.say(t.loc.T("BadButton"))
+	l, found := t.lessonArg(p, 0)
+	if !found {
+		t.ack(t.tr.T("ButtonGone"))
+		t.say(t.tr.T("BadButton"))
+		return
+	}
+	if locked, at, known := t.lock(l); locked {
+		t.sayLocked(l, at, known)
+		return
+	}
+	if len(l.Quiz) == 0 {
+		t.ack(t.tr.T("NoQuizAck"))
+		t.say(t.tr.T("NoQuiz", "Order", l.Order), t.nextButtons(l))
 		return
 	}
 	t.st.Lesson = l.ID
-	rec := &t.st.progress(l.ID).Quiz
+	rec := &t.progressOf(l).Quiz
 	switch p.kind {
 	case kindQuiz:
 		t.quiz()
 	case kindRetake:
 		rec.Start(l.Quiz)
-		t.question(l, rec.Attempt, t.loc.N("QuizRetakeHeader", len(l.Quiz)))
+		t.question(l, rec.Attempt, t.tr.N("QuizRetakeHeader", len(l.Quiz)))
 	case kindMissed:
 		n, ok := p.num(1)
 		if !ok {
-			t.say(t.loc.T("BadButton"))
+			t.say(t.tr.T("BadButton"))
 			return
 		}
 		if rec.Attempt != nil {
-			t.ack(t.loc.T("QuizInProgressAck"))
+			t.ack(t.tr.T("QuizInProgressAck"))
 			t.question(l, rec.Attempt, "")
 			return
 		}
 		if !rec.Finished || len(rec.History) == 0 || rec.History[len(rec.History)-1].N != n {
-			t.ack(t.loc.T("QuizEarlierAck"))
-			t.say(t.loc.T("QuizEarlier"))
+			t.ack(t.tr.T("QuizEarlierAck"))
+			t.say(t.tr.T("QuizEarlier"))
 			return
 		}
 		if rec.RetryMissed(l.Quiz) == nil {
-			t.ack(t.loc.T("QuizNothingToRetry"))
+			t.ack(t.tr.T("QuizNothingToRetry"))
 			return
 		}
-		t.question(l, rec.Attempt, t.loc.N("QuizRetryHeader", len(rec.Attempt.Questions)))
+		t.question(l, rec.Attempt, t.tr.N("QuizRetryHeader", len(rec.Attempt.Questions)))
 	case kindAnswer:
 		t.answer(l, rec, p)
 	}
@@ -116,17 +135,17 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 	qi, ok2 := p.num(2)
 	oi, ok3 := p.num(3)
 	if !ok1 || !ok2 || !ok3 || qi >= len(l.Quiz) || oi >= len(l.Quiz[qi].Options) {
-		t.ack(t.loc.T("ButtonGone"))
-		t.say(t.loc.T("BadButton"))
+		t.ack(t.tr.T("ButtonGone"))
+		t.say(t.tr.T("BadButton"))
 		return
 	}
 	a := rec.Attempt
 	if a == nil || a.N != n {
-		t.ack(t.loc.T("QuizOtherAttemptAck"))
+		t.ack(t.tr.T("QuizOtherAttemptAck"))
 		if n > rec.Attempts {
-			t.say(t.loc.T("QuizNotYours"))
+			t.say(t.tr.T("QuizNotYours"))
 		} else {
-			t.say(t.loc.T("QuizEarlierNoChange"))
+			t.say(t.tr.T("QuizEarlierNoChange"))
 		}
 		return
 	}
@@ -136,14 +155,14 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 	switch {
 	case errors.Is(err, quiz.ErrAnswered):
 		prev := q.Index(a.Chosen[q.ID])
-		t.ack(t.loc.T("QuizAlreadyAnswered", "Letter", letter(prev)))
+		t.ack(t.tr.T("QuizAlreadyAnswered", "Letter", letter(prev)))
 		return
 	case errors.Is(err, quiz.ErrNotCurrent), errors.Is(err, quiz.ErrUnknownOption):
-		t.ack(t.loc.T("QuizNotCurrentAck"))
-		t.question(l, a, t.loc.T("QuizNotCurrent"))
+		t.ack(t.tr.T("QuizNotCurrentAck"))
+		t.question(l, a, t.tr.T("QuizNotCurrent"))
 		return
 	case err != nil:
-		t.ack(t.loc.T("ButtonGone"))
+		t.ack(t.tr.T("ButtonGone"))
 		return
 	}
 	pos := 0
@@ -156,16 +175,16 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 	// so each question reads as a whole and the chat stays short.
 	var b strings.Builder
 	b.WriteString(t.questionText(q, pos, len(a.Questions)))
-	b.WriteString("\n\n" + t.loc.T("QuizYourAnswer", "Letter", letter(oi)) + " ")
+	b.WriteString("\n\n" + t.tr.T("QuizYourAnswer", "Letter", letter(oi)) + " ")
 	if right {
-		b.WriteString(t.loc.T("QuizRight", "Explain", render.EscapeMarkdown(explanation(opt.Explain, t.loc.T("QuizRightWord")))))
+		b.WriteString(t.tr.T("QuizRight", "Explain", render.EscapeMarkdown(explanation(opt.Explain, t.tr.T("QuizRightWord")))))
 	} else {
 		ri := q.Index(q.Answer)
-		b.WriteString(t.loc.T("QuizWrong", "Explain", render.EscapeMarkdown(explanation(opt.Explain, t.loc.T("QuizWrongWord"))),
+		b.WriteString(t.tr.T("QuizWrong", "Explain", render.EscapeMarkdown(explanation(opt.Explain, t.tr.T("QuizWrongWord"))),
 			"Letter", letter(ri), "Option", render.EscapeMarkdown(q.Options[ri].Text), "OptionExplain", render.EscapeMarkdown(q.Options[ri].Explain)))
 	}
 	if !a.Done() {
-		b.WriteString("\n\n" + t.loc.T("QuizAnswered", "Answered", a.Answered(), "Total", len(a.Questions)))
+		b.WriteString("\n\n" + t.tr.T("QuizAnswered", "Answered", a.Answered(), "Total", len(a.Questions)))
 		t.add(Reply{Kind: Edit}, b.String(), nil)
 		t.question(l, a, "")
 		return
@@ -173,10 +192,14 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 	// The last answer's message also carries the score and what to do
 	// next: it is the newest message in the chat, so the learner reads the
 	// verdict and the result together, and no third message is needed.
-	summary, row := t.finish(l, rec)
+	summary, rows := t.finish(l, rec)
 	b.WriteString("\n\n")
 	b.WriteString(summary)
-	t.add(Reply{Kind: Edit}, b.String(), [][]Button{row})
+	if md, ok := t.courseDone(); ok {
+		// In the same message: it is the one the learner reads now.
+		b.WriteString("\n\n" + md)
+	}
+	t.add(Reply{Kind: Edit}, b.String(), rows)
 }
 
 // explanation is an option's explanation without a leading verdict word
@@ -194,25 +217,27 @@ func explanation(text, word string) string {
 }
 
 // finish grades the finished attempt and returns the score (Markdown) and
-// the buttons that follow it.
-func (t *turn) finish(l *lessons.Lesson, rec *quiz.Record) (string, []Button) {
+// the buttons that follow it: the quiz's own, then the way on through the
+// course.
+func (t *turn) finish(l *lessons.Lesson, rec *quiz.Record) (string, [][]Button) {
 	res := rec.Finish(l.Quiz)
+	t.markDone(l, t.st.progress(l.ID))
 	var b strings.Builder
-	b.WriteString(t.loc.T("QuizFinished", "Score", res.Score, "Total", res.Total))
+	b.WriteString(t.tr.T("QuizFinished", "Score", res.Score, "Total", res.Total))
 	if len(res.Missed) == 0 {
-		b.WriteString("\n\n" + t.loc.T("QuizAllRight"))
+		b.WriteString("\n\n" + t.tr.T("QuizAllRight"))
 	} else {
-		b.WriteString("\n\n" + t.loc.T("QuizMissed"))
+		b.WriteString("\n\n" + t.tr.T("QuizMissed"))
 		for _, id := range res.Missed {
 			q, _ := quiz.Find(l.Quiz, id)
 			fmt.Fprintf(&b, "\n- %s", render.EscapeMarkdown(q.Text))
 		}
 	}
-	b.WriteString("\n\n" + t.loc.T("QuizBestLast", "Best", rec.Best, "Last", rec.Last, "Total", rec.Total))
+	b.WriteString("\n\n" + t.tr.T("QuizBestLast", "Best", rec.Best, "Last", rec.Last, "Total", rec.Total))
 	var row []Button
 	if len(res.Missed) > 0 {
-		row = append(row, Button{Label: t.loc.T("BtnRetryMissed"), Payload: pay(kindMissed, l.Order, res.N)})
+		row = append(row, Button{Label: t.tr.T("BtnRetryMissed"), Payload: payL(kindMissed, l, res.N)})
 	}
-	row = append(row, Button{Label: t.loc.T("BtnRetake"), Payload: pay(kindRetake, l.Order)}, Button{Label: t.loc.T("BtnPractice"), Payload: payWord(kindPractice, "s")})
-	return b.String(), row
+	row = append(row, Button{Label: t.tr.T("BtnRetake"), Payload: payL(kindRetake, l)}, Button{Label: t.tr.T("BtnPractice"), Payload: payWord(kindPractice, "s")})
+	return b.String(), [][]Button{row, t.nextButtons(l)}
 }

@@ -17,7 +17,7 @@ import (
 // hours, off.
 func (t *turn) remindCmd(arg string) {
 	if t.e.cfg.Reminders == nil {
-		t.say(t.loc.T("RemindersOff"))
+		t.say(t.tr.T("RemindersOff"))
 		return
 	}
 	key := t.ev.Key()
@@ -43,7 +43,7 @@ func (t *turn) remindCmd(arg string) {
 			sched, err = remind.ParseSchedule(arg)
 		}
 		if err != nil {
-			t.say(t.remindProblem(err) + "\n\n" + t.loc.T("RemindHelp"))
+			t.say(t.remindProblem(err) + "\n\n" + t.tr.T("RemindHelp"))
 			return
 		}
 		t.setReminder(sched)
@@ -63,7 +63,7 @@ func (t *turn) setReminder(sched remind.Schedule) {
 		}
 		note := ""
 		if set, _, _ := t.e.cfg.Reminders.Get(key); askTZ && (set.TZ == "" || set.TZ == "UTC") {
-			note = t.loc.T("RemindUTCNote")
+			note = t.tr.T("RemindUTCNote")
 		}
 		t.remindStatus(key, note)
 	})
@@ -74,7 +74,7 @@ func (t *turn) remindOff(ctx context.Context, key string) {
 		t.remindError(err)
 		return
 	}
-	t.say(t.loc.T("RemindOffDone"))
+	t.say(t.tr.T("RemindOffDone"))
 }
 
 // remindError shows a reminder error as a friendly sentence.
@@ -85,22 +85,22 @@ func (t *turn) remindError(err error) {
 		return
 	}
 	t.e.log.Error("reminders", "err", err)
-	t.say(t.loc.T("ErrorReply"))
+	t.say(t.tr.T("ErrorReply"))
 }
 
 // remindProblem is a bad schedule, time zone or snooze explained in the
 // learner's language (Markdown): remind's own sentence in English, else
 // the catalog's sentence for its kind.
 func (t *turn) remindProblem(err error) string {
-	if t.loc.Lang() == locale.English {
+	if t.tr.Lang() == locale.English {
 		return render.EscapeMarkdown(remind.Friendly(err))
 	}
 	for _, k := range remindProblems {
 		if errors.Is(err, k.kind) {
-			return t.loc.T(k.id)
+			return t.tr.T(k.id)
 		}
 	}
-	return t.loc.T("RemindProblem")
+	return t.tr.T("RemindProblem")
 }
 
 // remindProblems maps remind's kinds of bad input to catalog messages.
@@ -130,9 +130,9 @@ func (t *turn) describe(s remind.Schedule) string {
 	case id == "":
 		return render.EscapeMarkdown(s.Spec)
 	case s.Spec == preset[s.Kind].Spec:
-		return t.loc.T(id)
+		return t.tr.T(id)
 	default:
-		return t.loc.T(id+"Cron", "Spec", render.EscapeMarkdown(s.Spec))
+		return t.tr.T(id+"Cron", "Spec", render.EscapeMarkdown(s.Spec))
 	}
 }
 
@@ -145,26 +145,26 @@ func (t *turn) remindStatus(key, note string) {
 	}
 	var b strings.Builder
 	if !ok || !set.Active() {
-		b.WriteString(t.loc.T("RemindStatusOff"))
+		b.WriteString(t.tr.T("RemindStatusOff"))
 	} else {
 		sched, _ := set.Schedule()
 		loc, err := set.Location()
 		if err != nil {
 			loc = time.UTC
 		}
-		b.WriteString(t.loc.T("RemindStatusOn", "Schedule", t.describe(sched), "Next", t.loc.DateTime(set.Next.In(loc)), "Zone", render.EscapeMarkdown(loc.String())))
+		b.WriteString(t.tr.T("RemindStatusOn", "Schedule", t.describe(sched), "Next", t.tr.DateTime(set.Next.In(loc)), "Zone", render.EscapeMarkdown(loc.String())))
 		if from, to, on := set.Quiet(); on {
-			b.WriteString("\n" + t.loc.T("RemindQuiet", "From", fmt.Sprintf("%02d", from), "To", fmt.Sprintf("%02d", to)))
+			b.WriteString("\n" + t.tr.T("RemindQuiet", "From", fmt.Sprintf("%02d", from), "To", fmt.Sprintf("%02d", to)))
 		}
 	}
 	if note != "" {
 		b.WriteString("\n\n" + note)
 	}
 	t.say(b.String(), []Button{
-		{Label: t.loc.T("BtnWeekly"), Payload: payWord(kindRemind, "w")},
-		{Label: t.loc.T("BtnBiweekly"), Payload: payWord(kindRemind, "b")},
-		{Label: t.loc.T("BtnMonthly"), Payload: payWord(kindRemind, "m")},
-		{Label: t.loc.T("BtnOff"), Payload: payWord(kindRemind, "off")},
+		{Label: t.tr.T("BtnWeekly"), Payload: payWord(kindRemind, "w")},
+		{Label: t.tr.T("BtnBiweekly"), Payload: payWord(kindRemind, "b")},
+		{Label: t.tr.T("BtnMonthly"), Payload: payWord(kindRemind, "m")},
+		{Label: t.tr.T("BtnOff"), Payload: payWord(kindRemind, "off")},
 	})
 }
 
@@ -179,7 +179,7 @@ func (t *turn) quietHours(key, arg string) {
 		from, err1 = strconv.Atoi(strings.TrimSpace(a))
 		to, err2 = strconv.Atoi(strings.TrimSpace(b))
 		if !ok || err1 != nil || err2 != nil || from < 0 || from > 23 || to < 0 || to > 23 || from == to {
-			t.say(t.loc.T("RemindQuietBad"))
+			t.say(t.tr.T("RemindQuietBad"))
 			return
 		}
 	}
@@ -195,11 +195,11 @@ func (t *turn) quietHours(key, arg string) {
 // timezone handles /timezone <IANA name>.
 func (t *turn) timezone(arg string) {
 	if t.e.cfg.Reminders == nil {
-		t.say(t.loc.T("RemindersOff"))
+		t.say(t.tr.T("RemindersOff"))
 		return
 	}
 	if arg == "" {
-		t.say(t.loc.T("TimezoneWhich"))
+		t.say(t.tr.T("TimezoneWhich"))
 		return
 	}
 	loc, err := remind.LoadLocation(arg)
@@ -214,14 +214,14 @@ func (t *turn) timezone(arg string) {
 			t.remindError(err)
 			return
 		}
-		t.remindStatus(key, t.loc.T("TimezoneSet", "Zone", render.EscapeMarkdown(loc.String())))
+		t.remindStatus(key, t.tr.T("TimezoneSet", "Zone", render.EscapeMarkdown(loc.String())))
 	})
 }
 
 // pressRemind handles the reminder buttons.
 func (t *turn) pressRemind(p payload) {
 	if t.e.cfg.Reminders == nil {
-		t.say(t.loc.T("RemindersOff"))
+		t.say(t.tr.T("RemindersOff"))
 		return
 	}
 	key := t.ev.Key()
@@ -238,7 +238,7 @@ func (t *turn) pressRemind(p payload) {
 			if err != nil {
 				loc = time.UTC
 			}
-			t.say(t.loc.T("Snoozed", "When", t.loc.DateTimeShort(next.In(loc))))
+			t.say(t.tr.T("Snoozed", "When", t.tr.DateTimeShort(next.In(loc))))
 		})
 		return
 	}
@@ -252,7 +252,7 @@ func (t *turn) pressRemind(p payload) {
 	case "off":
 		t.later(func(ctx context.Context, t *turn) { t.remindOff(ctx, key) })
 	default:
-		t.say(t.loc.T("BadButton"))
+		t.say(t.tr.T("BadButton"))
 	}
 }
 

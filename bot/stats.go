@@ -196,14 +196,14 @@ func (s Stats) CSV(w io.Writer) error {
 // statsCmd shows the statistics to admins.
 func (t *turn) statsCmd() {
 	if !t.e.cfg.Admins[t.ev.Key()] {
-		t.say(t.loc.T("StatsNotAdmin"))
+		t.say(t.tr.T("StatsNotAdmin"))
 		return
 	}
 	t.later(func(_ context.Context, t *turn) {
 		s, err := ComputeStats(t.e.db, t.course)
 		if err != nil {
 			t.e.log.Error("stats", "err", err)
-			t.say(t.loc.T("ErrorReply"))
+			t.say(t.tr.T("ErrorReply"))
 			return
 		}
 		t.say(s.Markdown())

@@ -58,3 +58,7 @@ func (l *Localizer) DateTime(t time.Time) string { return l.date("DateTime", t) 
 
 // DateTimeShort is DateTime without the year.
 func (l *Localizer) DateTimeShort(t time.Time) string { return l.date("DateTimeShort", t) }
+
+// DateTimeLocal is DateTime without the zone, for a time the learner
+// reads in their own zone.
+func (l *Localizer) DateTimeLocal(t time.Time) string { return l.date("DateTimeLocal", t) }
