@@ -359,18 +359,21 @@ func fitLadder(m Model, b Budget, ctx int, o Options, ladder []Quant) Fit {
 	if !(b.GPUGiB > 0) || math.IsInf(b.GPUGiB, 0) {
 		return Fit{Status: FitNo, Quant: Q4KM, Memory: EstimateWith(m, Q4KM, ctx, o)}
 	}
-	var mems [8]Memory
+	var seen [8]Memory // estimates of the first pass, reused by the second
 	for pass := 0; pass < 2; pass++ {
 		for i, q := range ladder {
 			if pass == 0 && lastResort(q) {
 				break
 			}
-			if pass == 0 {
-				mems[i] = EstimateWith(m, q, ctx, o)
-			} else if mems[i].Quant == "" {
-				mems[i] = EstimateWith(m, q, ctx, o)
+			var mem Memory
+			if i < len(seen) && seen[i].Quant != "" {
+				mem = seen[i]
+			} else {
+				mem = EstimateWith(m, q, ctx, o)
+				if i < len(seen) {
+					seen[i] = mem
+				}
 			}
-			mem := mems[i]
 			if mem.TotalGiB > usableGPUGiB(m, mem, b) {
 				continue
 			}

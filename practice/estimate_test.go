@@ -307,3 +307,15 @@ func TestEstimateWithVision(t *testing.T) {
 		t.Errorf("vision encoder not counted in the fit: %+v", f)
 	}
 }
+
+func BenchmarkBestFit(b *testing.B) {
+	cat := mustCatalog(b)
+	budgets := []Budget{{GPUGiB: 24}, MultiGPU(2, 80), MetalBudget(32), {RAMGiB: 48}, {GPUGiB: 12, RAMGiB: 32}}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		m := cat.Models[i%len(cat.Models)]
+		_ = BestFitWith(m, budgets[i%len(budgets)], 32768, Options{Vision: i%2 == 0})
+		i++
+	}
+}
