@@ -60,12 +60,14 @@ func TestEstimateMatchesPublishedGGUFSizes(t *testing.T) {
 			}
 			var bytes float64
 			switch unit {
+			case "MB":
+				bytes = size * 1e6
 			case "GB":
 				bytes = size * 1e9
 			case "GiB":
 				bytes = size * (1 << 30)
 			default:
-				t.Fatalf("unit %q is neither GB nor GiB", unit)
+				t.Fatalf("unit %q is not MB, GB or GiB", unit)
 			}
 			if !strings.HasPrefix(src, "https://") || len(date) != len("2006-01-02") {
 				t.Fatalf("row needs a source URL and the date it was read: %q %q", src, date)
