@@ -50,6 +50,8 @@ type config struct {
 	LLMDailyLimit   int
 	HTTPListen      string
 	Admins          map[string]bool
+	SkipCheck       bool
+	CheckTimeout    time.Duration
 }
 
 // secret reads a secret from NAME or from the file named by NAME_FILE.
@@ -94,6 +96,8 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	limit := fl.Int("llm-daily-limit", atoiOr(getenv("LLM_DAILY_LIMIT"), 30), "LLM calls per learner per day (env LLM_DAILY_LIMIT)")
 	fl.StringVar(&c.HTTPListen, "http", getenv("HTTP_LISTEN"), "address for /healthz and /metrics, e.g. :9090 (env HTTP_LISTEN; off when empty)")
 	admins := fl.String("admins", getenv("ADMIN_IDS"), "learners allowed to see /stats, as platform:id, comma-separated, e.g. telegram:12345,discord:67890 (env ADMIN_IDS)")
+	fl.BoolVar(&c.SkipCheck, "skip-check", false, "skip bbolt's consistency check of the whole database at start (the quick checks against the meta pages still run)")
+	fl.DurationVar(&c.CheckTimeout, "check-timeout", storage.DefaultCheckTimeout, "longest the consistency check at start may take")
 	shutdown := fl.String("shutdown-timeout", envOr(getenv, "SHUTDOWN_TIMEOUT", "10s"), "how long in-flight work may finish after SIGINT/SIGTERM (env SHUTDOWN_TIMEOUT)")
 	fl.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: tutorbot run [flags]\n\nSecrets come from the environment only, or from a file named by NAME_FILE:\n"+
@@ -231,7 +235,7 @@ func runTutor(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return fmt.Errorf("load lessons: %w", err)
 	}
-	db, err := storage.Open(cfg.DB, storage.Options{})
+	db, err := storage.Open(cfg.DB, storage.Options{Check: !cfg.SkipCheck, CheckTimeout: cfg.CheckTimeout})
 	if err != nil {
 		return err
 	}
