@@ -32,7 +32,7 @@ func makeDatabase(t *testing.T, n int) []byte {
 			for i := range n {
 				rec, _ := json.Marshal(map[string]any{"v": 1, "started": time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC), "lesson": "map-of-open-weight-models",
 					"progress": map[string]any{"map-of-open-weight-models": map[string]any{"page": i % 9, "seen": 9, "round": round, "quiz": map[string]any{"best": 2}}},
-					"tasks": []map[string]any{{"id": 1, "text": strings.Repeat("summarise a contract ", 10)}}})
+					"tasks":    []map[string]any{{"id": 1, "text": strings.Repeat("summarise a contract ", 10)}}})
 				if err := tx.PutLearner(fmt.Sprintf("telegram:%d", 1000+i), rec); err != nil {
 					return err
 				}
