@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -62,7 +63,7 @@ var DefaultCompareModels = []string{"deepseek/deepseek-chat", "qwen/qwen-2.5-72b
 // in order.
 type Engine struct {
 	db     *storage.DB
-	course *lessons.Course
+	course atomic.Pointer[lessons.Course]
 	now    func() time.Time
 	log    *slog.Logger
 	cfg    Config
@@ -112,7 +113,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if cfg.LLMDailyLimit <= 0 {
 		cfg.LLMDailyLimit = 30
 	}
-	e := &Engine{db: cfg.DB, course: cfg.Course, now: cfg.Now, log: cfg.Log, cfg: cfg, messengers: map[string]Messenger{}}
+	e := &Engine{db: cfg.DB, now: cfg.Now, log: cfg.Log, cfg: cfg, messengers: map[string]Messenger{}}
+	e.course.Store(cfg.Course)
 	e.jobCtx, e.stopJobs = context.WithCancel(context.Background())
 	return e, nil
 }
@@ -169,6 +171,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	ev.Text = clean(ev.Text)
 	var t *turn
 	key := ev.Key()
+	// The whole turn runs on the course as it is now; a reload meanwhile
+	// takes effect from the learner's next turn.
+	course := e.course.Load()
 	err := e.db.Update(ctx, func(tx *storage.Tx) error {
 		old := tx.Learner(key)
 		st := e.states.take(key, old)
@@ -178,7 +183,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 				return err
 			}
 		}
-		t = &turn{e: e, ev: ev, st: st, now: e.now().UTC(), isNew: old == nil}
+		t = &turn{e: e, course: course, ev: ev, st: st, now: e.now().UTC(), isNew: old == nil}
 		t.run()
 		if t.forget {
 			return tx.DeleteLearner(key)
@@ -210,7 +215,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	out := t.replies()
 	// Work that must follow the commit: other stores, slow calls.
 	for _, f := range t.after {
-		more := &turn{e: e, ev: ev, st: t.st, now: t.now}
+		more := &turn{e: e, course: course, ev: ev, st: t.st, now: t.now}
 		f(ctx, more)
 		out = append(out, more.replies()...)
 	}
@@ -316,11 +321,12 @@ func clean(s string) string {
 // turn is one step of one learner's conversation: the event, the state it
 // may change and the replies it collects.
 type turn struct {
-	e     *Engine
-	ev    Event
-	st    *State
-	now   time.Time
-	isNew bool
+	e      *Engine
+	course *lessons.Course
+	ev     Event
+	st     *State
+	now    time.Time
+	isNew  bool
 	// out collects the replies, rendered after the commit.
 	out []draft
 	// forget erases the learner instead of storing the state.
@@ -389,24 +395,41 @@ func (t *turn) replies() []Reply {
 	return out
 }
 
-// lesson returns the learner's current lesson.
+// lang is the learner's language for lesson text ("" for the default).
+func (t *turn) lang() string { return "" }
+
+// lesson returns the learner's current lesson, in their language where it
+// is written in it.
 func (t *turn) lesson() *lessons.Lesson {
-	if l, ok := t.e.course.Lesson(t.st.Lesson); ok {
+	if l, _ := t.course.Lesson(t.st.Lesson, t.lang()); l != nil {
 		return l
 	}
-	l := t.e.course.First()
+	l, _ := t.course.Lesson(t.course.First().ID, t.lang())
 	t.st.Lesson = l.ID
 	return l
 }
 
 // lessonByOrder returns the lesson whose order number is n.
 func (t *turn) lessonByOrder(n int) (*lessons.Lesson, bool) {
-	for _, l := range t.e.course.Lessons {
-		if l.Order == n {
-			return l, true
-		}
+	l, ok := t.course.ByOrder(n)
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	l, _ = t.course.Lesson(l.ID, t.lang())
+	return l, true
+}
+
+// Course is the course the engine teaches now.
+func (e *Engine) Course() *lessons.Course { return e.course.Load() }
+
+// SetCourse replaces the course for every turn that starts from now on;
+// turns in flight finish on the course they started with.
+func (e *Engine) SetCourse(c *lessons.Course) error {
+	if c == nil || c.Len() == 0 {
+		return errors.New("set course: no lessons")
+	}
+	e.course.Store(c)
+	return nil
 }
 
 func (t *turn) run() {

@@ -73,7 +73,7 @@ func (t *turn) page(l *lessons.Lesson, i int, turned bool) {
 
 // pageKey names one page as shown in one format.
 type pageKey struct {
-	lesson string
+	lesson *lessons.Lesson
 	page   int
 	f      render.Format
 }
@@ -82,7 +82,7 @@ type pageKey struct {
 // page, over its counter on every page. It is the same for every learner,
 // so each page is rendered once per format (the course is finite).
 func (e *Engine) pageText(l *lessons.Lesson, i int, f render.Format) string {
-	k := pageKey{l.ID, i, f}
+	k := pageKey{l, i, f}
 	if v, ok := e.pages.Load(k); ok {
 		return v.(string)
 	}

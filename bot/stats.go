@@ -200,7 +200,7 @@ func (t *turn) statsCmd() {
 		return
 	}
 	t.later(func(_ context.Context, t *turn) {
-		s, err := ComputeStats(t.e.db, t.e.course)
+		s, err := ComputeStats(t.e.db, t.course)
 		if err != nil {
 			t.e.log.Error("stats", "err", err)
 			t.say(errorReply)

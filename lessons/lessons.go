@@ -8,8 +8,12 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
+	"path"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -19,10 +23,11 @@ import (
 	"tutorbot/render"
 )
 
-//go:embed content/*.md
+//go:embed content
 var embedded embed.FS
 
-// Content is the course shipped in the binary.
+// Content is the course shipped in the binary: one folder per language
+// (content/en, content/ru, ...).
 func Content() fs.FS {
 	sub, err := fs.Sub(embedded, "content")
 	if err != nil {
@@ -39,7 +44,7 @@ const PageBudget = 1100
 // for the progress line the engine adds.
 const FooterRoom = 200
 
-// Lesson is one lesson of the course.
+// Lesson is one lesson of the course in one language.
 type Lesson struct {
 	ID       string          `yaml:"id"`
 	Title    string          `yaml:"title"`
@@ -48,13 +53,20 @@ type Lesson struct {
 	Subtitle string          `yaml:"subtitle"`
 	Quiz     []quiz.Question `yaml:"quiz"`
 	Practice string          `yaml:"practice"`
+	// Unlock says when the lesson opens: empty (always open),
+	// "after-previous", "2d after-previous" or a date "2027-01-15".
+	Unlock string `yaml:"unlock"`
 
-	// File is the lesson's file name inside the content folder.
+	// Lang is the language of the lesson's text ("en", "ru").
+	Lang string `yaml:"-"`
+	// File is the lesson's file path inside the content folder.
 	File string `yaml:"-"`
 	// Body is the lesson's Markdown after the front matter.
 	Body string `yaml:"-"`
 	// Pages are the Markdown sources of the lesson's pages.
 	Pages []string `yaml:"-"`
+	// Rule is Unlock, parsed.
+	Rule UnlockRule `yaml:"-"`
 
 	rendered map[render.Format][]string
 }
@@ -68,20 +80,124 @@ func (l *Lesson) Page(i int, f render.Format) string {
 	return pages[i]
 }
 
-// Course is every lesson, in order.
-type Course struct {
-	Lessons []*Lesson
-	byID    map[string]*Lesson
+// Ref is the lesson's short, stable reference for button payloads: derived
+// from its id, so it survives renumbering.
+func (l *Lesson) Ref() string { return RefOf(l.ID) }
+
+// RefOf is the payload reference of lesson id: "l" and up to 8 base-36
+// digits of a hash of the id.
+func RefOf(id string) string {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return "l" + strconv.FormatUint(h.Sum64()>>24, 36)
 }
 
-// Lesson returns the lesson with the given id.
-func (c *Course) Lesson(id string) (*Lesson, bool) {
-	l, ok := c.byID[id]
-	return l, ok
+// DefaultLang is the language every lesson must exist in and the fallback
+// for learners whose language a lesson lacks.
+const DefaultLang = "en"
+
+// Course is the lessons of one course, in order, in every language they
+// were written in.
+type Course struct {
+	// Lessons are the lessons in order, each in the default language (or,
+	// for a lesson written only in other languages, in the first of them).
+	Lessons []*Lesson
+
+	byID   map[string]int                // id -> index in Lessons
+	byRef  map[string]int                // Ref -> index in Lessons
+	byLang map[string]map[string]*Lesson // lang -> id -> lesson
+	langs  []string
+}
+
+// Len is the number of lessons.
+func (c *Course) Len() int { return len(c.Lessons) }
+
+// Title is the course's title in lang, or in the default language.
+func (c *Course) Title(lang string) string {
+	for _, l := range c.Lessons {
+		if t, _ := c.Lesson(l.ID, lang); t != nil && t.Course != "" {
+			return t.Course
+		}
+	}
+	return ""
+}
+
+// Lesson returns lesson id in lang. When the lesson is not written in lang
+// it returns the default-language version and fellBack is true (the caller
+// may say so in one line). It returns nil when no lesson has that id.
+func (c *Course) Lesson(id, lang string) (l *Lesson, fellBack bool) {
+	i, ok := c.byID[id]
+	if !ok {
+		return nil, false
+	}
+	if l := c.byLang[lang][id]; l != nil {
+		return l, false
+	}
+	base := c.Lessons[i]
+	return base, lang != "" && base.Lang != lang
+}
+
+// Index returns the position (from 0) of lesson id in the course, or -1.
+func (c *Course) Index(id string) int {
+	if i, ok := c.byID[id]; ok {
+		return i
+	}
+	return -1
+}
+
+// ByOrder returns the lesson whose front-matter order is n.
+func (c *Course) ByOrder(n int) (*Lesson, bool) {
+	for _, l := range c.Lessons {
+		if l.Order == n {
+			return l, true
+		}
+	}
+	return nil, false
+}
+
+// ByRef returns the lesson whose Ref is ref.
+func (c *Course) ByRef(ref string) (*Lesson, bool) {
+	i, ok := c.byRef[ref]
+	if !ok {
+		return nil, false
+	}
+	return c.Lessons[i], true
 }
 
 // First returns the first lesson.
 func (c *Course) First() *Lesson { return c.Lessons[0] }
+
+// Next returns the lesson after lesson id, or nil at the end.
+func (c *Course) Next(id string) *Lesson {
+	if i, ok := c.byID[id]; ok && i+1 < len(c.Lessons) {
+		return c.Lessons[i+1]
+	}
+	return nil
+}
+
+// Previous returns the lesson before lesson id, or nil for the first.
+func (c *Course) Previous(id string) *Lesson {
+	if i, ok := c.byID[id]; ok && i > 0 {
+		return c.Lessons[i-1]
+	}
+	return nil
+}
+
+// Languages lists the languages the course has lessons in, the default
+// language first.
+func (c *Course) Languages() []string { return append([]string(nil), c.langs...) }
+
+// InLang returns the lessons written in lang, in course order (without
+// fallbacks), for checks across languages.
+func (c *Course) InLang(lang string) []*Lesson {
+	var out []*Lesson
+	for _, l := range c.Lessons {
+		if t := c.byLang[lang][l.ID]; t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
 
 // Default loads the embedded course.
 func Default() (*Course, error) { return Load(Content()) }
@@ -106,8 +222,12 @@ func (ps Problems) Error() string {
 	return strings.Join(s, "\n")
 }
 
-// Load reads every *.md file at the top of fsys as a lesson. It returns
-// Problems when any file is invalid.
+// Load reads a course folder: lesson files in one folder per language
+// (<lang>/*.md, such as en/01-intro.md and ru/01-intro.md), and lesson files
+// at the top (*.md), which count as English. Files of different languages
+// with the same front-matter id are one lesson. Files that are not Markdown
+// are ignored. It returns Problems when any file is invalid or the course
+// does not hold together.
 func Load(fsys fs.FS) (*Course, error) {
 	c, probs := load(fsys)
 	if len(probs) > 0 {
@@ -125,20 +245,111 @@ func Lint(fsys fs.FS) Problems {
 // MaxFileSize bounds a lesson file.
 const MaxFileSize = 1 << 20
 
-func load(fsys fs.FS) (*Course, Problems) {
-	var probs Problems
-	names, err := fs.Glob(fsys, "*.md")
+// MaxLessons bounds the lessons of one language.
+const MaxLessons = 300
+
+// langName matches a language folder: "en", "ru", "pt-BR".
+var langName = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$`)
+
+// files lists the lesson files of fsys by language, in name order.
+func files(fsys fs.FS) (map[string][]string, Problems) {
+	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, Problems{{File: ".", Msg: err.Error()}}
+		return nil, Problems{{File: ".", Line: 1, Msg: fmt.Sprintf("read folder: %v", err)}}
 	}
-	if len(names) == 0 {
-		return nil, Problems{{File: ".", Msg: "no lesson files (*.md)"}}
+	out := map[string][]string{}
+	var probs Problems
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case e.IsDir() && langName.MatchString(name):
+			sub, err := fs.ReadDir(fsys, name)
+			if err != nil {
+				probs = append(probs, Problem{File: name, Line: 1, Msg: fmt.Sprintf("read folder: %v", err)})
+				continue
+			}
+			for _, f := range sub {
+				if !f.IsDir() && strings.HasSuffix(f.Name(), ".md") {
+					out[name] = append(out[name], path.Join(name, f.Name()))
+				}
+			}
+		case !e.IsDir() && strings.HasSuffix(name, ".md"):
+			out[DefaultLang] = append(out[DefaultLang], name)
+		}
 	}
-	c := &Course{byID: map[string]*Lesson{}}
+	return out, probs
+}
+
+func load(fsys fs.FS) (*Course, Problems) {
+	byLang, probs := files(fsys)
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	if len(byLang) == 0 {
+		return nil, Problems{{File: ".", Line: 1, Msg: "no lesson files: put <lang>/*.md (for example en/01-intro.md) or *.md in the folder"}}
+	}
+	c := &Course{byID: map[string]int{}, byRef: map[string]int{}, byLang: map[string]map[string]*Lesson{}}
+	for lang := range byLang {
+		c.langs = append(c.langs, lang)
+	}
+	sort.Slice(c.langs, func(i, j int) bool {
+		if (c.langs[i] == DefaultLang) != (c.langs[j] == DefaultLang) {
+			return c.langs[i] == DefaultLang
+		}
+		return c.langs[i] < c.langs[j]
+	})
+	for _, lang := range c.langs {
+		names := byLang[lang]
+		if len(names) > MaxLessons {
+			probs = append(probs, Problem{File: lang, Line: 1, Msg: fmt.Sprintf("%d lesson files, more than the %d a course may have", len(names), MaxLessons)})
+			continue
+		}
+		ls, ps := loadLang(fsys, lang, names)
+		probs = append(probs, ps...)
+		c.byLang[lang] = map[string]*Lesson{}
+		for _, l := range ls {
+			c.byLang[lang][l.ID] = l
+			if _, ok := c.byID[l.ID]; !ok {
+				c.byID[l.ID] = -1
+				c.Lessons = append(c.Lessons, l)
+			}
+		}
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	sort.SliceStable(c.Lessons, func(i, j int) bool { return c.Lessons[i].Order < c.Lessons[j].Order })
+	for i, l := range c.Lessons {
+		c.byID[l.ID] = i
+		if j, dup := c.byRef[l.Ref()]; dup {
+			probs = append(probs, Problem{File: l.File, Line: 2, Msg: fmt.Sprintf("lesson id %q collides with %q in button payloads; rename one of them", l.ID, c.Lessons[j].ID)})
+		}
+		c.byRef[l.Ref()] = i
+	}
+	if len(c.Lessons) == 0 {
+		probs = append(probs, Problem{File: ".", Line: 1, Msg: "no valid lessons"})
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	return c, nil
+}
+
+// loadLang parses the files of one language and checks that they make one
+// course: unique ids and orders, one course title, unlock rules that name
+// a lesson that exists.
+func loadLang(fsys fs.FS, lang string, names []string) ([]*Lesson, Problems) {
+	var probs Problems
+	var out []*Lesson
+	seen := map[string]*Lesson{}
 	for _, name := range names {
+		if st, err := fs.Stat(fsys, name); err == nil && st.Size() > MaxFileSize {
+			probs = append(probs, Problem{File: name, Line: 1, Msg: fmt.Sprintf("file is %d bytes, larger than %d", st.Size(), MaxFileSize)})
+			continue
+		}
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			probs = append(probs, Problem{File: name, Msg: fmt.Sprintf("read: %v", err)})
+			probs = append(probs, Problem{File: name, Line: 1, Msg: fmt.Sprintf("read: %v", err)})
 			continue
 		}
 		l, ps := Parse(name, data)
@@ -146,23 +357,29 @@ func load(fsys fs.FS) (*Course, Problems) {
 		if l == nil {
 			continue
 		}
-		if prev, ok := c.byID[l.ID]; ok {
+		l.Lang = lang
+		if prev, ok := seen[l.ID]; ok {
 			probs = append(probs, Problem{File: name, Line: 2, Msg: fmt.Sprintf("lesson id %q is also used by %s", l.ID, prev.File)})
 			continue
 		}
-		c.byID[l.ID] = l
-		c.Lessons = append(c.Lessons, l)
+		seen[l.ID] = l
+		out = append(out, l)
 	}
-	sort.SliceStable(c.Lessons, func(i, j int) bool { return c.Lessons[i].Order < c.Lessons[j].Order })
-	for i := 1; i < len(c.Lessons); i++ {
-		if c.Lessons[i].Order == c.Lessons[i-1].Order {
-			probs = append(probs, Problem{File: c.Lessons[i].File, Line: 2, Msg: fmt.Sprintf("order %d is also used by %s", c.Lessons[i].Order, c.Lessons[i-1].File)})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Order < out[j].Order })
+	for i := 1; i < len(out); i++ {
+		if out[i].Order == out[i-1].Order {
+			probs = append(probs, Problem{File: out[i].File, Line: 2, Msg: fmt.Sprintf("order %d is also used by %s", out[i].Order, out[i-1].File)})
 		}
 	}
-	if len(c.Lessons) == 0 && len(probs) == 0 {
-		probs = append(probs, Problem{File: ".", Msg: "no valid lessons"})
+	for _, l := range out {
+		if l.Course != out[0].Course {
+			probs = append(probs, Problem{File: l.File, Line: 2, Msg: fmt.Sprintf("course title %q differs from %q in %s", l.Course, out[0].Course, out[0].File)})
+		}
 	}
-	return c, probs
+	if len(out) > 0 && out[0].Rule.AfterPrevious {
+		probs = append(probs, Problem{File: out[0].File, Line: 2, Msg: fmt.Sprintf("unlock %q: this is the first lesson, there is no previous one", out[0].Unlock)})
+	}
+	return out, probs
 }
 
 // Parse reads one lesson file: the front matter between "---" lines, then
@@ -226,8 +443,10 @@ func Parse(name string, data []byte) (*Lesson, Problems) {
 	if l.Order <= 0 {
 		probs = append(probs, p(lines.of("order"), "front matter: order must be a positive number"))
 	}
-	if len(l.Quiz) == 0 {
-		probs = append(probs, p(2, "front matter: quiz has no questions"))
+	if rule, err := ParseUnlock(l.Unlock); err != nil {
+		probs = append(probs, p(lines.of("unlock"), "front matter: %v", err))
+	} else {
+		l.Rule = rule
 	}
 	seenQ := map[string]bool{}
 	for i, q := range l.Quiz {

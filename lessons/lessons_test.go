@@ -158,7 +158,7 @@ func TestLintDuplicateIDs(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	lesson1, err := fs.ReadFile(Content(), "01-map-of-open-weight-models.md")
+	lesson1, err := fs.ReadFile(Content(), "en/01-map-of-open-weight-models.md")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -140,7 +140,7 @@ func (h *harness) interaction(kind discordtest.InteractionKind, user string, at 
 		i.Message = &discordgo.Message{ID: msgID, ChannelID: at.channel}
 		if m, ok := h.srv.Message(msgID); ok && m.Interaction != "" {
 			if orig, ok := h.srv.Interaction(m.Interaction); ok {
-				i.Message.InteractionMetadata = &discordgo.MessageInteractionMetadata{ID: orig.ID, User: &discordgo.User{ID: orig.UserID}}
+				i.Message.Interaction = &discordgo.MessageInteraction{ID: orig.ID, Type: discordgo.InteractionApplicationCommand, User: &discordgo.User{ID: orig.UserID}}
 			}
 		}
 	}

@@ -167,12 +167,12 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 
 // ownsMessage reports whether the learner may press buttons on m: a message
 // made in answer to another user's interaction belongs to that user.
+// discordgo v0.28.1 (the approved release) decodes the message's
+// "interaction" object, which Discord still sends beside the newer
+// "interaction_metadata"; both name the user who started the interaction.
 func ownsMessage(m *discordgo.Message, userID string) bool {
 	if m == nil {
 		return true
-	}
-	if md := m.InteractionMetadata; md != nil && md.User != nil && md.User.ID != "" {
-		return md.User.ID == userID
 	}
 	if mi := m.Interaction; mi != nil && mi.User != nil && mi.User.ID != "" {
 		return mi.User.ID == userID
