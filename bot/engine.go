@@ -176,14 +176,25 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	course := e.course.Load()
 	err := e.db.Update(ctx, func(tx *storage.Tx) error {
 		old := tx.Learner(key)
+		now := e.now().UTC()
 		st := e.states.take(key, old)
+		lost := false
 		if st == nil {
 			var err error
 			if st, err = decodeState(old); err != nil {
-				return err
+				// Moved aside, not retried: the learner starts fresh
+				// once instead of meeting this error at every turn.
+				if qerr := tx.QuarantineLearner(key, err.Error(), now); qerr != nil {
+					return errors.Join(err, qerr)
+				}
+				e.log.Error("learner record unreadable; quarantined, the learner starts fresh", "key", key, "err", err)
+				st, old, lost = &State{Version: stateVersion}, nil, true
 			}
 		}
-		t = &turn{e: e, course: course, ev: ev, st: st, now: e.now().UTC(), isNew: old == nil}
+		t = &turn{e: e, course: course, ev: ev, st: st, now: now, isNew: old == nil}
+		if lost {
+			t.say(msgProgressLost)
+		}
 		t.run()
 		if t.forget {
 			return tx.DeleteLearner(key)
