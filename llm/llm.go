@@ -17,6 +17,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"tutorbot/redact"
 )
 
 // DefaultTimeout bounds every call when Config.Timeout is zero.
@@ -79,6 +81,7 @@ type Client struct {
 	model   string
 	timeout time.Duration
 	key     string
+	secrets *redact.Secrets // key in every form, for error texts
 	// sleep waits d or until ctx ends; replaced in tests.
 	sleep func(ctx context.Context, d time.Duration) error
 	// now measures latency; replaced in tests.
@@ -114,6 +117,7 @@ func New(cfg Config) (*Client, error) {
 		model:   cfg.Model,
 		timeout: timeout,
 		key:     cfg.APIKey,
+		secrets: redact.New(cfg.APIKey),
 		sleep:   sleepCtx,
 		now:     time.Now,
 	}, nil
@@ -262,9 +266,7 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // redact removes the API key (and any bearer token) from s.
 func (c *Client) redact(s string) string {
-	if c.key != "" {
-		s = strings.ReplaceAll(s, c.key, "[redacted]")
-	}
+	s = c.secrets.String(s)
 	if i := strings.Index(strings.ToLower(s), "bearer "); i >= 0 {
 		s = s[:i] + "Bearer [redacted]"
 	}

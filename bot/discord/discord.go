@@ -8,6 +8,7 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"tutorbot/bot"
+	"tutorbot/redact"
 	"tutorbot/render"
 )
 
@@ -127,7 +129,7 @@ func New(cfg Config) (*Bot, error) {
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
-	b.log = b.log.With("platform", Platform)
+	b.log = slog.New(redact.Handler(b.log.Handler(), redact.New(cfg.Token))).With("platform", Platform)
 	if b.slowAfter <= 0 {
 		b.slowAfter = DefaultSlowAfter
 	}
@@ -157,9 +159,41 @@ func New(cfg Config) (*Bot, error) {
 	// content needs no privileged intent.
 	s.Identify.Intents = discordgo.IntentsDirectMessages
 	s.StateEnabled = false
-	s.AddHandler(b.onInteraction)
-	s.AddHandler(b.onMessage)
+	// discordgo hands typed handlers whatever part of an event decoded,
+	// even when decoding failed; the raw event lets the adapter decode
+	// each one itself and skip a bad one instead of acting on half of it.
+	s.AddHandler(b.onEvent)
 	return b, nil
+}
+
+// onEvent decodes a gateway event the adapter handles (an interaction, a
+// message) and passes it on. One that does not decode is logged, without
+// its content, and skipped; the events after it are handled as usual.
+func (b *Bot) onEvent(s *discordgo.Session, e *discordgo.Event) {
+	if e == nil {
+		return
+	}
+	switch e.Type {
+	case "INTERACTION_CREATE":
+		var ic discordgo.InteractionCreate
+		if err := json.Unmarshal(e.RawData, &ic); err != nil {
+			b.skipEvent(e, err)
+			return
+		}
+		b.onInteraction(s, &ic)
+	case "MESSAGE_CREATE":
+		var mc discordgo.MessageCreate
+		if err := json.Unmarshal(e.RawData, &mc); err != nil {
+			b.skipEvent(e, err)
+			return
+		}
+		b.onMessage(s, &mc)
+	}
+}
+
+func (b *Bot) skipEvent(e *discordgo.Event, err error) {
+	b.errs.Add(1)
+	b.log.Warn("event skipped: cannot decode it", "event", e.Type, "seq", e.Sequence, "err", err)
 }
 
 // Platform names the platform ("discord").

@@ -1,7 +1,11 @@
 package discord
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,4 +94,77 @@ func TestRunFailsWhenRegistrationFails(t *testing.T) {
 	if len(h.srv.Identifies()) != 0 {
 		t.Error("connected to the gateway after a failed registration")
 	}
+}
+
+// TestUndecodableGatewayEventSkipped checks that a gateway event that does
+// not decode (a DM whose author id is a number, not a string) is skipped
+// and logged without its content, and that the next event is handled.
+func TestUndecodableGatewayEventSkipped(t *testing.T) {
+	rec := &recorder{replies: func(ev bot.Event) []bot.Reply { return []bot.Reply{{Kind: bot.Send, Text: "hi " + ev.UserID}} }}
+	var logs syncBuffer
+	h := newHarness(t, rec, func(c *Config) {
+		c.Commands = []bot.Command{{Name: "lesson", Description: "Open the lesson"}}
+		c.GuildID = guildID
+		c.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.b.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	if err := h.srv.WaitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.srv.Dispatch("MESSAGE_CREATE", map[string]any{
+		"id": "4", "channel_id": discordtest.DMChannel(learnerA), "content": "secret words",
+		"author": map[string]any{"id": 111, "username": "ada"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.srv.Dispatch("MESSAGE_CREATE", map[string]any{
+		"id": "5", "channel_id": discordtest.DMChannel(learnerB), "content": "hello",
+		"author": map[string]any{"id": learnerB, "username": "bob"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.srv.Messages(discordtest.DMChannel(learnerB))) < 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if ms := h.srv.Messages(discordtest.DMChannel(learnerB)); len(ms) != 1 {
+		t.Errorf("the good DM answered with %+v", ms)
+	}
+	for time.Now().Before(deadline) && !strings.Contains(logs.String(), "event skipped") {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if evs := rec.Events(); len(evs) != 1 || evs[0].UserID != learnerB {
+		t.Errorf("events handled %+v, want only learner B's", evs)
+	}
+	if ms := h.srv.Messages(discordtest.DMChannel(learnerA)); len(ms) != 0 {
+		t.Errorf("the undecodable DM was answered: %+v", ms)
+	}
+	l := logs.String()
+	if !strings.Contains(l, "event skipped") || strings.Contains(l, "secret words") {
+		t.Errorf("log should name the skipped event without its content:\n%s", l)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

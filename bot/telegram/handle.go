@@ -10,8 +10,13 @@ import (
 	"tutorbot/render"
 )
 
-// errorText is what a learner sees when the tutor failed to handle a step.
-const errorText = "Sorry, something went wrong on my side. Please try again."
+// Learner-facing sentences of the adapter itself.
+const (
+	// errorText is what a learner sees when the tutor failed to handle a step.
+	errorText = "Sorry, something went wrong on my side. Please try again."
+	// msgNotYourChat answers a press on a message of another learner's chat.
+	msgNotYourChat = "This button is not from your chat, so nothing was changed."
+)
 
 // chatOf is the chat an update belongs to, for ordering (0: none).
 func chatOf(u update) int64 {
@@ -52,6 +57,12 @@ func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 		}
 		if q.From == nil || q.From.ID == 0 || q.Data == "" || q.ID == "" || t.chat == 0 {
 			return ev, t, false // answered by the caller when it has an id
+		}
+		if t.chat > 0 && t.chat != q.From.ID {
+			// A private chat that is not the presser's: Telegram sends no
+			// such press, so it is forged; act on nothing there.
+			t.toast = msgNotYourChat
+			return ev, t, false
 		}
 		// The presser, not the message's addressee: in a group every member
 		// acts on their own progress.
@@ -98,7 +109,7 @@ func (b *Bot) handleUpdate(ctx context.Context, u update) {
 	ev, t, ok := b.toEvent(u)
 	if !ok {
 		if t.cbID != "" {
-			b.answer(ctx, t.cbID, t.chat, "")
+			b.answer(ctx, t.cbID, t.chat, t.toast)
 		}
 		return
 	}

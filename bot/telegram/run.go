@@ -1,10 +1,12 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -234,7 +236,7 @@ func (b *Bot) runWebhook(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return fmt.Errorf("telegram: set webhook: %w", redactErr(err, b.cfg.Token))
+		return fmt.Errorf("telegram: set webhook: %w", redactErr(err, b.secrets))
 	}
 	if w.Listen == "" {
 		<-ctx.Done()
@@ -278,9 +280,17 @@ func (b *Bot) WebhookHandler() http.Handler {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		u, err := decodeUpdate(http.MaxBytesReader(w, r.Body, 1<<20))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		if err != nil {
 			http.Error(w, "bad update", http.StatusBadRequest)
+			return
+		}
+		u, err := decodeUpdate(bytes.NewReader(body))
+		if err != nil {
+			// Skipped, and confirmed with 200: Telegram would otherwise
+			// post the same bad update again and again.
+			b.stats.errors.Add(1)
+			b.log.Warn("update skipped: cannot decode it", "update", updateID(body), "kind", updateKind(body), "err", err)
 			return
 		}
 		b.runMu.Lock()

@@ -136,6 +136,7 @@ func (b *Bot) call(ctx context.Context, chat int64, c tgbotapi.Chattable, o call
 		if err == nil {
 			return resp, nil
 		}
+		err = redactErr(err, b.secrets)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -189,6 +190,7 @@ type target struct {
 	user  string // learner, for Reach
 	cbID  string // callback query to answer, if any
 	msgID int    // message whose button was pressed, if any
+	toast string // answer to a press the tutor refuses, if any
 }
 
 // sendReplies answers the callback (once, with the Ack text) and sends the

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"tutorbot/bot"
+	"tutorbot/redact"
 	"tutorbot/render"
 )
 
@@ -114,7 +115,8 @@ type Bot struct {
 	endpoint string
 	http     *http.Client
 	log      *slog.Logger
-	self     string // bot username, lower case
+	secrets  *redact.Secrets // the token in every form
+	self     string          // bot username, lower case
 	global   *rate.Limiter
 	stats    counters
 
@@ -176,7 +178,8 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	logger = slog.New(redactHandler{h: logger.Handler(), token: cfg.Token}).With("platform", Platform)
+	secrets := redact.New(cfg.Token)
+	logger = slog.New(redact.Handler(logger.Handler(), secrets)).With("platform", Platform)
 	if w := cfg.Webhook; w != nil {
 		if !strings.HasPrefix(w.URL, "https://") {
 			return nil, errors.New("telegram: webhook URL must start with https://")
@@ -186,17 +189,18 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		}
 	}
 	b := &Bot{
-		cfg:    cfg,
-		http:   cfg.HTTPClient,
-		log:    logger,
-		global: globalLimiter(cfg.GlobalRate),
-		chats:  map[int64]*chatLimit{},
-		hooks:  newRecentIDs(4096),
+		cfg:     cfg,
+		http:    cfg.HTTPClient,
+		log:     logger,
+		global:  globalLimiter(cfg.GlobalRate),
+		chats:   map[int64]*chatLimit{},
+		hooks:   newRecentIDs(4096),
+		secrets: secrets,
 	}
 	endpoint := strings.ReplaceAll(strings.TrimRight(cfg.APIURL, "/"), "%", "%%") + "/bot%s/%s"
-	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, &ctxClient{ctx: ctx, c: cfg.HTTPClient, token: cfg.Token})
+	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, &ctxClient{ctx: ctx, c: cfg.HTTPClient, secrets: secrets})
 	if err != nil {
-		return nil, fmt.Errorf("telegram: check token (getMe): %w", redactErr(err, cfg.Token))
+		return nil, fmt.Errorf("telegram: check token (getMe): %w", redactErr(err, secrets))
 	}
 	b.api, b.endpoint = api, endpoint
 	b.self = strings.ToLower(api.Self.UserName)
@@ -207,7 +211,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 // with returns a copy of the library client whose requests carry ctx.
 func (b *Bot) with(ctx context.Context) *tgbotapi.BotAPI {
 	c := *b.api
-	c.Client = &ctxClient{ctx: ctx, c: b.http, token: b.cfg.Token}
+	c.Client = &ctxClient{ctx: ctx, c: b.http, secrets: b.secrets}
 	return &c
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"tutorbot/bot"
 	"tutorbot/bot/telegram/telegramtest"
+	"tutorbot/redact"
 )
 
 func TestCommandText(t *testing.T) {
@@ -95,7 +96,7 @@ func TestRedactErr(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := redactErr(c.err, token)
+			got := redactErr(c.err, redact.New(token))
 			if strings.Contains(got.Error(), "SECRET") {
 				t.Errorf("redacted error still has the token: %v", got)
 			}
@@ -107,7 +108,7 @@ func TestRedactErr(t *testing.T) {
 			}
 		})
 	}
-	if redactErr(nil, token) != nil {
+	if redactErr(nil, redact.New(token)) != nil {
 		t.Error("nil error became non-nil")
 	}
 }
@@ -115,7 +116,7 @@ func TestRedactErr(t *testing.T) {
 func TestRedactHandler(t *testing.T) {
 	const token = "123:SECRET"
 	var buf bytes.Buffer
-	log := slog.New(redactHandler{h: slog.NewTextHandler(&buf, nil), token: token})
+	log := slog.New(redact.Handler(slog.NewTextHandler(&buf, nil), redact.New(token)))
 	log.With("url", "/bot"+token).WithGroup("g").Info("msg "+token, "err", errors.New("x "+token), "s", token, slog.Group("in", "v", token), "n", 3)
 	if strings.Contains(buf.String(), "SECRET") {
 		t.Errorf("token in log line: %s", buf.String())

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,12 +95,12 @@ func (b *Bot) getUpdates(ctx context.Context, offset, limit, timeout int) ([]upd
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf(b.endpoint, b.cfg.Token, "getUpdates"), strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, fmt.Errorf("get updates: %w", redactErr(err, b.cfg.Token))
+		return nil, fmt.Errorf("get updates: %w", redactErr(err, b.secrets))
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := b.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("get updates: %w", redactErr(err, b.cfg.Token))
+		return nil, fmt.Errorf("get updates: %w", redactErr(err, b.secrets))
 	}
 	defer resp.Body.Close()
 	var r struct {
@@ -117,10 +118,12 @@ func (b *Bot) getUpdates(ctx context.Context, offset, limit, timeout int) ([]upd
 		}
 	}()
 	if _, err := buf.ReadFrom(resp.Body); err != nil {
-		return nil, fmt.Errorf("get updates: read the answer: %w", redactErr(err, b.cfg.Token))
+		return nil, fmt.Errorf("get updates: read the answer: %w", redactErr(err, b.secrets))
 	}
 	if err := json.Unmarshal(buf.Bytes(), &r); err != nil {
-		return nil, fmt.Errorf("get updates: decode the answer (HTTP %d): %w", resp.StatusCode, err)
+		// One update the adapter cannot read must not cost the others:
+		// decode the answer again update by update.
+		return b.decodeEach(buf.Bytes(), resp.StatusCode, err)
 	}
 	if !r.OK {
 		te := &tgbotapi.Error{Code: r.ErrorCode, Message: r.Description}
@@ -130,4 +133,76 @@ func (b *Bot) getUpdates(ctx context.Context, offset, limit, timeout int) ([]upd
 		return nil, te
 	}
 	return r.Result, nil
+}
+
+// decodeEach decodes a getUpdates answer that failed to decode as a whole
+// one update at a time. An update that does not decode is logged (its
+// kind and error, never its text) and comes back with only its id, so the
+// polling loop confirms it and handles the rest; without a readable id it
+// is left out (the next update's id confirms it).
+func (b *Bot) decodeEach(body []byte, status int, whole error) ([]update, error) {
+	var r struct {
+		OK          bool                         `json:"ok"`
+		Result      []json.RawMessage            `json:"result"`
+		ErrorCode   int                          `json:"error_code"`
+		Description string                       `json:"description"`
+		Parameters  *tgbotapi.ResponseParameters `json:"parameters"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, fmt.Errorf("get updates: decode the answer (HTTP %d): %w", status, whole)
+	}
+	if !r.OK {
+		te := &tgbotapi.Error{Code: r.ErrorCode, Message: r.Description}
+		if r.Parameters != nil {
+			te.ResponseParameters = *r.Parameters
+		}
+		return nil, te
+	}
+	out := make([]update, 0, len(r.Result))
+	for _, raw := range r.Result {
+		u, err := decodeUpdate(bytes.NewReader(raw))
+		if err == nil {
+			out = append(out, u)
+			continue
+		}
+		b.stats.errors.Add(1)
+		id := updateID(raw)
+		b.log.Warn("update skipped: cannot decode it", "update", id, "kind", updateKind(raw), "err", err)
+		if id > 0 {
+			out = append(out, update{UpdateID: id})
+		}
+	}
+	return out, nil
+}
+
+// updateID reads only the update_id of a raw update (0 when unreadable).
+func updateID(raw []byte) int {
+	var v struct {
+		UpdateID json.Number `json:"update_id"`
+	}
+	if json.Unmarshal(raw, &v) != nil {
+		return 0
+	}
+	n, err := strconv.Atoi(string(v.UpdateID))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
+}
+
+// updateKind names the fields of a raw update other than its id ("message",
+// "callback_query"), for a log line that must not carry the update's text.
+func updateKind(raw []byte) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return "unreadable"
+	}
+	var kinds []string
+	for k := range fields {
+		if k != "update_id" {
+			kinds = append(kinds, k)
+		}
+	}
+	slices.Sort(kinds)
+	return strings.Join(kinds, ",")
 }

@@ -21,6 +21,7 @@ import (
 	"tutorbot/lessons"
 	"tutorbot/llm"
 	"tutorbot/ops"
+	"tutorbot/redact"
 	"tutorbot/remind"
 	"tutorbot/storage"
 
@@ -231,6 +232,8 @@ func runTutor(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	platforms := cfg.TelegramToken != "" || cfg.DiscordToken != ""
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogJSON || (platforms && !isTerminal(stderr)))
+	// Every secret, in every form, is removed from every log line.
+	log = slog.New(redact.Handler(log.Handler(), redact.New(cfg.TelegramToken, cfg.DiscordToken, cfg.LLMKey, cfg.WebhookSecret)))
 	course, err := lessons.Default()
 	if err != nil {
 		return fmt.Errorf("load lessons: %w", err)

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -71,6 +72,8 @@ type Command struct {
 type failure struct {
 	status     int
 	retryAfter int
+	redirect   string // answer 307 with this Location (status unused)
+	echoURL    bool   // answer 400 with a description that echoes the URL
 }
 
 type storedMsg struct {
@@ -447,6 +450,27 @@ func (s *Server) FailNext(method string, n int, status int, retryAfter int) {
 	}
 }
 
+// RedirectNext makes the next n calls of method answer 307 Temporary
+// Redirect to location (a client following it re-sends the call there).
+func (s *Server) RedirectNext(method string, n int, location string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures[method] = append(s.failures[method], failure{redirect: location})
+	}
+}
+
+// EchoURLNext makes the next n calls of method fail with 400 and a
+// description that repeats the request's URL, token included, as some
+// proxies and self-hosted servers do.
+func (s *Server) EchoURLNext(method string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures[method] = append(s.failures[method], failure{status: 400, echoURL: true})
+	}
+}
+
 // Block makes every call concerning chatID fail with 403 until Unblock.
 func (s *Server) Block(chatID int64) {
 	s.mu.Lock()
@@ -522,6 +546,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := r.ParseForm(); err != nil {
 		writeError(w, badRequest("bad form: %v", err))
+		return
+	}
+	s.mu.Lock()
+	var trick failure
+	if fs := s.failures[method]; len(fs) > 0 && (fs[0].redirect != "" || fs[0].echoURL) {
+		trick = fs[0]
+		s.failures[method] = fs[1:]
+	}
+	s.mu.Unlock()
+	switch {
+	case trick.redirect != "":
+		http.Redirect(w, r, trick.redirect, http.StatusTemporaryRedirect)
+		return
+	case trick.echoURL:
+		writeError(w, badRequest("cannot handle %s (%s)", r.URL.String(), url.QueryEscape(r.URL.String())))
 		return
 	}
 	if method == "sendMessage" && s.overLimit(time.Now()) {
