@@ -24,15 +24,15 @@ type Stats struct {
 	// PageReached[i] counts learners who reached page i+1 (drop-off).
 	PageReached []int `json:"page_reached"`
 	// BestScores[s] counts learners whose best quiz score is s.
-	BestScores   []int   `json:"best_scores"`
-	AverageBest  float64 `json:"average_best"`
-	QuizTotal    int     `json:"quiz_total"`
-	Questions    []QuestionStats
-	Practice     int `json:"practice_submissions"`
-	Reminders    int `json:"active_reminders"`
-	Unreachable  int `json:"unreachable"`
-	TasksStored  int `json:"reference_tasks"`
-	Comparisons  int `json:"comparisons"`
+	BestScores  []int   `json:"best_scores"`
+	AverageBest float64 `json:"average_best"`
+	QuizTotal   int     `json:"quiz_total"`
+	Questions   []QuestionStats
+	Practice    int `json:"practice_submissions"`
+	Reminders   int `json:"active_reminders"`
+	Unreachable int `json:"unreachable"`
+	TasksStored int `json:"reference_tasks"`
+	Comparisons int `json:"comparisons"`
 	// Unreadable counts learner records that cannot be decoded; they are
 	// quarantined at the learner's next turn.
 	Unreadable int `json:"unreadable"`
@@ -40,10 +40,10 @@ type Stats struct {
 	// read; QuarantinedKeys names their learners (at most 20).
 	Quarantined     int      `json:"quarantined"`
 	QuarantinedKeys []string `json:"quarantined_keys,omitempty"`
-	LessonTitle  string
-	LessonPages  int
-	LessonID     string
-	LessonNumber int
+	LessonTitle     string
+	LessonPages     int
+	LessonID        string
+	LessonNumber    int
 }
 
 // QuestionStats counts how often each option of a question was chosen, over
