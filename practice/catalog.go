@@ -88,15 +88,32 @@ type Model struct {
 	Modalities  []string   `json:"modalities"`
 	Strengths   []Strength `json:"strengths"`
 	// Layers, KVHeads and HeadDim are 0 when unknown.
-	Layers     int    `json:"layers,omitempty"`
-	KVHeads    int    `json:"kv_heads,omitempty"`
-	HeadDim    int    `json:"head_dim,omitempty"`
-	KVKind     KVKind `json:"kv_kind"`
-	API        bool   `json:"api"`
-	OllamaTag  string `json:"ollama_tag,omitempty"`
-	Released   string `json:"released"`
-	Source     string `json:"source"`
-	Confidence string `json:"confidence"`
+	Layers  int    `json:"layers,omitempty"`
+	KVHeads int    `json:"kv_heads,omitempty"`
+	HeadDim int    `json:"head_dim,omitempty"`
+	KVKind  KVKind `json:"kv_kind"`
+	// SlidingWindow is the attention window of the local (sliding-window)
+	// layers in tokens, 0 when every layer attends to the whole context.
+	SlidingWindow int `json:"sliding_window,omitempty"`
+	// GlobalEvery says that one layer in GlobalEvery attends to the whole
+	// context and the others only to the window (Gemma 3: 6, five local
+	// layers per global one); 0 with a window means every layer is local.
+	GlobalEvery int `json:"global_every,omitempty"`
+	// KQuantFallback is the share of the weights in tensors whose rows are
+	// not a multiple of 256, which llama.cpp's K-quants cannot hold and
+	// store in a larger fallback type (Qwen2.5-72B: its FFN width 29,568).
+	KQuantFallback float64 `json:"kquant_fallback,omitempty"`
+	// VisionEncoderGB is the vision encoder (GGUF mmproj) loaded beside the
+	// language weights, in decimal GB as published; 0 when the encoder is
+	// counted in TotalB. Only image models have one.
+	VisionEncoderGB float64 `json:"vision_encoder_gb,omitempty"`
+	// SizingSource says where the sizing columns come from.
+	SizingSource string `json:"sizing_source,omitempty"`
+	API          bool   `json:"api"`
+	OllamaTag    string `json:"ollama_tag,omitempty"`
+	Released     string `json:"released"`
+	Source       string `json:"source"`
+	Confidence   string `json:"confidence"`
 }
 
 // Has reports whether the model lists strength s (audio: the modality).
@@ -142,7 +159,8 @@ func (c *Catalog) ByID(id string) (Model, bool) {
 
 var catalogHeader = []string{"id", "family", "name", "total_params_b", "active_params_b", "context_tokens",
 	"license", "commercial", "license_note", "modalities", "strengths", "layers", "kv_heads", "head_dim",
-	"kv_kind", "api", "ollama_tag", "released", "source", "confidence"}
+	"kv_kind", "api", "ollama_tag", "released", "source", "confidence",
+	"sliding_window", "global_every", "kquant_fallback", "vision_encoder_gb", "sizing_source"}
 
 // Families are the six model families the lesson covers.
 var Families = []string{"DeepSeek", "Qwen", "Mistral", "Llama", "Gemma", "Phi"}
@@ -282,6 +300,9 @@ func parseModel(rec []string) (Model, error) {
 	if m.Source == "" {
 		return m, fmt.Errorf("%s: every row needs a source", m.ID)
 	}
+	if err := parseSizing(&m, rec[20:]); err != nil {
+		return m, err
+	}
 	if !strings.HasPrefix(m.Confidence, "confirmed") && !strings.HasPrefix(m.Confidence, "secondary") &&
 		!strings.HasPrefix(m.Confidence, "unconfirmed") {
 		return m, fmt.Errorf("%s: confidence %q must start with confirmed, secondary or unconfirmed", m.ID, m.Confidence)
@@ -307,4 +328,51 @@ func parsePositive(s string) (float64, error) {
 		return 0, fmt.Errorf("%q is out of range", s)
 	}
 	return v, nil
+}
+
+// parseSizing reads the sizing columns: the sliding window and how often a
+// global layer comes, the K-quant fallback share and the vision encoder.
+// Every non-empty value needs a sizing_source, and an image model must say
+// how big its vision encoder is (0: counted in the parameters).
+func parseSizing(m *Model, rec []string) error {
+	col := func(i int) string { return strings.TrimSpace(rec[i]) }
+	m.SizingSource = col(4)
+	for i, dst := range []*int{&m.SlidingWindow, &m.GlobalEvery} {
+		v := col(i)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1<<24 {
+			return fmt.Errorf("%s: %s %q is not a whole number >= 0", m.ID, catalogHeader[20+i], v)
+		}
+		*dst = n
+	}
+	if m.GlobalEvery > 0 && m.SlidingWindow == 0 {
+		return fmt.Errorf("%s: global_every needs a sliding_window", m.ID)
+	}
+	if v := col(2); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f >= 0 && f <= 1) {
+			return fmt.Errorf("%s: kquant_fallback %q is not a share between 0 and 1", m.ID, v)
+		}
+		m.KQuantFallback = f
+	}
+	vision := col(3)
+	switch {
+	case vision == "" && m.HasModality("image"):
+		return fmt.Errorf("%s: an image model needs vision_encoder_gb (0 when counted in the parameters)", m.ID)
+	case vision != "" && !m.HasModality("image"):
+		return fmt.Errorf("%s: vision_encoder_gb on a model without image input", m.ID)
+	case vision != "":
+		f, err := strconv.ParseFloat(vision, 64)
+		if err != nil || !(f >= 0 && f < 100) {
+			return fmt.Errorf("%s: vision_encoder_gb %q is not a size in GB", m.ID, vision)
+		}
+		m.VisionEncoderGB = f
+	}
+	if m.SizingSource == "" && (m.SlidingWindow > 0 || m.KQuantFallback > 0 || vision != "") {
+		return fmt.Errorf("%s: sizing columns need a sizing_source", m.ID)
+	}
+	return nil
 }
