@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"tutorbot/lessons"
 	"tutorbot/llm"
@@ -154,8 +153,9 @@ func (e *Engine) spawn(job func(ctx context.Context)) {
 	e.jobs.Go(func() { job(e.jobCtx) })
 }
 
-// MaxText is the longest message the engine reads; longer ones get a polite
-// refusal.
+// MaxText is the longest message the engine reads, in characters as the
+// learner sees them (textLength); longer ones get a polite refusal that
+// states their real length.
 const MaxText = 20000
 
 // errorReply is what a learner sees when the tutor itself failed.
@@ -313,9 +313,6 @@ func (e *Engine) MarkUnreachable(ctx context.Context, platform, userID string) e
 // clean makes outside text safe to handle: valid UTF-8, no control
 // characters but newlines and tabs, surrounding space trimmed.
 func clean(s string) string {
-	if len(s) > 4*MaxText {
-		s = s[:4*MaxText]
-	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' {
@@ -453,8 +450,8 @@ func (t *turn) run() {
 		return
 	}
 	text := t.ev.Text
-	if utf8.RuneCountInString(text) > MaxText {
-		t.say(fmt.Sprintf(msgTooLong, utf8.RuneCountInString(text), MaxText))
+	if n := textLength(text); n > MaxText {
+		t.say(fmt.Sprintf(msgTooLong, n, MaxText))
 		return
 	}
 	if strings.HasPrefix(text, "/") {
