@@ -20,6 +20,10 @@ type Event struct {
 	UserID string
 	// ChatID is where replies go (a chat, a channel, a DM channel).
 	ChatID string
+	// ThreadID is the forum topic inside ChatID the event came from
+	// (Telegram's message_thread_id); replies go to the same topic. Empty
+	// outside topics.
+	ThreadID string
 	// Name is the learner's display name, for greetings only.
 	Name string
 	// Text is what the learner typed: a command ("/next", "/start quiz") or
@@ -69,6 +73,17 @@ type Reply struct {
 	// Private asks for a reply only the learner sees (Discord ephemeral);
 	// adapters that always answer privately ignore it.
 	Private bool
+	// File, when set, is sent as a document (Telegram sendDocument, a
+	// Discord attachment) with Text as its caption.
+	File *File
+}
+
+// File is a document sent with a reply.
+type File struct {
+	// Name is the file name the learner sees ("tutorbot-data.json").
+	Name string
+	// Data is the file's content.
+	Data []byte
 }
 
 // Button is a button under a message: a label and a payload of at most

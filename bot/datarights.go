@@ -6,6 +6,12 @@ import (
 	"fmt"
 )
 
+// msgMyData is the caption of the /mydata file; myDataFile is its name.
+const (
+	msgMyData  = "**Everything I store about you** is in this file (%d bytes of JSON). /forget erases it."
+	myDataFile = "tutorbot-mydata.json"
+)
+
 // myData sends the learner everything stored about them as JSON.
 func (t *turn) myData() {
 	key := t.ev.Key()
@@ -28,7 +34,7 @@ func (t *turn) myData() {
 			t.say(errorReply)
 			return
 		}
-		t.say(fmt.Sprintf("**Everything I store about you** (%d bytes of JSON). /forget erases it.\n\n```json\n%s\n```", len(b), b))
+		t.attach(fmt.Sprintf(msgMyData, len(b)), File{Name: myDataFile, Data: b})
 	})
 }
 

@@ -372,6 +372,12 @@ func (t *turn) add(r Reply, md string, buttons [][]Button) {
 	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return e.rendered.fit(md, f) }})
 }
 
+// attach adds Markdown md as a message that carries f as a document (md
+// is its caption; keep it short: Telegram allows 1,024 characters).
+func (t *turn) attach(md string, f File) {
+	t.add(Reply{Kind: Send, File: &f}, md, nil)
+}
+
 // ack answers a button press with a short notice.
 func (t *turn) ack(text string) {
 	t.out = append(t.out, draft{Reply: Reply{Kind: Ack, Text: text}})
@@ -392,7 +398,7 @@ func (t *turn) replies() []Reply {
 			r := d.Reply
 			r.Text = p
 			if i > 0 {
-				r.Kind, r.Supersedes = Send, false
+				r.Kind, r.Supersedes, r.File = Send, false, nil
 			}
 			if i < len(parts)-1 {
 				r.Buttons = nil

@@ -288,9 +288,23 @@ func TestMyDataAndForget(t *testing.T) {
 	h.say("/lesson")
 	h.say("/remind monthly")
 	h.say("/tasks add keep me")
-	got := replyText(h.say("/mydata"))
-	if !strings.Contains(got, `"key": "test:42"`) || !strings.Contains(got, "keep me") || !strings.Contains(got, `"reminder"`) {
+	for range 20 {
+		h.say("/tasks add " + strings.Repeat("a long task that needs a big model ", 20))
+	}
+	rs := h.say("/mydata")
+	if len(rs) != 1 || rs[0].File == nil {
+		t.Fatalf("mydata: want one message with a file, got %d replies: %s", len(rs), excerptT(replyText(rs)))
+	}
+	f := rs[0].File
+	var doc map[string]any
+	if err := json.Unmarshal(f.Data, &doc); err != nil || !strings.HasSuffix(f.Name, ".json") {
+		t.Fatalf("mydata file %q is not JSON: %v", f.Name, err)
+	}
+	if got := string(f.Data); !strings.Contains(got, `"key": "test:42"`) || !strings.Contains(got, "keep me") || !strings.Contains(got, `"reminder"`) {
 		t.Fatalf("mydata: %s", excerptT(got))
+	}
+	if caption := rs[0].Text; !strings.Contains(caption, fmt.Sprint(len(f.Data))) || len(caption) > 1024 {
+		t.Errorf("caption %q: want a one-line summary with the size", caption)
 	}
 	h.say("/forget")
 	erase := h.last[0].Payload

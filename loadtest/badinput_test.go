@@ -172,7 +172,7 @@ func (e *badEnv) newestButton(chat int64, label string) (payload string, msgID i
 func (e *badEnv) await(chat int64, before int, cb string, d time.Duration) bool {
 	return e.srv.WaitFor(chat, d, func(ms []telegramtest.Message) bool {
 		for _, m := range ms[min(before, len(ms)):] {
-			if m.Method == "sendMessage" || m.Method == "editMessageText" {
+			if m.Method == "sendMessage" || m.Method == "editMessageText" || m.Method == "sendDocument" {
 				return true
 			}
 		}
@@ -522,7 +522,7 @@ func runTelegram(t *testing.T, env *badEnv, in Input, user int64) {
 		}
 	}
 	for _, m := range srv.Sent(chat)[before:] {
-		if m.Method != "sendMessage" && m.Method != "editMessageText" {
+		if m.Method != "sendMessage" && m.Method != "editMessageText" && m.Method != "sendDocument" {
 			continue
 		}
 		if m.ParseMode != "HTML" {

@@ -181,6 +181,10 @@ func show(w io.Writer, replies []bot.Reply) []bot.Button {
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, r.Text)
+		if r.File != nil {
+			// A terminal has no attachments: the file follows its caption.
+			fmt.Fprintf(w, "--- %s ---\n%s\n", r.File.Name, r.File.Data)
+		}
 		var labels []string
 		for _, row := range r.Buttons {
 			for _, b := range row {

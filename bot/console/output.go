@@ -47,6 +47,11 @@ func (o *Output) Deliver(_ context.Context, _, _ string, replies []bot.Reply) er
 			if _, err := fmt.Fprintf(o.w, "\n%s\n", r.Text); err != nil {
 				return fmt.Errorf("print to terminal: %w", err)
 			}
+			if r.File != nil {
+				if _, err := fmt.Fprintf(o.w, "--- %s ---\n%s\n", r.File.Name, r.File.Data); err != nil {
+					return fmt.Errorf("print to terminal: %w", err)
+				}
+			}
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -206,7 +207,7 @@ func (b *Bot) answer(ctx context.Context, i *discordgo.Interaction, guild, compo
 				continue
 			}
 		}
-		if r.Text == "" && len(r.Buttons) == 0 {
+		if r.Text == "" && len(r.Buttons) == 0 && r.File == nil {
 			continue
 		}
 		sends = append(sends, r)
@@ -246,8 +247,10 @@ func (b *Bot) answer(ctx context.Context, i *discordgo.Interaction, guild, compo
 		parts := chunks(r.Text)
 		for n, part := range parts {
 			var comps []discordgo.MessageComponent
+			var files []*discordgo.File
 			if n == len(parts)-1 {
 				comps = b.components(r.Buttons)
+				files = attachment(r.File)
 			} else {
 				comps = []discordgo.MessageComponent{}
 			}
@@ -255,17 +258,17 @@ func (b *Bot) answer(ctx context.Context, i *discordgo.Interaction, guild, compo
 			case !answered:
 				err := b.respond(ctx, i, &discordgo.InteractionResponse{
 					Type: discordgo.InteractionResponseChannelMessageWithSource,
-					Data: &discordgo.InteractionResponseData{Content: part, Components: comps, Flags: flags, AllowedMentions: noMentions()},
+					Data: &discordgo.InteractionResponseData{Content: part, Components: comps, Flags: flags, AllowedMentions: noMentions(), Files: files},
 				})
 				if err != nil {
 					return
 				}
 				answered = true
 			case originalPending:
-				b.editOriginal(ctx, i, part, comps)
+				b.editOriginal(ctx, i, part, comps, files...)
 				originalPending = false
 			default:
-				b.followup(ctx, i, part, comps, flags)
+				b.followup(ctx, i, part, comps, flags, files...)
 			}
 			b.sent.Add(1)
 		}
@@ -317,20 +320,28 @@ func (b *Bot) respondText(ctx context.Context, i *discordgo.Interaction, text st
 	return b.respond(ctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: data})
 }
 
-func (b *Bot) editOriginal(ctx context.Context, i *discordgo.Interaction, content string, comps []discordgo.MessageComponent) {
-	edit := &discordgo.WebhookEdit{Content: &content, Components: &comps, AllowedMentions: noMentions()}
+func (b *Bot) editOriginal(ctx context.Context, i *discordgo.Interaction, content string, comps []discordgo.MessageComponent, files ...*discordgo.File) {
+	edit := &discordgo.WebhookEdit{Content: &content, Components: &comps, AllowedMentions: noMentions(), Files: files}
 	if _, err := b.s.InteractionResponseEdit(i, edit, discordgo.WithContext(ctx)); err != nil {
 		b.errs.Add(1)
 		b.log.Error("edit interaction response", "err", err)
 	}
 }
 
-func (b *Bot) followup(ctx context.Context, i *discordgo.Interaction, content string, comps []discordgo.MessageComponent, flags discordgo.MessageFlags) {
-	params := &discordgo.WebhookParams{Content: content, Components: comps, Flags: flags, AllowedMentions: noMentions()}
+func (b *Bot) followup(ctx context.Context, i *discordgo.Interaction, content string, comps []discordgo.MessageComponent, flags discordgo.MessageFlags, files ...*discordgo.File) {
+	params := &discordgo.WebhookParams{Content: content, Components: comps, Flags: flags, AllowedMentions: noMentions(), Files: files}
 	if _, err := b.s.FollowupMessageCreate(i, true, params, discordgo.WithContext(ctx)); err != nil {
 		b.errs.Add(1)
 		b.log.Error("send follow-up", "err", err)
 	}
+}
+
+// attachment is f as a Discord file upload (nil when f is nil).
+func attachment(f *bot.File) []*discordgo.File {
+	if f == nil {
+		return nil
+	}
+	return []*discordgo.File{{Name: f.Name, ContentType: "application/json", Reader: bytes.NewReader(f.Data)}}
 }
 
 // noMentions stops lesson text or learner input from pinging anyone.
@@ -483,7 +494,7 @@ func (b *Bot) send(ctx context.Context, channelID string, replies []bot.Reply) e
 		if r.Kind != bot.Send && r.Kind != bot.Edit {
 			continue
 		}
-		if r.Text == "" && len(r.Buttons) == 0 {
+		if r.Text == "" && len(r.Buttons) == 0 && r.File == nil {
 			continue
 		}
 		parts := chunks(r.Text)
@@ -491,6 +502,7 @@ func (b *Bot) send(ctx context.Context, channelID string, replies []bot.Reply) e
 			msg := &discordgo.MessageSend{Content: part, AllowedMentions: noMentions()}
 			if n == len(parts)-1 {
 				msg.Components = b.components(r.Buttons)
+				msg.Files = attachment(r.File)
 			}
 			if _, err := b.s.ChannelMessageSendComplex(channelID, msg, discordgo.WithContext(ctx)); err != nil {
 				b.errs.Add(1)

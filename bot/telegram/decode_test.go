@@ -3,6 +3,7 @@ package telegram
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"tutorbot/bot/telegram/telegramtest"
+	"tutorbot/storage"
 )
 
 // TestBatchWithUndecodableUpdate checks that one update the adapter cannot
@@ -92,4 +94,68 @@ func TestForgedCallbackForAnotherChat(t *testing.T) {
 	own := srv.PushCallback(41, 41, page.MessageID, "1:pg:1:1")
 	eventually(t, 5*time.Second, func() bool { n, _ := srv.Answers(own); return n == 1 }, "own press answered")
 	eventually(t, 5*time.Second, func() bool { m, _ := srv.Current(41, page.MessageID); return m.Text != before.Text }, "own press turned the page")
+}
+
+// TestTopicRepliesCarryThread checks that a command in a forum topic is
+// answered in that topic (message_thread_id, which the library's types
+// lack), and that a press under that answer keeps the topic too.
+func TestTopicRepliesCarryThread(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	start(t, fastConfig(srv, newFakeTutor(3)))
+	const group, thread = -1001, 77
+	srv.PushTopicMessage(group, 5, thread, "two")
+	if !srv.WaitFor(group, 5*time.Second, func(sent []telegramtest.Message) bool { return len(sent) == 2 }) {
+		t.Fatalf("no answers: %+v", srv.Sent(group))
+	}
+	for _, m := range srv.Sent(group) {
+		if m.ThreadID != thread {
+			t.Errorf("%s %q went to thread %d, want %d", m.Method, m.Text, m.ThreadID, thread)
+		}
+	}
+	// Outside topics no thread is sent.
+	srv.PushMessage(group, 5, "hello")
+	if !srv.WaitFor(group, 5*time.Second, func(sent []telegramtest.Message) bool { return len(sent) == 3 }) {
+		t.Fatalf("no answer in the general thread: %+v", srv.Sent(group))
+	}
+	if m := srv.Sent(group)[2]; m.ThreadID != 0 {
+		t.Errorf("general-thread answer sent to thread %d", m.ThreadID)
+	}
+}
+
+// TestMyDataAsFile: /mydata of a learner with 20 long tasks arrives as one
+// JSON document with a one-line caption, not as a stream of messages.
+func TestMyDataAsFile(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	start(t, fastConfig(srv, newEngine(t, storage.Options{NoSync: true})))
+	l := &learner{srv: srv, chat: 61, user: 61}
+	if err := l.say("/start"); err != nil {
+		t.Fatal(err)
+	}
+	task := strings.Repeat("summarise long legal contracts in German and English ", 8)
+	for i := range 20 {
+		if err := l.say(fmt.Sprintf("/tasks add %d %s", i, task)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := len(srv.Sent(61))
+	srv.PushMessage(61, 61, "/mydata")
+	if !srv.WaitFor(61, 5*time.Second, func(sent []telegramtest.Message) bool { return len(sent) > before }) {
+		t.Fatal("no answer to /mydata")
+	}
+	time.Sleep(100 * time.Millisecond) // anything more would arrive now
+	sent := srv.Sent(61)[before:]
+	if len(sent) != 1 || sent[0].Method != "sendDocument" {
+		t.Fatalf("want one sendDocument, got %d calls: %+v", len(sent), sent)
+	}
+	d := sent[0]
+	var doc map[string]any
+	if err := json.Unmarshal(d.DocumentData, &doc); err != nil {
+		t.Fatalf("document %q is not JSON: %v", d.Document, err)
+	}
+	if !strings.HasSuffix(d.Document, ".json") || !strings.Contains(string(d.DocumentData), "19 summarise") {
+		t.Errorf("document %q does not hold the tasks", d.Document)
+	}
+	if strings.Contains(d.Text, "\n") || d.Text == "" {
+		t.Errorf("caption %q: want one line", d.Text)
+	}
 }

@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,12 +49,19 @@ func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 		}
 		ev.UserID, ev.ChatID, ev.Name, ev.Text = formatID(m.From.ID), formatID(m.Chat.ID), name(m.From), text
 		t = target{chat: m.Chat.ID, user: ev.UserID}
+		if m.IsTopic && m.ThreadID != 0 {
+			t.thread = m.ThreadID
+			ev.ThreadID = strconv.Itoa(m.ThreadID)
+		}
 		return ev, t, true
 	case u.CallbackQuery != nil:
 		q := u.CallbackQuery
 		t = target{chat: chatOf(u), cbID: q.ID}
 		if q.Message != nil {
 			t.msgID = q.Message.MessageID
+			if q.Message.IsTopic && q.Message.ThreadID != 0 {
+				t.thread = q.Message.ThreadID
+			}
 		}
 		if q.From == nil || q.From.ID == 0 || q.Data == "" || q.ID == "" || t.chat == 0 {
 			return ev, t, false // answered by the caller when it has an id
@@ -67,6 +75,9 @@ func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 		// The presser, not the message's addressee: in a group every member
 		// acts on their own progress.
 		ev.UserID, ev.ChatID, ev.Name, ev.Payload = formatID(q.From.ID), formatID(t.chat), name(q.From), q.Data
+		if t.thread != 0 {
+			ev.ThreadID = strconv.Itoa(t.thread)
+		}
 		t.user = ev.UserID
 		return ev, t, true
 	}

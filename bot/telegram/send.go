@@ -122,6 +122,12 @@ var (
 // errors and 5xx are retried a few times with backoff; a 403 returns an
 // error wrapping bot.ErrUnreachable; other errors are returned as they are.
 func (b *Bot) call(ctx context.Context, chat int64, c tgbotapi.Chattable, o callOpts) (*tgbotapi.APIResponse, error) {
+	return b.do(ctx, chat, func(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) { return api.Request(c) }, o)
+}
+
+// do is call for a request made by req: for parameters the library's
+// types lack (message_thread_id) and for uploads.
+func (b *Bot) do(ctx context.Context, chat int64, req func(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error), o callOpts) (*tgbotapi.APIResponse, error) {
 	failures := 0
 	for {
 		if o.perChat {
@@ -132,7 +138,7 @@ func (b *Bot) call(ctx context.Context, chat int64, c tgbotapi.Chattable, o call
 		if err := b.global.Wait(ctx); err != nil {
 			return nil, err
 		}
-		resp, err := b.with(ctx).Request(c)
+		resp, err := req(b.with(ctx))
 		if err == nil {
 			return resp, nil
 		}
@@ -186,11 +192,12 @@ func isNotModified(err error) bool {
 
 // target is where an update's replies go.
 type target struct {
-	chat  int64
-	user  string // learner, for Reach
-	cbID  string // callback query to answer, if any
-	msgID int    // message whose button was pressed, if any
-	toast string // answer to a press the tutor refuses, if any
+	chat   int64
+	user   string // learner, for Reach
+	cbID   string // callback query to answer, if any
+	msgID  int    // message whose button was pressed, if any
+	thread int    // forum topic the update came from, if any
+	toast  string // answer to a press the tutor refuses, if any
 }
 
 // sendReplies answers the callback (once, with the Ack text) and sends the
@@ -231,10 +238,10 @@ func (b *Bot) sendReplies(ctx context.Context, t target, replies []bot.Reply) er
 			err = b.edit(ctx, t.chat, t.msgID, r)
 			if err != nil && !errors.Is(err, bot.ErrUnreachable) && ctx.Err() == nil {
 				b.log.Warn("edit failed, sending anew", "chat", t.chat, "err", err)
-				err = b.send(ctx, t.chat, r)
+				err = b.sendTo(ctx, t.chat, t.thread, r)
 			}
 		} else {
-			err = b.send(ctx, t.chat, r)
+			err = b.sendTo(ctx, t.chat, t.thread, r)
 		}
 		switch {
 		case err == nil:
@@ -300,18 +307,38 @@ func (b *Bot) typing(ctx context.Context, chat int64) {
 	}
 }
 
-func (b *Bot) send(ctx context.Context, chat int64, r bot.Reply) error {
-	if strings.TrimSpace(r.Text) == "" {
+// sendTo sends r as a new message to chat, inside the forum topic thread
+// when it is not 0. The parameters are built here, since the library's
+// types have no message_thread_id; a reply with a file becomes a document
+// with the text as its caption.
+func (b *Bot) sendTo(ctx context.Context, chat int64, thread int, r bot.Reply) error {
+	if strings.TrimSpace(r.Text) == "" && r.File == nil {
 		return nil // Telegram refuses empty messages; nothing to show
 	}
-	msg := tgbotapi.NewMessage(chat, r.Text)
-	msg.ParseMode = tgbotapi.ModeHTML
-	msg.DisableWebPagePreview = true
-	if kb := b.keyboard(r.Buttons); kb != nil {
-		msg.ReplyMarkup = kb
+	p := tgbotapi.Params{"chat_id": formatID(chat), "parse_mode": tgbotapi.ModeHTML}
+	if thread != 0 {
+		p["message_thread_id"] = strconv.Itoa(thread)
 	}
-	if _, err := b.call(ctx, chat, msg, sendOpts); err != nil {
-		return fmt.Errorf("send message: %w", err)
+	if kb := b.keyboard(r.Buttons); kb != nil {
+		if err := p.AddInterface("reply_markup", kb); err != nil {
+			return fmt.Errorf("send message: encode keyboard: %w", err)
+		}
+	}
+	req := func(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) {
+		p["text"], p["disable_web_page_preview"] = r.Text, "true"
+		return api.MakeRequest("sendMessage", p)
+	}
+	what := "send message"
+	if f := r.File; f != nil {
+		what = "send document"
+		req = func(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) {
+			p["caption"] = r.Text
+			files := []tgbotapi.RequestFile{{Name: "document", Data: tgbotapi.FileBytes{Name: f.Name, Bytes: f.Data}}}
+			return api.UploadFiles("sendDocument", p, files)
+		}
+	}
+	if _, err := b.do(ctx, chat, req, sendOpts); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	b.stats.sent.Add(1)
 	return nil

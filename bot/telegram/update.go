@@ -45,6 +45,9 @@ type message struct {
 	From      *user  `json:"from"`
 	Chat      *chat  `json:"chat"`
 	Text      string `json:"text"`
+	// ThreadID and IsTopic place the message in a forum topic.
+	ThreadID int  `json:"message_thread_id"`
+	IsTopic  bool `json:"is_topic_message"`
 }
 
 type callbackQuery struct {
@@ -54,6 +57,8 @@ type callbackQuery struct {
 	Message *struct {
 		MessageID int   `json:"message_id"`
 		Chat      *chat `json:"chat"`
+		ThreadID  int   `json:"message_thread_id"`
+		IsTopic   bool  `json:"is_topic_message"`
 	} `json:"message"` // without its text: the tutor never reads it
 }
 

@@ -11,10 +11,13 @@
 package discordtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -111,6 +114,14 @@ type Message struct {
 	VisibleTo string
 	// Interaction is the id of the interaction that created it, if any.
 	Interaction string
+	// Attachments are the files uploaded with the message.
+	Attachments []Attachment
+}
+
+// Attachment is a file uploaded with a message (multipart/form-data).
+type Attachment struct {
+	Name string
+	Data []byte
 }
 
 // Ephemeral reports whether the message carries the ephemeral flag.
@@ -193,6 +204,7 @@ type Server struct {
 	appID string
 
 	mu              sync.Mutex
+	upload          []Attachment // files of the request being answered
 	now             func() time.Time
 	seq             int
 	nextID          int64
@@ -416,6 +428,7 @@ func (s *Server) newID() string {
 }
 
 func (s *Server) storeMessage(m *Message) {
+	m.Attachments = append(m.Attachments, s.upload...)
 	if _, ok := s.messages[m.ID]; !ok {
 		s.order = append(s.order, m.ID)
 	}
@@ -500,8 +513,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		path = r.URL.Path
 	}
 	rt := route(r.Method, path)
+	var upload []Attachment
+	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "multipart/form-data" {
+		// Files beside a JSON body in the "payload_json" part, as discordgo
+		// sends them.
+		raw, upload, err = readMultipart(raw, params["boundary"])
+		if err != nil {
+			http.Error(w, "bad multipart body", http.StatusBadRequest)
+			return
+		}
+	}
 
 	s.mu.Lock()
+	s.upload = upload
 	s.seq++
 	call := Call{Seq: s.seq, Method: r.Method, Path: path, Query: r.URL.RawQuery, Route: rt, Raw: raw, At: s.now()}
 	if len(raw) > 0 {
@@ -513,6 +537,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	status, hdr, resp := s.answer(r, rt, path, raw)
 	call.Status = status
 	s.calls = append(s.calls, call)
+	s.upload = nil
 	s.mu.Unlock()
 
 	for k, v := range hdr {
@@ -907,6 +932,7 @@ func (s *Server) editWebhookMessage(app, token, msgID string, raw []byte) (any, 
 	if d.Components != nil {
 		m.Buttons = rows
 	}
+	m.Attachments = append(m.Attachments, s.upload...)
 	if id == in.Original {
 		in.Loading = false
 	}
@@ -995,4 +1021,29 @@ func (s *Server) putCommands(app, guild string, raw []byte) (any, *apiError) {
 	}
 	s.commands[guild] = cmds
 	return out, nil
+}
+
+// readMultipart splits a multipart body into its JSON part and its files.
+func readMultipart(body []byte, boundary string) ([]byte, []Attachment, error) {
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	var payload []byte
+	var files []Attachment
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return payload, files, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		data, err := io.ReadAll(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p.FormName() == "payload_json" {
+			payload = data
+			continue
+		}
+		files = append(files, Attachment{Name: p.FileName(), Data: data})
+	}
 }

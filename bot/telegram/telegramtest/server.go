@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -51,7 +53,13 @@ type Message struct {
 	Keyboard [][]Button
 	// Action is the chat action of sendChatAction.
 	Action string
-	At     time.Time
+	// ThreadID is the forum topic the message was sent to (0: none).
+	ThreadID int
+	// Document and DocumentData are the file name and content of a
+	// sendDocument call (Text holds its caption).
+	Document     string
+	DocumentData []byte
+	At           time.Time
 }
 
 // Call is one request the server received, successful or not.
@@ -77,6 +85,7 @@ type failure struct {
 }
 
 type storedMsg struct {
+	thread          int // forum topic
 	text, parseMode string
 	keyboard        [][]Button
 	markupKey       string
@@ -234,6 +243,18 @@ func (s *Server) PushMessage(chatID, userID int64, text string) int {
 	}{msg})
 }
 
+// PushTopicMessage queues a text message from userID in the forum topic
+// thread of the supergroup chatID.
+func (s *Server) PushTopicMessage(chatID, userID int64, thread int, text string) int {
+	s.mu.Lock()
+	s.nextMsg[chatID]++
+	msg := jsonMessage{MessageID: s.nextMsg[chatID], From: user(userID), Chat: chat(chatID), Date: time.Now().Unix(), Text: text, ThreadID: thread, IsTopic: true}
+	s.mu.Unlock()
+	return s.push(struct {
+		Message jsonMessage `json:"message"`
+	}{msg})
+}
+
 // PushUpdate queues a raw update (its update_id is assigned by the server),
 // for update kinds the other helpers do not build (channel posts, edits).
 func (s *Server) PushUpdate(fields map[string]any) int {
@@ -256,6 +277,7 @@ func (s *Server) PushCallback(chatID, userID int64, messageID int, data string) 
 	}
 	if m := s.msgs[chatID][messageID]; m != nil {
 		msg.Text = m.text
+		msg.ThreadID, msg.IsTopic = m.thread, m.thread != 0
 		if m.keyboard != nil {
 			msg.ReplyMarkup = &jsonKeyboard{InlineKeyboard: m.keyboard}
 		}
@@ -544,7 +566,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: 401, description: "Unauthorized"})
 		return
 	}
-	if err := r.ParseForm(); err != nil {
+	var upload *multipart.FileHeader
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if err := r.ParseMultipartForm(10 << 20); err != nil {
+			writeError(w, badRequest("bad form: %v", err))
+			return
+		}
+		if fs := r.MultipartForm.File["document"]; len(fs) > 0 {
+			upload = fs[0]
+		}
+	} else if err := r.ParseForm(); err != nil {
 		writeError(w, badRequest("bad form: %v", err))
 		return
 	}
@@ -571,6 +602,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	for k, v := range r.Form {
 		if len(v) > 0 {
 			params[k] = v[0]
+		}
+	}
+	if upload != nil {
+		f, err := upload.Open()
+		if err == nil {
+			data, _ := io.ReadAll(f)
+			f.Close()
+			params["document"], params["document_name"] = string(data), upload.Filename
 		}
 	}
 	chatID, _ := strconv.ParseInt(params["chat_id"], 10, 64)
@@ -644,6 +683,8 @@ type jsonMessage struct {
 	Text        string        `json:"text,omitempty"`
 	Entities    []jsonEntity  `json:"entities,omitempty"`
 	ReplyMarkup *jsonKeyboard `json:"reply_markup,omitempty"`
+	ThreadID    int           `json:"message_thread_id,omitempty"`
+	IsTopic     bool          `json:"is_topic_message,omitempty"`
 }
 
 type jsonEntity struct {
@@ -673,12 +714,12 @@ func writeError(w http.ResponseWriter, e *apiError) {
 var knownMethods = map[string]bool{
 	"getMe": true, "getUpdates": true, "sendMessage": true, "editMessageText": true,
 	"editMessageReplyMarkup": true, "answerCallbackQuery": true, "sendChatAction": true,
-	"setMyCommands": true, "setWebhook": true, "deleteWebhook": true,
+	"setMyCommands": true, "setWebhook": true, "deleteWebhook": true, "sendDocument": true,
 }
 
 // chatMethods concern one chat and fail with 403 when it is blocked.
 var chatMethods = map[string]bool{
-	"sendMessage": true, "editMessageText": true, "editMessageReplyMarkup": true, "sendChatAction": true,
+	"sendMessage": true, "sendDocument": true, "editMessageText": true, "editMessageReplyMarkup": true, "sendChatAction": true,
 }
 
 func (s *Server) dispatch(ctx context.Context, method string, chatID int64, p map[string]string) (any, *apiError) {
@@ -704,6 +745,8 @@ func (s *Server) dispatch(ctx context.Context, method string, chatID int64, p ma
 		return s.getUpdates(ctx, p)
 	case "sendMessage":
 		return s.sendMessage(chatID, p)
+	case "sendDocument":
+		return s.sendDocument(chatID, p)
 	case "editMessageText":
 		return s.editMessage(chatID, p, true)
 	case "editMessageReplyMarkup":
@@ -874,9 +917,47 @@ func (s *Server) sendMessage(chatID int64, p map[string]string) (any, *apiError)
 	if s.msgs[chatID] == nil {
 		s.msgs[chatID] = map[int]*storedMsg{}
 	}
-	s.msgs[chatID][id] = &storedMsg{text: p["text"], parseMode: p["parse_mode"], keyboard: kb, markupKey: key}
+	thread, _ := strconv.Atoi(p["message_thread_id"])
+	s.msgs[chatID][id] = &storedMsg{thread: thread, text: p["text"], parseMode: p["parse_mode"], keyboard: kb, markupKey: key}
 	s.notifyLocked(chatID)
-	s.sent[chatID] = append(s.sent[chatID], Message{Method: "sendMessage", ChatID: chatID, MessageID: id, Text: p["text"], ParseMode: p["parse_mode"], Keyboard: kb, At: time.Now()})
+	s.sent[chatID] = append(s.sent[chatID], Message{Method: "sendMessage", ChatID: chatID, MessageID: id, Text: p["text"], ParseMode: p["parse_mode"], Keyboard: kb, ThreadID: thread, At: time.Now()})
+	return s.messageResult(chatID, id), nil
+}
+
+// sendDocument takes an uploaded file (the form field "document") with an
+// optional caption of at most 1,024 characters.
+func (s *Server) sendDocument(chatID int64, p map[string]string) (any, *apiError) {
+	if chatID == 0 {
+		return nil, badRequest("chat_id is empty")
+	}
+	name, ok := p["document_name"]
+	if !ok || p["document"] == "" {
+		return nil, badRequest("there is no document in the request")
+	}
+	if TextLength(p["caption"]) > 1024 {
+		return nil, badRequest("message caption is too long")
+	}
+	if p["caption"] != "" {
+		if e := s.checkText(p["caption"], p["parse_mode"]); e != nil {
+			return nil, e
+		}
+	}
+	kb, key, e := parseMarkup(p["reply_markup"])
+	if e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextMsg[chatID]++
+	id := s.nextMsg[chatID]
+	if s.msgs[chatID] == nil {
+		s.msgs[chatID] = map[int]*storedMsg{}
+	}
+	thread, _ := strconv.Atoi(p["message_thread_id"])
+	s.msgs[chatID][id] = &storedMsg{thread: thread, text: p["caption"], parseMode: p["parse_mode"], keyboard: kb, markupKey: key}
+	s.notifyLocked(chatID)
+	s.sent[chatID] = append(s.sent[chatID], Message{Method: "sendDocument", ChatID: chatID, MessageID: id, Text: p["caption"], ParseMode: p["parse_mode"], Keyboard: kb,
+		ThreadID: thread, Document: name, DocumentData: []byte(p["document"]), At: time.Now()})
 	return s.messageResult(chatID, id), nil
 }
 
