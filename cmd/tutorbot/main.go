@@ -94,7 +94,7 @@ func usage(w io.Writer) {
   tutorbot stats [-csv]       course statistics from the database
   tutorbot backup FILE        a consistent copy of the database, also while the tutor runs
   tutorbot check [FILE]       check a database file for damage (the checks run at every start)
-  tutorbot recommend [-json]  the practice answer for a filled-in template read from stdin
+  tutorbot recommend [-json] [-lang ru]  the practice answer for a filled-in template read from stdin
   tutorbot healthcheck        ask the running tutor's /healthz (for Docker's HEALTHCHECK)
   tutorbot help               this text
 
