@@ -191,11 +191,12 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 				st, old, lost = &State{Version: stateVersion}, nil, true
 			}
 		}
-		t = &turn{e: e, course: course, ev: ev, st: st, now: now, isNew: old == nil}
+		t = &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: now, isNew: old == nil}
 		if lost {
 			t.say(msgProgressLost)
 		}
 		t.run()
+		t.tx = nil
 		if t.forget {
 			return tx.DeleteLearner(key)
 		}
@@ -331,10 +332,14 @@ func clean(s string) string {
 type turn struct {
 	e      *Engine
 	course *lessons.Course
-	ev     Event
-	st     *State
-	now    time.Time
-	isNew  bool
+	// tx is the turn's transaction, for reads (nil after the commit).
+	tx *storage.Tx
+	// lessonDone is set when a lesson was done for the first time.
+	lessonDone bool
+	ev         Event
+	st         *State
+	now        time.Time
+	isNew      bool
 	// out collects the replies, rendered after the commit.
 	out []draft
 	// forget erases the learner instead of storing the state.
@@ -423,16 +428,6 @@ func (t *turn) lesson() *lessons.Lesson {
 	return l
 }
 
-// lessonByOrder returns the lesson whose order number is n.
-func (t *turn) lessonByOrder(n int) (*lessons.Lesson, bool) {
-	l, ok := t.course.ByOrder(n)
-	if !ok {
-		return nil, false
-	}
-	l, _ = t.course.Lesson(l.ID, t.lang())
-	return l, true
-}
-
 // Course is the course the engine teaches now.
 func (e *Engine) Course() *lessons.Course { return e.course.Load() }
 
@@ -446,11 +441,18 @@ func (e *Engine) SetCourse(c *lessons.Course) error {
 	return nil
 }
 
+// activeStep is the precision of State.Active: a learner's record is not
+// rewritten just to move it by less.
+const activeStep = 10 * time.Minute
+
 func (t *turn) run() {
 	if t.st.Started.IsZero() {
 		t.st.Started = t.now
 	}
 	t.st.Unreachable = false
+	if t.now.Sub(t.st.Active) >= activeStep {
+		t.st.Active = t.now.Truncate(activeStep)
+	}
 	if t.ev.IsButton() {
 		t.press(t.ev.Payload)
 		return

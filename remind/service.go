@@ -340,3 +340,7 @@ func later(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// Lookup returns the settings stored under key inside a transaction the
+// caller already holds (the engine reads a learner's time zone this way).
+func Lookup(tx *storage.Tx, key string) (Settings, bool, error) { return get(tx, key) }
