@@ -99,7 +99,7 @@ func TestTerminalLongLine(t *testing.T) {
 		t.Fatalf("tutorbot: %v\n%s", err, errOut.String())
 	}
 	o := out.String()
-	if !strings.Contains(o, "too long for me (2048000 characters") || !strings.Contains(o, "Quiz: not taken yet") {
+	if !strings.Contains(o, "too long for me (2048000 characters") || !strings.Contains(o, "not started") {
 		t.Errorf("output:\n%.2000s", o)
 	}
 }
