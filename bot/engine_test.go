@@ -34,8 +34,8 @@ type harness struct {
 	format render.Format
 	// lang is the language the platform reports with each event.
 	lang string
-	last   []bot.Button // buttons of the latest replies that had any
-	log    strings.Builder
+	last []bot.Button // buttons of the latest replies that had any
+	log  strings.Builder
 }
 
 func newHarness(t testing.TB, format render.Format) *harness {
