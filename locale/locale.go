@@ -108,7 +108,12 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		return strings.Compare(a, b)
 	})
 	for _, lang := range c.langs {
-		loc := &Localizer{lang: lang, l: i18n.NewLocalizer(b, lang), en: c.locs[English]}
+		loc := &Localizer{lang: lang, tag: language.Make(lang), l: i18n.NewLocalizer(b, lang), en: c.locs[English], fast: map[string]*compiled{}}
+		for id, m := range c.raw[lang] {
+			if cm, ok := compile(m); ok {
+				loc.fast[id] = cm
+			}
+		}
 		loc.loadCalendar()
 		c.locs[lang] = loc
 	}
@@ -181,6 +186,10 @@ func (c *Catalog) For(lang string) *Localizer {
 // Localizer says messages in one language. It is safe for concurrent use.
 type Localizer struct {
 	lang string
+	tag  language.Tag
+	// fast are the messages of the language that compile (see compiled);
+	// the others go through l.
+	fast map[string]*compiled
 	l    *i18n.Localizer
 	cal  calendar
 	// en is the English localizer (nil for English itself), for
@@ -196,13 +205,20 @@ func (l *Localizer) Lang() string { return l.lang }
 // missing everywhere comes back as its id, so a mistake shows instead of
 // stopping the tutor.
 func (l *Localizer) T(id string, data ...any) string {
+	if c := l.fast[id]; c != nil {
+		return c.say(l.tag, nil, data)
+	}
 	return l.localize(id, nil, data)
 }
 
 // N returns message id in the plural form for n ("1 вопрос", "2 вопроса",
 // "5 вопросов"); n is also the message's {{.Count}}.
 func (l *Localizer) N(id string, n int, data ...any) string {
-	return l.localize(id, n, append([]any{"Count", n}, data...))
+	data = append([]any{"Count", n}, data...)
+	if c := l.fast[id]; c != nil {
+		return c.say(l.tag, &n, data)
+	}
+	return l.localize(id, n, data)
 }
 
 func (l *Localizer) localize(id string, count any, data []any) string {

@@ -141,7 +141,7 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		if in.chars > 0 {
 			if cfg.Echo {
-				fmt.Fprintf(w, "(a line of %d characters)\n", in.chars)
+				fmt.Fprintln(w, locale.Say(cfg.Lang, "ConsoleLongLine", "Length", in.chars))
 			}
 			fmt.Fprintln(w)
 			fmt.Fprintln(w, locale.Say(cfg.Lang, "TooLong", "Length", in.chars, "Max", bot.MaxText))
