@@ -43,6 +43,7 @@ func init() {
 		{"mydata", "CmdMydata", "", "", func(t *turn, _ string) { t.myData() }},
 		{"forget", "CmdForget", "", "", func(t *turn, _ string) { t.forgetCmd() }},
 		{"stats", "CmdStats", "", "", func(t *turn, _ string) { t.statsCmd() }},
+		{"reload", "CmdReload", "", "", func(t *turn, _ string) { t.reloadCmd() }},
 		{"help", "CmdHelp", "", "", func(t *turn, _ string) { t.help() }},
 	}
 }
