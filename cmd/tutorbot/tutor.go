@@ -229,13 +229,21 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
-// runTutor runs the tutor until ctx ends or, in the terminal, the input ends.
-func runTutor(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+// errNoPlatform is "tutorbot run" without a platform token: in a container
+// an exit 0 would be restarted forever, so it fails instead.
+var errNoPlatform = errors.New("no platform configured: set TELEGRAM_TOKEN or DISCORD_TOKEN")
+
+// runTutor runs the tutor until ctx ends or, in the terminal, the input
+// ends. needPlatform ("tutorbot run") refuses to fall back to the terminal.
+func runTutor(ctx context.Context, args []string, needPlatform bool, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	cfg, err := parseConfig(args, stderr, getenv)
 	if err != nil {
 		return err
 	}
 	platforms := cfg.TelegramToken != "" || cfg.DiscordToken != ""
+	if needPlatform && !platforms {
+		return errNoPlatform
+	}
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogJSON || (platforms && !isTerminal(stderr)))
 	// Every secret, in every form, is removed from every log line.
 	log = slog.New(redact.Handler(log.Handler(), redact.New(cfg.TelegramToken, cfg.DiscordToken, cfg.LLMKey, cfg.WebhookSecret)))
