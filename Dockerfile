@@ -1,4 +1,4 @@
-# No "# syntax=" line: the Dockerfile frontend built into BuildKit, podman
+# No syntax directive: the Dockerfile frontend built into BuildKit, podman
 # and buildah has everything used here (cache mounts included), and naming
 # one makes Docker pull a frontend image before building, which fails
 # offline.
@@ -24,6 +24,11 @@ COPY --from=build --chown=65532:65532 /out/data /data
 USER 65532:65532
 VOLUME /data
 ENV TUTORBOT_DB=/data/tutorbot.db
+# Lessons are built in. To serve your own, mount a folder of lesson files
+# (en/01-….md, ru/01-….md) read-only and name it:
+#   docker run -v "$PWD/lessons:/lessons:ro" -e LESSONS_DIR=/lessons …
+# It is linted at start (file:line problems, non-zero exit); after editing
+# it, "docker kill -s HUP <container>" or an admin's /reload re-reads it.
 # Healthy when /healthz answers 200; without HTTP_LISTEN there is nothing to
 # check. OCI-format images (podman's and buildah's default) drop
 # HEALTHCHECK: build with --format docker to keep it (see README).
