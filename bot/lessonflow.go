@@ -68,7 +68,7 @@ func (t *turn) page(l *lessons.Lesson, i int, turned bool) {
 	}
 	r := Reply{Kind: Send, Buttons: [][]Button{t.pageButtons(l, i)}, Supersedes: turned}
 	e := t.e
-	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return []string{e.pageText(l, i, f)} }})
+	t.out = append(t.out, draft{Reply: r, lesson: l.ID, lang: l.Lang, page: i, text: func(f render.Format) []string { return []string{e.pageText(l, i, f)} }})
 }
 
 // pageKey names one page as shown in one format.

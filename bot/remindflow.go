@@ -215,7 +215,7 @@ func (e *Engine) DeliverReminder(ctx context.Context, key string, s remind.Setti
 	if err != nil {
 		return fmt.Errorf("deliver reminder to %s: %w", key, err)
 	}
-	if st == nil || st.Unreachable {
+	if st == nil || !st.reachable(s.UserID, s.ChatID) {
 		return remind.ErrSkip
 	}
 	n := len(st.Tasks)

@@ -85,7 +85,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return db, nil
 	}
 	if err := b.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketLearners, bucketDue, bucketRemind} {
+		for _, name := range [][]byte{bucketMeta, bucketLearners, bucketDue, bucketRemind, bucketOutbox} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
