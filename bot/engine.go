@@ -259,8 +259,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 				return err
 			}
 		}
-		t = &turn{e: e, course: course, ev: ev, st: st, now: e.now().UTC(), isNew: old == nil}
+		t = &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: e.now().UTC(), isNew: old == nil}
 		t.run()
+		t.tx = nil
 		if durable {
 			// The replies are part of the commit: they are delivered from
 			// the outbox even when the process dies right after it.
@@ -340,7 +341,7 @@ func (t *turn) stage(tx *storage.Tx, drafts []draft, inPlace bool) ([]*outItem, 
 		}
 		en := outboxEntry{
 			Platform: ev.Platform, UserID: ev.UserID, ChatID: ev.ChatID, ThreadID: ev.ThreadID,
-			Kind: d.Kind, MD: d.md, Lesson: d.lesson, Lang: d.lang, Page: d.page, Buttons: d.Buttons,
+			Kind: d.Kind, MD: d.md, Lesson: d.lesson, Lang: d.lang, Page: d.page, Header: d.header, Buttons: d.Buttons,
 			Supersedes: d.Supersedes, Private: d.Private, File: d.File, Created: t.now,
 		}
 		if inPlace && (d.Kind == Edit || d.Supersedes) {
@@ -519,10 +520,14 @@ func clean(s string) string {
 type turn struct {
 	e      *Engine
 	course *lessons.Course
-	ev     Event
-	st     *State
-	now    time.Time
-	isNew  bool
+	// tx is the turn's transaction, for reads (nil after the commit).
+	tx *storage.Tx
+	// lessonDone is set when a lesson was done for the first time.
+	lessonDone bool
+	ev         Event
+	st         *State
+	now        time.Time
+	isNew      bool
 	// out collects the replies, rendered after the commit.
 	out []draft
 	// forget erases the learner instead of storing the state.
@@ -567,6 +572,7 @@ type draft struct {
 	lesson string
 	lang   string
 	page   int
+	header bool
 	// text builds the reply's text parts in a format; each part becomes a
 	// message, the first one keeps the Reply's kind, the last one its
 	// buttons.
@@ -636,16 +642,6 @@ func (t *turn) lesson() *lessons.Lesson {
 	return l
 }
 
-// lessonByOrder returns the lesson whose order number is n.
-func (t *turn) lessonByOrder(n int) (*lessons.Lesson, bool) {
-	l, ok := t.course.ByOrder(n)
-	if !ok {
-		return nil, false
-	}
-	l, _ = t.course.Lesson(l.ID, t.lang())
-	return l, true
-}
-
 // Course is the course the engine teaches now.
 func (e *Engine) Course() *lessons.Course { return e.course.Load() }
 
@@ -659,11 +655,18 @@ func (e *Engine) SetCourse(c *lessons.Course) error {
 	return nil
 }
 
+// activeStep is the precision of State.Active: a learner's record is not
+// rewritten just to move it by less.
+const activeStep = 10 * time.Minute
+
 func (t *turn) run() {
 	if t.st.Started.IsZero() {
 		t.st.Started = t.now
 	}
 	t.st.reachedIn(t.ev)
+	if t.now.Sub(t.st.Active) >= activeStep {
+		t.st.Active = t.now.Truncate(activeStep)
+	}
 	if t.ev.IsButton() {
 		t.press(t.ev.Payload)
 		return

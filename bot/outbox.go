@@ -58,6 +58,7 @@ type outboxEntry struct {
 	Lesson     string     `json:"l,omitempty"`
 	Lang       string     `json:"lg,omitempty"`
 	Page       int        `json:"pg,omitempty"`
+	Header     bool       `json:"hd,omitempty"`
 	Buttons    [][]Button `json:"b,omitempty"`
 	Supersedes bool       `json:"s,omitempty"`
 	Private    bool       `json:"pv,omitempty"`
@@ -433,7 +434,7 @@ func (e *Engine) renderEntry(en *outboxEntry, f render.Format) []Reply {
 		if l == nil || len(l.Pages) == 0 {
 			return nil
 		}
-		parts = []string{e.pageText(l, min(en.Page, len(l.Pages)-1), f)}
+		parts = []string{e.pageText(l, min(en.Page, len(l.Pages)-1), f, en.Header)}
 	default:
 		parts = e.rendered.fit(en.MD, f)
 	}

@@ -15,6 +15,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // catalogCSV is the model catalog. Facts come from the project's research
@@ -146,6 +147,33 @@ func (m *Model) MoE() bool { return m.ActiveB > 0 && m.ActiveB < m.TotalB*0.95 }
 type Catalog struct {
 	Models []Model
 	byID   map[string]int
+	policy *Policy
+}
+
+// Policy is the license, origin and lineage data every pick is filtered by.
+func (c *Catalog) Policy() *Policy {
+	if c.policy != nil {
+		return c.policy
+	}
+	return defaultPolicy()
+}
+
+var (
+	defaultPolicyOnce sync.Once
+	defaultPolicyVal  *Policy
+)
+
+// defaultPolicy is the embedded policy; it is checked by LoadCatalog and
+// the tests, so a parse error here is a build defect.
+func defaultPolicy() *Policy {
+	defaultPolicyOnce.Do(func() {
+		p, err := ParsePolicy(policyYAML)
+		if err != nil {
+			panic("embedded policy.yaml: " + err.Error())
+		}
+		defaultPolicyVal = p
+	})
+	return defaultPolicyVal
 }
 
 // ByID returns the model with the given id.
@@ -167,7 +195,19 @@ var Families = []string{"DeepSeek", "Qwen", "Mistral", "Llama", "Gemma", "Phi"}
 
 // LoadCatalog parses and validates the embedded catalog.
 func LoadCatalog() (*Catalog, error) {
-	return ParseCatalog(bytes.NewReader(catalogCSV))
+	c, err := ParseCatalog(bytes.NewReader(catalogCSV))
+	if err != nil {
+		return nil, err
+	}
+	p, err := ParsePolicy(policyYAML)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.check(c); err != nil {
+		return nil, err
+	}
+	c.policy = p
+	return c, nil
 }
 
 // ParseCatalog parses and validates a catalog in the embedded CSV format:

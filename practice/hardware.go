@@ -59,7 +59,7 @@ func buildGPURE() *regexp.Regexp {
 	sortByLenDesc(keys)
 	// group 1: numeric count ("2x", "2 ×"), group 2: word count, group 3: card.
 	return regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(?:(\d{1,2})\s*[x×]\s*|(two|dual|three|four|eight|два|две|три|четыре|восемь)\s+)?` +
-		`(?:(?:nvidia|geforce|rtx|gtx|amd|radeon|rx|intel|tesla|instinct)\s*)*(` + strings.Join(keys, "|") + `)(?:[^\p{L}\p{N}]|$)`)
+		`(?:(?:nvidia|geforce|rtx|gtx|amd|radeon|rx|intel|tesla|instinct)\s*)*(` + strings.Join(keys, "|") + `)(?:s|'s|ы|ах|ами)?(?:[^\p{L}\p{N}]|$)`)
 }
 
 var (
@@ -75,6 +75,10 @@ var (
 	noGPUWords = []string{"no gpu", "no gpus", "without gpu", "without a gpu", "cpu only", "cpu-only", "only cpu", "only a cpu", "just cpu", "just a cpu",
 		"no graphics card", "no video card", "no dedicated", "integrated graphics", "integrated gpu", "igpu", "none", "no", "nothing",
 		"нет", "нету", "без gpu", "без видеокарты", "нет видеокарты", "нет gpu", "только cpu", "только процессор", "только на cpu", "на процессоре", "встроенн*"}
+	phoneWords = []string{"phone", "phones", "smartphone", "iphone", "android", "pixel", "galaxy s*", "mobile phone", "on-device phone", "tablet", "ipad",
+		"телефон*", "смартфон*", "айфон*", "андроид*", "планшет*"}
+	// a card-like name that is not in gpuCards: "RTX 9090", "Radeon 780M", "Quadro P2000"
+	gpuLikeRE      = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])((?:nvidia\s+|amd\s+|intel\s+)?(?:geforce\s+)?(?:rtx|gtx|quadro|tesla|radeon|rx|arc|titan|instinct|mi|gt)\s*[a-z]{0,2}\s*\d{2,5}[a-z]{0,2}(?:\s*(?:ti|super|xt|xtx|ada|max-q))?)(?:[^\p{L}\p{N}]|$)`)
 	appleWords     = []string{"mac", "macbook", "macbook pro", "macbook air", "mac mini", "mac studio", "imac", "apple", "unified memory", "unified", "макбук", "мак"}
 	unlimitedWords = []string{"doesn't matter", "does not matter", "doesnt matter", "don't care", "dont care", "unlimited", "no limit", "any", "n/a", "not applicable",
 		"не важно", "неважно", "без ограничений", "не имеет значения", "всё равно", "все равно"}
@@ -82,13 +86,14 @@ var (
 	gpuWords = []string{"vram", "gpu", "gpus", "graphics", "video memory", "видеопамят*", "видеокарт*", "видео"}
 )
 
-// parseHardware reads the GPU memory field. reason is non-empty (and
-// learner-facing) when it cannot be understood.
-func parseHardware(v string) (Hardware, string) {
+// parseHardware reads the GPU memory field. reason is non-empty (a
+// message id) when it cannot be understood.
+func parseHardware(v string) (Hardware, msg) {
 	hw := Hardware{Text: v, GPUCount: 1}
 	l := strings.ToLower(v)
 
 	hw.AppleUnified = anyWord(l, appleWords...) || appleChipRE.MatchString(l)
+	hw.Phone = !hw.AppleUnified && anyWord(l, phoneWords...)
 	hasNoGPU := anyWord(l, noGPUWords...)
 
 	// Cards: remember and blank them out so "4090" is not read as a size.
@@ -105,7 +110,13 @@ func parseHardware(v string) (Hardware, string) {
 			} else if m[4] >= 0 {
 				hw.GPUCount = countWords[l[m[4]:m[5]]]
 			}
-			l = l[:m[6]] + strings.Repeat(" ", m[7]-m[6]) + l[m[7]:]
+			from := m[6]
+			for _, i := range []int{m[4], m[2]} {
+				if i >= 0 {
+					from = i // the count goes too: "2 x A100 80GB" is not "2x80GB"
+				}
+			}
+			l = l[:from] + strings.Repeat(" ", m[7]-from) + l[m[7]:]
 		}
 	}
 	// "2x24GB"
@@ -138,7 +149,7 @@ func parseHardware(v string) (Hardware, string) {
 		}
 		val *= unitFactor(l[m[4]:m[5]])
 		if val > maxMemoryGiB {
-			return hw, "That is more memory than any machine has: please give the GPU memory in GB, for example 24 GB."
+			return hw, "mem.too_much"
 		}
 		ctxAfter := l[m[1]:min(len(l), m[1]+24)]
 		ctxBefore := l[max(0, numStart-24):numStart]
@@ -164,7 +175,7 @@ func parseHardware(v string) (Hardware, string) {
 				return hw, reason
 			}
 			if val > maxMemoryGiB {
-				return hw, "That is more memory than any machine has: please give the GPU memory in GB, for example 24 GB."
+				return hw, "mem.too_much"
 			}
 			if val == 0 {
 				hasNoGPU = true
@@ -174,32 +185,51 @@ func parseHardware(v string) (Hardware, string) {
 		}
 	}
 
+	if hw.GPUName == "" && len(gpuSizes)+len(plainSizes) == 0 && !hw.AppleUnified && !hw.Phone {
+		if m := gpuLikeRE.FindStringSubmatch(v); m != nil && !hasNoGPU {
+			hw.UnknownCard = strings.TrimSpace(m[1])
+			return hw, "mem.unknown_card"
+		}
+	}
+
 	switch {
+	case hw.Phone:
+		all := append(append(plainSizes, ramSizes...), gpuSizes...)
+		if len(all) == 0 {
+			return hw, "mem.phone_size"
+		}
+		hw.RAMGiB, hw.GPUCount, hw.GPUName, hw.NoGPU = all[0], 0, "", false
+		return hw, positive(hw.RAMGiB)
 	case hw.AppleUnified:
 		all := append(append(plainSizes, gpuSizes...), ramSizes...)
 		if len(all) == 0 {
-			return hw, "How much memory does the Mac have? For example “Mac M2 with 16 GB”."
+			return hw, "mem.mac_size"
 		}
 		hw.UnifiedGiB = all[0]
-		hw.GPUGiB = round1(hw.UnifiedGiB * UsableUnifiedShare)
+		hw.GPUGiB = round1(MetalBudgetGiB(hw.UnifiedGiB))
 		hw.GPUName = ""
 		hw.NoGPU = false
 		return hw, positive(hw.UnifiedGiB)
 	case hw.GPUName != "":
+		n := float64(hw.GPUCount)
+		variant := func(v float64) bool { return v == cardGiB || (cardAlt > 0 && v == cardAlt) }
+		total := func(v float64) bool {
+			return hw.GPUCount > 1 && !variant(v) && (math.Abs(v-cardGiB*n) < 0.5 || (cardAlt > 0 && math.Abs(v-cardAlt*n) < 0.5))
+		}
 		per := cardGiB
-		if len(gpuSizes) > 0 {
+		switch {
+		case len(gpuSizes) > 0 && total(gpuSizes[0]):
+			per = gpuSizes[0] / n // "2x 3090, 48 GB VRAM": the total
+		case len(gpuSizes) > 0:
 			per = gpuSizes[0]
-		} else if len(plainSizes) > 0 {
-			if plainSizes[0] == cardGiB || (cardAlt > 0 && plainSizes[0] == cardAlt) {
-				per = plainSizes[0] // the card's own size, e.g. "4060 Ti 16GB"
-				plainSizes = plainSizes[1:]
-			}
+		case len(plainSizes) > 0 && variant(plainSizes[0]):
+			per = plainSizes[0] // the card's own size, e.g. "4060 Ti 16GB", "2 x A100 80GB"
+			plainSizes = plainSizes[1:]
+		case len(plainSizes) > 0 && total(plainSizes[0]):
+			per = plainSizes[0] / n // "2× 3090 (48 GB)"
+			plainSizes = plainSizes[1:]
 		}
-		if hw.GPUCount > 1 && per > cardGiB*1.01 && per >= cardGiB*float64(hw.GPUCount)*0.99 {
-			hw.GPUGiB = per // a total was given: "2x 3090 (48 GB)"
-		} else {
-			hw.GPUGiB = per * float64(hw.GPUCount)
-		}
+		hw.GPUGiB = per * n
 		if len(ramSizes) > 0 {
 			hw.RAMGiB = ramSizes[0]
 		} else if len(plainSizes) > 0 {
@@ -213,7 +243,7 @@ func parseHardware(v string) (Hardware, string) {
 			hw.RAMGiB = all[0]
 		}
 		if hw.RAMGiB < 0 {
-			return hw, "Memory can't be negative: how much RAM does the computer have, in GB?"
+			return hw, "mem.ram_negative"
 		}
 		return hw, ""
 	case hw.GPUGiB > 0: // "2x24GB"
@@ -245,25 +275,25 @@ func parseHardware(v string) (Hardware, string) {
 		hw.GPUCount = 0
 		return hw, ""
 	default:
-		return hw, "I couldn't read a memory size from that. Give it in GB (“12 GB”), name the card (“RTX 3060”), or say “no GPU, 16 GB RAM” or “Mac M2 with 32 GB”."
+		return hw, "mem.unreadable"
 	}
 	if r := positive(hw.GPUGiB); r != "" {
 		return hw, r
 	}
 	if hw.RAMGiB < 0 {
-		return hw, "Memory can't be negative: how much RAM, in GB?"
+		return hw, "mem.ram_negative"
 	}
 	return hw, ""
 }
 
-func positive(v float64) string {
+func positive(v float64) msg {
 	switch {
 	case v < 0:
-		return "Memory can't be negative: how much GPU memory do you have, in GB?"
+		return "mem.negative"
 	case v == 0:
-		return "Zero GB? If there is no GPU, say “no GPU” and how much RAM the computer has."
+		return "mem.zero"
 	case v < 0.5:
-		return "That is less memory than any model needs: please check the figure (in GB)."
+		return "mem.tiny"
 	}
 	return ""
 }
@@ -283,17 +313,17 @@ func lookupCard(key string) (gpuCard, bool) {
 
 // parseNumber reads a number that may use a decimal comma; reason is set
 // for values that are not finite or negative.
-func parseNumber(s string) (float64, string) {
+func parseNumber(s string) (float64, msg) {
 	s = strings.Replace(s, ",", ".", 1)
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil && !math.IsInf(v, 0) {
-		return 0, "I couldn't read that number: please give the memory in GB, for example 24 GB."
+		return 0, "mem.bad_number"
 	}
 	switch {
 	case math.IsInf(v, 0) || math.IsNaN(v):
-		return 0, "That number is far too large to be real: please give the memory in GB, for example 24 GB."
+		return 0, "mem.too_much"
 	case v < 0:
-		return 0, "Memory can't be negative: please give the memory in GB, for example 24 GB."
+		return 0, "mem.negative"
 	}
 	return v, ""
 }
@@ -328,120 +358,6 @@ func lastWords(s string) string {
 }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
-
-var (
-	commercialNeg = []string{"non-commercial", "noncommercial", "non commercial", "not commercial", "no commercial", "personal", "hobby", "research only", "research use",
-		"just for me", "for myself", "for fun", "learning", "некоммерч*", "не коммерч*", "для себя", "личн*", "хобби", "для учёбы", "для учебы"}
-	commercialPos = []string{"commercial*", "business", "product", "production", "company", "companies", "startup", "client", "clients", "customer", "customers",
-		"saas", "sell", "selling", "monetiz*", "enterprise", "коммерч*", "бизнес*", "продукт*", "компани*", "клиент*", "продаж*", "стартап*", "прод"}
-	privacyWords = []string{"privacy", "private", "confidential", "sensitive", "on-prem*", "on prem*", "local only", "locally only", "offline", "air-gapped", "air gapped",
-		"no cloud", "no data", "data must", "data can't", "data cannot", "data stays", "stay local", "stays local", "gdpr", "hipaa", "nda", "medical", "patient",
-		"приватн*", "конфиденц*", "данные не", "без интернета", "только локально", "персональн*", "медицин*", "офлайн", "закрыт* контур*"}
-	latencyWords    = []string{"fast", "faster", "fastest", "low latency", "latency", "real-time", "realtime", "real time", "quick", "quickly", "speed", "responsive", "быстр*", "скорост*", "задержк*", "в реальном времени"}
-	permissiveWords = []string{"apache*", "mit", "permissive", "osi", "open source license", "open-source license", "truly open", "fully open", "пермиссив*", "свободн* лиценз*"}
-	costWords       = []string{"cheap", "cheapest", "budget", "low cost", "low-cost", "cost", "costs", "price", "affordable", "free", "inexpensive", "дешев*", "дёшев*", "бюджет*", "недорог*", "бесплатн*", "цена", "стоимост*"}
-	euWords         = []string{"eu", "europe", "european", "gdpr", "евросоюз*", "европ*", "ес"}
-	noneWords       = []string{"none", "no", "nothing", "n/a", "na", "-", "—", "no constraints", "no restrictions", "not really", "no limits",
-		"doesn't matter", "does not matter", "doesnt matter", "nope", "any", "нет", "ничего", "не важно", "неважно", "без ограничений", "никаких", "нету"}
-	languageWords = []struct {
-		name  string
-		words []string
-	}{
-		{"Russian", []string{"russian", "русск*", "рус"}}, {"Chinese", []string{"chinese", "mandarin", "китайск*"}},
-		{"German", []string{"german", "немецк*"}}, {"French", []string{"french", "французск*"}},
-		{"Spanish", []string{"spanish", "испанск*"}}, {"Japanese", []string{"japanese", "японск*"}},
-		{"Korean", []string{"korean", "корейск*"}}, {"Arabic", []string{"arabic", "арабск*"}},
-		{"Italian", []string{"italian", "итальянск*"}}, {"Portuguese", []string{"portuguese", "португальск*"}},
-		{"Ukrainian", []string{"ukrainian", "украинск*"}}, {"Hindi", []string{"hindi", "хинди"}},
-		{"Turkish", []string{"turkish", "турецк*"}}, {"Polish", []string{"polish", "польск*"}},
-		{"Kazakh", []string{"kazakh", "казахск*"}}, {"Vietnamese", []string{"vietnamese", "вьетнамск*"}},
-		{"English", []string{"english", "английск*"}},
-	}
-	avoidRE = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:no|not|without|avoid|except|exclude|excluding|never|без|кроме|не|никаких)\s+(?:\p{L}+\s+)?(deepseek|qwen|mistral|mixtral|llama|gemma|phi|chinese|meta|google|microsoft|китайск\p{L}*|американск\p{L}*)`)
-)
-
-// parseConstraints reads the constraints field; it is never unclear: what
-// is not recognised stays in Text for the write-up.
-func parseConstraints(v string) Constraints {
-	c := Constraints{Text: v}
-	l := strings.ToLower(v)
-	trimmed := strings.Trim(l, " .!,;")
-	for _, w := range noneWords {
-		if trimmed == w {
-			c.None = true
-			return c
-		}
-	}
-	if firstWord(l, "none", "no constraints", "no restrictions", "doesn't matter", "nothing", "нет", "никаких", "не важно", "неважно", "без ограничений") == 0 {
-		c.None = true
-	}
-	stripped := l
-	for _, w := range commercialNeg {
-		if i := wordIndex(stripped, w); i >= 0 {
-			c.NonCommercial = true
-			stripped = stripped[:i] + " " + stripped[i+len(strings.TrimSuffix(w, "*")):]
-		}
-	}
-	c.Commercial = anyWord(stripped, commercialPos...)
-	if c.Commercial {
-		c.NonCommercial = false
-	}
-	c.PrivacyLocalOnly = anyWord(l, privacyWords...)
-	c.LowLatency = anyWord(l, latencyWords...)
-	c.PermissiveOnly = anyWord(l, permissiveWords...)
-	c.LowCost = anyWord(l, costWords...)
-	c.EU = anyWord(l, euWords...)
-	c.Languages = languages(l)
-	for _, m := range avoidRE.FindAllStringSubmatch(l, -1) {
-		switch fam := m[1]; {
-		case fam == "chinese" || strings.HasPrefix(fam, "китайск"):
-			c.AvoidFamilies = appendUnique(c.AvoidFamilies, "DeepSeek", "Qwen")
-		case fam == "meta" || strings.HasPrefix(fam, "американск"):
-			c.AvoidFamilies = appendUnique(c.AvoidFamilies, "Llama")
-		case fam == "google":
-			c.AvoidFamilies = appendUnique(c.AvoidFamilies, "Gemma")
-		case fam == "microsoft":
-			c.AvoidFamilies = appendUnique(c.AvoidFamilies, "Phi")
-		case fam == "mixtral":
-			c.AvoidFamilies = appendUnique(c.AvoidFamilies, "Mistral")
-		default:
-			for _, f := range Families {
-				if strings.EqualFold(f, fam) {
-					c.AvoidFamilies = appendUnique(c.AvoidFamilies, f)
-				}
-			}
-		}
-	}
-	if c.Commercial || c.PrivacyLocalOnly || c.LowLatency || c.PermissiveOnly || len(c.AvoidFamilies) > 0 {
-		c.None = false
-	}
-	return c
-}
-
-func languages(l string) []string {
-	var out []string
-	for _, lw := range languageWords {
-		if anyWord(l, lw.words...) {
-			out = append(out, lw.name)
-		}
-	}
-	return out
-}
-
-func appendUnique(s []string, vs ...string) []string {
-	for _, v := range vs {
-		found := false
-		for _, x := range s {
-			if x == v {
-				found = true
-			}
-		}
-		if !found {
-			s = append(s, v)
-		}
-	}
-	return s
-}
 
 var needWords = []struct {
 	need  Strength
@@ -490,19 +406,4 @@ func taskNeeds(task string, c Constraints) []Strength {
 		out = append(out, StrengthGeneral)
 	}
 	return out
-}
-
-var ctxRE = regexp.MustCompile(`(?i)(\d{1,4})\s*[kк]\s*(?:tokens?|context|ctx|токен\p{L}*|контекст\p{L}*)?(?:[^\p{L}\p{N}]|$)`)
-
-// contextTokens finds a requested context length such as "32k context".
-func contextTokens(s string) int {
-	m := ctxRE.FindStringSubmatch(s)
-	if m == nil {
-		return 0
-	}
-	n, err := strconv.Atoi(m[1])
-	if err != nil || n < 1 || n > 10000 {
-		return 0
-	}
-	return n * 1024
 }

@@ -18,27 +18,36 @@ type Pick struct {
 	Quant Quant `json:"quant,omitempty"`
 	// Memory is the estimate at Quant (zero for API use).
 	Memory Memory `json:"-"`
-	// MemoryGiB is Memory.TotalGiB rounded to 0.1 (0 for API use).
+	// MemoryGiB is Memory.TotalGiB rounded to 0.1 (0 for API use); for a
+	// fine-tuning answer it is the fine-tuning memory.
 	MemoryGiB float64   `json:"memory_gib"`
 	Fits      FitStatus `json:"fits"`
 	// RunsWhere says where it runs: "your GPU", "CPU from RAM", "API", "cloud: one 24 GB GPU"…
 	RunsWhere string `json:"runs_where"`
 	// GPUClass is the cloud GPU class needed (cloud mode only).
 	GPUClass string `json:"gpu_class,omitempty"`
-	// License is the license with its key terms.
+	// License is the binding license's terms, in the learner's language.
 	License string `json:"license"`
 	// Commercial is the license's commercial-use class; CommercialAllowed is Commercial != no.
 	Commercial        Commercial `json:"-"`
 	CommercialAllowed bool       `json:"-"`
 	Reasons           []string   `json:"reasons"`
-	// Warning is a quality or speed caveat (low-bit quant, offload).
+	// Warning is a quality, speed or headroom caveat (low-bit quant, offload).
 	Warning string `json:"warning,omitempty"`
 	// MonthlyUSD is the estimated monthly API cost for the volume the
 	// learner gave (0 when no volume or no price is known).
 	MonthlyUSD float64 `json:"monthly_usd,omitempty"`
+	// FineTune is the fine-tuning method sized, for a fine-tuning answer.
+	FineTune FineTuneMethod `json:"fine_tune,omitempty"`
 
+	lic   *License
+	price *Price
+	free  float64
 	score float64
 }
+
+// fitFree is the share of the budget the pick leaves free.
+func (p *Pick) fitFree() float64 { return p.free }
 
 // Result is the rule engine's recommendation.
 type Result struct {
@@ -56,6 +65,9 @@ type Result struct {
 	// Questions are what the tutor must know before it can recommend
 	// anything; when there are any, Picks is empty.
 	Questions []Question `json:"questions,omitempty"`
+	// LeftOut says which models the case ruled out and why (license,
+	// policy, origin, context), in the learner's language.
+	LeftOut []string `json:"left_out,omitempty"`
 }
 
 // Question is one thing the tutor asks instead of guessing.
@@ -68,173 +80,282 @@ type Question struct {
 
 // Cloud GPU classes, smallest first.
 var gpuClasses = []struct {
-	gib  float64
-	name string
+	gib   float64
+	cards int
+	en    string
+	ru    string
 }{
-	{24, "one 24 GB GPU (L4, A10, RTX 4090)"},
-	{48, "one 48 GB GPU (L40S, RTX A6000)"},
-	{80, "one 80 GB GPU (A100 80GB, H100)"},
-	{160, "2× 80 GB GPUs"},
-	{320, "4× 80 GB GPUs"},
-	{640, "8× 80 GB GPUs (one full node)"},
+	{24, 1, "one 24 GiB GPU (L4, A10, RTX 4090)", "один GPU на 24 GiB (L4, A10, RTX 4090)"},
+	{48, 1, "one 48 GiB GPU (L40S, RTX A6000)", "один GPU на 48 GiB (L40S, RTX A6000)"},
+	{80, 1, "one 80 GiB GPU (A100 80GB, H100)", "один GPU на 80 GiB (A100 80GB, H100)"},
+	{160, 2, "2× 80 GiB GPUs", "2× GPU по 80 GiB"},
+	{320, 4, "4× 80 GiB GPUs", "4× GPU по 80 GiB"},
+	{640, 8, "8× 80 GiB GPUs (one full node)", "8× GPU по 80 GiB (целый узел)"},
 }
 
 // Assumptions used when the learner did not say.
 const (
 	assumedRAMGiB     = 8
-	usableRAMShare    = 0.75
 	unlimitedLocalGiB = 80
+	phoneContext      = 4096
 )
 
-// Recommend picks a top model and two alternatives for req by rules: the
-// task decides which strengths matter, where it runs decides the memory
-// budget (or API serving, or the cloud GPU class), and the constraints
-// filter licenses, families and privacy. It always answers: if nothing fits
-// it says so and lists the smallest options.
+// Recommend picks a top model and two alternatives for req by rules. It
+// first asks for what it must know (Questions, no picks); then every model
+// is held to every license and use-policy clause, origin and vendor
+// exclusion, the context the task needs and the modality; what is left is
+// sized for the learner's hardware (several cards, a Mac's Metal limit, a
+// CPU, a phone) or priced for an API, and ranked for the task. If nothing
+// fits it says so and what would.
 func Recommend(cat *Catalog, req Request) Result {
 	res := Result{Request: req}
+	lang := req.Lang
 	if cat == nil || len(cat.Models) == 0 {
-		res.Notes = append(res.Notes, "The model catalog is empty, so there is nothing to recommend.")
+		res.Notes = append(res.Notes, tr(lang, "catalog.empty"))
 		return res
 	}
+	if qs := req.Questions(); len(qs) > 0 {
+		res.Questions = qs
+		return res
+	}
+	pol := cat.Policy()
 	hw := req.Hardware
-	hwKnown := hw.GPUGiB > 0 || hw.NoGPU || hw.AppleUnified
 	c := req.Constraints
+	hwKnown := hw.GPUGiB > 0 || hw.NoGPU || hw.AppleUnified || hw.Phone
 
 	res.Mode = req.Where
 	if res.Mode == WhereUnknown {
-		if hwKnown || c.PrivacyLocalOnly {
+		switch {
+		case hwKnown:
 			res.Mode = WhereLocal
-		} else {
+			res.Notes = append(res.Notes, tr(lang, "note.assumed_local"))
+		case c.PrivacyLocalOnly || c.Residency == "RU":
+			res.Mode = WhereLocal
+		default:
 			res.Mode = WhereAPI
-			res.Notes = append(res.Notes, "You didn't say where you run it, so these are API picks: the quickest way to try models (OpenRouter). Tell me your GPU memory to get local picks.")
+			res.Notes = append(res.Notes, tr(lang, "note.assumed_api"))
 		}
 	}
 
 	ctx := req.ContextTokens
 	if ctx <= 0 {
 		ctx = DefaultContext
+		if hw.Phone {
+			ctx = phoneContext
+		}
 	}
+	vision := needs(req, StrengthVision)
+	opts := Options{Vision: vision}
 
 	// Budget.
 	switch res.Mode {
 	case WhereLocal:
 		switch {
+		case hw.Phone:
+			res.Budget = Budget{RAMGiB: PhoneBudgetGiB(hw.RAMGiB)}
 		case hw.AppleUnified:
-			res.Budget = Budget{GPUGiB: hw.GPUGiB}
+			res.Budget = Budget{GPUGiB: hw.GPUGiB, GPUCount: 1}
 		case hw.NoGPU:
 			ram := hw.RAMGiB
 			if ram <= 0 {
 				ram = assumedRAMGiB
-				res.Notes = append(res.Notes, fmt.Sprintf("You didn't give the RAM size, so I assumed %d GB.", assumedRAMGiB))
+				res.Notes = append(res.Notes, tr(lang, "note.assumed_ram", assumedRAMGiB))
 			}
-			res.Budget = Budget{RAMGiB: ram * usableRAMShare}
+			res.Budget = Budget{RAMGiB: CPUBudgetGiB(ram)}
 		case hw.GPUGiB > 0:
-			res.Budget = Budget{GPUGiB: hw.GPUGiB, RAMGiB: hw.RAMGiB * usableRAMShare}
+			res.Budget = Budget{GPUGiB: hw.GPUGiB, RAMGiB: CPUBudgetGiB(hw.RAMGiB), GPUCount: max(1, hw.GPUCount)}
 		default:
-			res.Budget = Budget{GPUGiB: unlimitedLocalGiB}
-			if !hw.Unlimited {
-				res.Notes = append(res.Notes, "You didn't give your GPU memory, so I sized the picks for a single 80 GB GPU.")
-			}
+			res.Budget = Budget{GPUGiB: unlimitedLocalGiB, GPUCount: 1}
 		}
 	case WhereCloud:
 		if hw.GPUGiB > 0 {
-			res.Budget = Budget{GPUGiB: hw.GPUGiB}
+			res.Budget = Budget{GPUGiB: hw.GPUGiB, GPUCount: max(1, hw.GPUCount)}
 		}
 	}
 
+	if req.FineTune != nil {
+		return recommendFineTune(cat, req, res)
+	}
+
+	out := newLeftOut(lang)
 	cands := make([]cand, 0, len(cat.Models))
-	excludedLicense := false
-	excludedEU := false
 	for i := range cat.Models {
 		m := &cat.Models[i]
-		if skip, lic, eu := excluded(m, req, res.Mode); skip {
-			excludedLicense = excludedLicense || lic
-			excludedEU = excludedEU || eu
+		lic, ok := allowed(pol, m, req, out)
+		if !ok {
 			continue
 		}
-		cd := cand{m: m}
+		if !servesTask(m, req, res.Mode) {
+			continue
+		}
+		if req.ContextTokens > 0 && m.Context < req.ContextTokens {
+			out.add("out.context", plainName(m.Name), fmtTokens(req.ContextTokens))
+			continue
+		}
+		if res.Mode == WhereAPI && c.Residency != "" {
+			if f := pol.Family(m.Family); f != nil && f.APIDataCountry != "" && f.APIDataCountry != c.Residency {
+				out.add("out.residency", m.Family, countryName(f.APIDataCountry, lang))
+				continue
+			}
+		}
+		if hw.Phone && res.Mode == WhereLocal && !PhoneSized(*m) {
+			continue
+		}
+		cd := cand{m: m, lic: lic}
 		switch res.Mode {
 		case WhereAPI:
 			cd.fit = Fit{Status: FitAPI}
+			if p, ok := PriceFor(m.ID); ok {
+				cd.price = &p
+				if req.ItemsPerMonth > 0 {
+					in, outTok := volumeTokens(req)
+					cd.monthly = MonthlyCostUSD(p, in, outTok)
+				}
+			}
 		case WhereCloud:
 			if res.Budget.GPUGiB > 0 {
-				cd.fit = BestFit(*m, res.Budget.GPUGiB, ctx)
+				cd.fit = BestFitWith(*m, res.Budget, ctx, opts)
 			} else {
-				cd.fit, cd.gpuClass = cloudFit(*m, ctx)
+				cd.fit, cd.gpuClass = cloudFit(*m, ctx, opts, lang)
 			}
 		default:
-			cd.fit = BestFitBudget(*m, res.Budget, ctx)
+			cd.fit = BestFitWith(*m, res.Budget, ctx, opts)
 		}
 		cd.score = score(&cd, req, res)
 		cands = append(cands, cd)
 	}
 
-	// Rank pointers: the candidates themselves are too big to swap cheaply.
 	all := make([]*cand, len(cands))
 	fitting := make([]*cand, 0, len(cands))
+	roomy := 0
 	for i := range cands {
 		all[i] = &cands[i]
 		if cands[i].fit.Status != FitNo {
 			fitting = append(fitting, &cands[i])
 		}
+		if cands[i].roomy() {
+			roomy++
+		}
+	}
+	if roomy > 0 && roomy < len(fitting) {
+		// A pick that fills the memory leaves nothing for a longer context or a
+		// second request: name one only when nothing else fits.
+		kept := fitting[:0]
+		for _, cd := range fitting {
+			if cd.roomy() {
+				kept = append(kept, cd)
+			}
+		}
+		fitting = kept
 	}
 	var chosen []*cand
-	if len(fitting) == 0 {
+	switch {
+	case len(all) == 0:
+	case len(fitting) == 0:
 		res.NothingFits = true
 		sort.SliceStable(all, func(i, j int) bool { return all[i].fit.Memory.TotalGiB < all[j].fit.Memory.TotalGiB })
 		chosen = all[:min(3, len(all))]
-	} else {
+	default:
 		sort.SliceStable(fitting, func(i, j int) bool { return fitting[i].score > fitting[j].score })
 		chosen = choose(fitting)
 	}
+	res.LeftOut = out.list()
 	for _, cd := range chosen {
 		p := Pick{
 			Model: *cd.m, Quant: cd.fit.Quant, Memory: cd.fit.Memory, Fits: cd.fit.Status, GPUClass: cd.gpuClass,
-			Commercial: cd.m.Commercial, CommercialAllowed: cd.m.Commercial != CommercialNo, Warning: cd.fit.Warning,
-			score: cd.score,
+			Commercial: cd.lic.Commercial, CommercialAllowed: cd.lic.Commercial != CommercialNo,
+			lic: cd.lic, price: cd.price, free: cd.fit.FreeShare, MonthlyUSD: round2(cd.monthly), score: cd.score,
 		}
 		if p.Fits == FitAPI {
-			p.Quant, p.Memory, p.Warning = "", Memory{}, ""
+			p.Quant, p.Memory = "", Memory{}
 		}
 		res.Picks = append(res.Picks, p)
 	}
 	for i := range res.Picks {
-		finish(&res.Picks[i], req, res)
+		finish(&res.Picks[i], req, res, pol)
 	}
-	res.Notes = append(res.Notes, notes(res, excludedLicense, excludedEU)...)
+	res.Notes = append(res.Notes, notes(res)...)
 	return res
 }
 
-// excluded applies the hard filters: license, families, modalities, API serving, EU terms.
-func excluded(m *Model, req Request, mode Where) (skip, license, eu bool) {
+// allowed applies every license and use-policy clause and every origin or
+// vendor exclusion to m, recording why a model was left out. It returns
+// the license that binds m most.
+func allowed(pol *Policy, m *Model, req Request, out *leftOut) (*License, bool) {
 	c := req.Constraints
-	for _, f := range c.AvoidFamilies {
-		if f == m.Family {
-			return true, false, false
+	lics := pol.LicensesOf(m)
+	if len(lics) == 0 {
+		// A license the policy does not know: name it only for personal use.
+		lics = []*License{{ID: "unknown", Name: m.License, Commercial: m.Commercial, Production: m.Commercial != CommercialNo,
+			Terms: map[string]string{"en": m.License, "ru": m.License}}}
+	}
+	for _, l := range lics {
+		label := licenseLabel(l)
+		switch {
+		case c.Users > 0 && l.MAULimit > 0 && c.Users > l.MAULimit:
+			out.add("out.users", label, humanCount(float64(l.MAULimit), out.lang), humanCount(float64(c.Users), out.lang))
+			return nil, false
+		case l.Commercial == CommercialNo && (c.Commercial || c.Production || !(c.NonCommercial || c.Evaluation)):
+			if c.Commercial || c.Production {
+				out.add("out.commercial", label)
+			}
+			return nil, false
+		case !l.Production && (c.Production || c.Commercial):
+			out.add("out.production", label)
+			return nil, false
+		case c.PermissiveOnly && !l.Permissive():
+			out.add("out.permissive", label)
+			return nil, false
+		case l.EUMultimodal && c.EU && m.HasModality("image"):
+			out.add("out.eu", plainName(m.Name))
+			return nil, false
+		}
+		for _, d := range c.Domains {
+			if l.forbids(d) {
+				out.add("out.domain", label, tr(out.lang, msg("domain."+string(d))))
+				return nil, false
+			}
 		}
 	}
-	if c.Commercial && m.Commercial == CommercialNo {
-		return true, true, false
+	for _, fam := range pol.FamiliesOf(m) {
+		country := pol.countryOf(fam)
+		for _, o := range c.ExcludeOrigins {
+			if originMatches(country, o) {
+				out.add("out.origin", familyLabel(pol, m, fam), countryName(country, out.lang))
+				return nil, false
+			}
+		}
+		if len(c.OnlyOrigins) > 0 {
+			ok := false
+			for _, o := range c.OnlyOrigins {
+				ok = ok || originMatches(country, o)
+			}
+			if !ok {
+				out.add("out.origin", familyLabel(pol, m, fam), countryName(country, out.lang))
+				return nil, false
+			}
+		}
+		for _, f := range c.AvoidFamilies {
+			if f == fam {
+				out.add("out.vendor", familyLabel(pol, m, fam))
+				return nil, false
+			}
+		}
 	}
-	if c.PermissiveOnly && !(m.Commercial == CommercialYes && (strings.Contains(m.License, "Apache") || strings.HasPrefix(m.License, "MIT"))) {
-		return true, true, false
-	}
+	return pol.MainLicense(m), true
+}
+
+// servesTask applies the hard task filters: modalities and API serving.
+func servesTask(m *Model, req Request, mode Where) bool {
 	for _, n := range req.Needs {
 		if n == StrengthVision && !m.HasModality("image") {
-			return true, false, false
+			return false
 		}
 		if n == StrengthAudio && !m.HasModality("audio") {
-			return true, false, false
+			return false
 		}
 	}
-	if mode == WhereAPI && !m.API {
-		return true, false, false
-	}
-	if c.EU && m.Family == "Llama" && m.HasModality("image") && needs(req, StrengthVision) {
-		return true, false, true
-	}
-	return false, false, false
+	return mode != WhereAPI || m.API
 }
 
 func needs(req Request, s Strength) bool {
@@ -247,15 +368,47 @@ func needs(req Request, s Strength) bool {
 }
 
 // cloudFit sizes a model for the smallest cloud GPU class that holds it at
-// Q4_K_M, then takes the best quantization that fits that class.
-func cloudFit(m Model, ctx int) (Fit, string) {
-	q4 := Estimate(m, Q4KM, ctx)
+// Q4_K_M with headroom, then takes the best quantization that fits that class.
+func cloudFit(m Model, ctx int, o Options, lang string) (Fit, string) {
+	q4 := EstimateWith(m, Q4KM, ctx, o)
 	for _, cl := range gpuClasses {
-		if q4.TotalGiB <= cl.gib {
-			return BestFit(m, cl.gib, ctx), cl.name
+		b := Budget{GPUGiB: cl.gib, GPUCount: cl.cards}
+		if q4.TotalGiB <= usableGPUGiB(m, q4, b)*(1-HeadroomShare) {
+			name := cl.en
+			if lang == "ru" {
+				name = cl.ru
+			}
+			return BestFitWith(m, b, ctx, o), name
 		}
 	}
+	if lang == "ru" {
+		return Fit{Status: FitNo, Quant: Q4KM, Memory: q4}, "больше одного узла из 8 GPU"
+	}
 	return Fit{Status: FitNo, Quant: Q4KM, Memory: q4}, "more than one 8-GPU node"
+}
+
+// volumeTokens is the monthly input and output tokens for the stated volume.
+func volumeTokens(req Request) (in, out float64) {
+	inPer, outPer := itemTokens(req)
+	return req.ItemsPerMonth * float64(inPer), req.ItemsPerMonth * float64(outPer)
+}
+
+// Assumed sizes of one item when the learner gives a volume but not its size.
+const (
+	assumedInputTokens      = 500
+	assumedOutputTokens     = 300
+	assumedBulkOutputTokens = 20
+)
+
+func itemTokens(req Request) (in, out int) {
+	in, out = assumedInputTokens, assumedOutputTokens
+	if req.TokensPerItem > 0 {
+		in = req.TokensPerItem
+	}
+	if req.Bulk {
+		out = assumedBulkOutputTokens
+	}
+	return in, out
 }
 
 func effectiveParams(m *Model) float64 {
@@ -321,7 +474,7 @@ func score(p *cand, req Request, res Result) float64 {
 	if !needs(req, StrengthVision) && m.HasModality("image") {
 		s -= 0.5
 	}
-	if needs(req, StrengthLongContext) {
+	if needs(req, StrengthLongContext) || req.ContextTokens > 32768 {
 		switch {
 		case m.Context >= 128000:
 			s += 2
@@ -329,11 +482,11 @@ func score(p *cand, req Request, res Result) float64 {
 			s -= 3
 		}
 	}
-	if c.Commercial && m.Commercial == CommercialConditional {
+	if p.lic != nil && p.lic.Commercial == CommercialConditional && c.Commercial {
 		s -= 0.5
 	}
-	if !c.Commercial && !c.NonCommercial && m.Commercial == CommercialNo {
-		s -= 1 // keep the door open to commercial use unless told otherwise
+	if p.lic != nil && !p.lic.Permissive() && len(c.Domains) > 0 {
+		s -= 0.5
 	}
 	if strings.HasPrefix(m.Confidence, "unconfirmed") {
 		s -= 0.5
@@ -344,21 +497,36 @@ func score(p *cand, req Request, res Result) float64 {
 			s -= 3
 		}
 	}
+	if req.Bulk {
+		// Simple bulk work: the cheapest adequate model wins.
+		s -= 2.5 * math.Log2(math.Max(m.ActiveB, 1))
+		if isReasoningModel(m) {
+			s -= 8
+		}
+	}
 
 	switch res.Mode {
 	case WhereAPI:
-		if m.Family == "DeepSeek" && !needs(req, StrengthVision) {
+		if m.Family == "DeepSeek" && !needs(req, StrengthVision) && !req.Bulk {
 			s += 2 // the lesson: strong reasoning and code, affordable APIs
 		}
-		if c.LowCost {
-			s -= math.Log2(math.Max(m.ActiveB, 1))
-			if m.Family == "DeepSeek" {
-				s += 1
+		if c.LowCost || req.Bulk || req.ItemsPerMonth > 0 {
+			if p.price != nil {
+				s -= 1.5 * math.Log2(math.Max(p.price.InputPerM+p.price.OutputPerM, 0.01)/0.05)
+				s += 1 // a known price beats a guess
+			} else {
+				s -= math.Log2(math.Max(m.ActiveB, 1))
+				if req.ItemsPerMonth > 0 {
+					s -= 5 // a volume was given: a pick without a price can't be costed
+				}
+			}
+			if c.BudgetUSD > 0 && p.monthly > c.BudgetUSD {
+				s -= 6
 			}
 		}
 	case WhereCloud:
 		for i, cl := range gpuClasses {
-			if cl.name == p.gpuClass {
+			if cl.en == p.gpuClass || cl.ru == p.gpuClass {
 				s -= 1.5 * float64(i)
 			}
 		}
@@ -368,14 +536,13 @@ func score(p *cand, req Request, res Result) float64 {
 		if p.fit.Status == FitOffload {
 			s -= 8
 		}
-		budget := res.Budget.GPUGiB
-		if budget == 0 {
-			budget = res.Budget.RAMGiB
-		}
-		if p.fit.Memory.TotalGiB > 0.92*budget {
-			s -= 1
+		if p.fit.Status == FitYes && p.fit.FreeShare < HeadroomShare {
+			s -= 1.5
 		}
 		if res.Budget.GPUGiB == 0 || p.fit.Status == FitOffload { // CPU inference: bytes read per token set the speed
+			if CPUTooSlow(*m) {
+				s -= 6
+			}
 			gbPerToken := m.ActiveB * p.fit.Quant.BitsPerWeight() / 8
 			if gbPerToken > 3 {
 				s -= 1.5 * (gbPerToken - 3)
@@ -403,10 +570,23 @@ func quantPenalty(q Quant) float64 {
 // cand is a candidate model while ranking.
 type cand struct {
 	m        *Model
+	lic      *License
 	fit      Fit
 	gpuClass string
+	price    *Price
+	monthly  float64
 	score    float64
 }
+
+// roomy reports a candidate that runs without filling the memory: served
+// by an API, or fitting with at least maxFillFree of the budget left.
+func (c *cand) roomy() bool {
+	return c.fit.Status == FitAPI || (c.fit.Status == FitYes && c.fit.FreeShare >= maxFillFree)
+}
+
+// maxFillFree is the least free share a pick may leave when a roomier
+// choice exists (HeadroomShare is preferred; 8% tolerates rounding).
+const maxFillFree = 0.08
 
 // choose takes the best candidate and two alternatives, preferring other
 // families (the lesson is a map of families) unless they score far lower.
@@ -453,44 +633,182 @@ func choose(sorted []*cand) []*cand {
 	return picks
 }
 
+// leftOut gathers, in order and without repeats, what the case ruled out.
+type leftOut struct {
+	lang  string
+	seen  map[string]bool
+	items []string
+}
+
+func newLeftOut(lang string) *leftOut { return &leftOut{lang: lang, seen: map[string]bool{}} }
+
+func (o *leftOut) add(id msg, args ...any) {
+	key := string(id) + fmt.Sprint(args...)
+	if o.seen[key] {
+		return
+	}
+	o.seen[key] = true
+	o.items = append(o.items, tr(o.lang, id, args...))
+}
+
+// list is what was left out, at most eight reasons.
+func (o *leftOut) list() []string {
+	if len(o.items) > 8 {
+		return o.items[:8]
+	}
+	return o.items
+}
+
+// licenseLabel names a license the way learners know it.
+func licenseLabel(l *License) string {
+	switch {
+	case strings.HasPrefix(l.ID, "llama"):
+		return "Llama"
+	case l.ID == "qwen":
+		return "Qwen2.5-72B"
+	case l.ID == "gemma":
+		return "Gemma"
+	}
+	return l.Name
+}
+
+// familyLabel names a family, or the derivative itself when the family is
+// its base's ("DeepSeek-R1-Distill-Llama (Llama)").
+func familyLabel(pol *Policy, m *Model, fam string) string {
+	if fam != m.Family {
+		return plainName(m.Name) + " (" + fam + ")"
+	}
+	return fam
+}
+
+func countryName(c, lang string) string {
+	if lang != "ru" {
+		return c
+	}
+	switch c {
+	case "China":
+		return "Китай"
+	case "United States":
+		return "США"
+	case "France":
+		return "Франция"
+	}
+	return c
+}
+
+// humanCount writes 700000000 as "700M" ("700 млн").
+func humanCount(v float64, lang string) string {
+	unit, div := "", 1.0
+	switch {
+	case v >= 1e9:
+		unit, div = "B", 1e9
+		if lang == "ru" {
+			unit = " млрд"
+		}
+	case v >= 1e6:
+		unit, div = "M", 1e6
+		if lang == "ru" {
+			unit = " млн"
+		}
+	case v >= 1e3:
+		unit, div = "K", 1e3
+		if lang == "ru" {
+			unit = " тыс."
+		}
+	}
+	return num(v/div, lang) + unit
+}
+
+// fmtTokens writes a token count as people say it: 131072 → "128K", 10M.
+func fmtTokens(n int) string {
+	switch {
+	case n >= 1_000_000:
+		return strconv.FormatFloat(math.Round(float64(n)/1e5)/10, 'f', -1, 64) + "M"
+	case n >= 1024:
+		return strconv.Itoa(int(math.Round(float64(n)/1024))) + "K"
+	}
+	return strconv.Itoa(n)
+}
+
+// num formats v to one decimal, with a decimal comma in Russian.
+func num(v float64, lang string) string {
+	s := strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
+	if lang == "ru" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
 func gb(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
 
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// money formats a dollar amount: 1234.5 → "1,235", 3.456 → "3.46".
+func money(v float64) string {
+	switch {
+	case v >= 100:
+		return groupThousands(int64(math.Round(v)))
+	case v >= 1:
+		return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
+}
+
+func groupThousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // finish fills the learner-facing fields of a chosen pick.
-func finish(p *Pick, req Request, res Result) {
+func finish(p *Pick, req Request, res Result, pol *Policy) {
+	lang := req.Lang
 	m := &p.Model
-	if p.Fits != FitAPI {
+	if p.Fits != FitAPI && p.MemoryGiB == 0 {
 		p.MemoryGiB = math.Round(p.Memory.TotalGiB*10) / 10
 	}
 	hw := req.Hardware
 	switch {
 	case p.Fits == FitAPI:
-		p.RunsWhere = "API (e.g. OpenRouter)"
-		if m.Family == "DeepSeek" {
-			p.RunsWhere = "API (DeepSeek platform or OpenRouter)"
+		p.RunsWhere = tr(lang, "runs.api")
+		switch {
+		case req.Constraints.Residency == "EU" && m.Family == "Mistral":
+			p.RunsWhere = tr(lang, "runs.api_mistral_eu")
+		case req.Constraints.Residency == "EU":
+			p.RunsWhere = tr(lang, "runs.api_eu")
+		case m.Family == "DeepSeek":
+			p.RunsWhere = tr(lang, "runs.api_deepseek")
 		}
 	case res.Mode == WhereCloud && p.GPUClass != "":
-		p.RunsWhere = "cloud: " + p.GPUClass
-	case res.Mode == WhereCloud:
-		p.RunsWhere = "cloud GPU (" + gb(res.Budget.GPUGiB) + " GB)"
+		p.RunsWhere = tr(lang, "runs.cloud_class", p.GPUClass)
+	case res.Mode == WhereCloud && hw.GPUName == "":
+		p.RunsWhere = tr(lang, "runs.cloud_gpu", gb(res.Budget.GPUGiB))
 	case p.Fits == FitOffload:
-		p.RunsWhere = "GPU + CPU offload (slow)"
+		p.RunsWhere = tr(lang, "runs.offload")
+	case hw.Phone:
+		p.RunsWhere = tr(lang, "runs.phone")
 	case hw.AppleUnified:
-		p.RunsWhere = "Mac unified memory (" + gb(hw.UnifiedGiB) + " GB)"
+		p.RunsWhere = tr(lang, "runs.mac", num(hw.GPUGiB, lang), gb(hw.UnifiedGiB))
 	case res.Budget.GPUGiB == 0 && res.Budget.RAMGiB > 0:
-		p.RunsWhere = "CPU, from RAM"
+		p.RunsWhere = tr(lang, "runs.cpu")
+	case hw.GPUName != "" && hw.GPUCount > 1:
+		p.RunsWhere = tr(lang, "runs.cards", hw.GPUCount, hw.GPUName, gb(res.Budget.GPUGiB))
+	case hw.GPUName != "":
+		p.RunsWhere = tr(lang, "runs.card", hw.GPUName)
 	default:
-		p.RunsWhere = "your GPU (" + gb(res.Budget.GPUGiB) + " GB)"
-		if hw.GPUName != "" {
-			p.RunsWhere = "your " + hw.GPUName
-			if hw.GPUCount > 1 {
-				p.RunsWhere = "your " + strconv.Itoa(hw.GPUCount) + "× " + hw.GPUName
-			}
-		}
+		p.RunsWhere = tr(lang, "runs.gpu", gb(res.Budget.GPUGiB))
 	}
 
-	p.License = m.License
-	if m.LicenseNote != "" {
-		p.License += ": " + m.LicenseNote
+	if p.lic != nil {
+		p.License = p.lic.TermsIn(lang)
+	} else {
+		p.License = m.License
 	}
 
 	var matched []string
@@ -499,42 +817,95 @@ func finish(p *Pick, req Request, res Result) {
 			matched = append(matched, string(n))
 		}
 	}
-	if len(matched) > 0 {
-		p.Reasons = append(p.Reasons, "Strong at "+strings.Join(matched, ", ")+", which your task needs")
+	if req.Bulk && (p.Fits == FitAPI || m.ActiveB <= 9) {
+		p.Reasons = append(p.Reasons, tr(lang, "why.cheap_bulk"))
+	} else if len(matched) > 0 {
+		p.Reasons = append(p.Reasons, tr(lang, "why.strong", strings.Join(matched, ", ")))
 	} else {
-		p.Reasons = append(p.Reasons, "Good at "+strings.ReplaceAll(strengthList(m), ";", ", "))
+		p.Reasons = append(p.Reasons, tr(lang, "why.good", strings.ReplaceAll(strengthList(m), ";", ", ")))
+	}
+	if len(res.LeftOut) > 0 && p.lic != nil {
+		p.Reasons = append(p.Reasons, tr(lang, "why.allowed", p.lic.TermsIn(lang)))
+	}
+	if base := pol.BaseFamily(m); base != "" {
+		if l := pol.MainLicense(m); l != nil && !l.Permissive() {
+			p.Reasons = append(p.Reasons, tr(lang, "why.derivative", l.Name))
+		}
+	}
+	ctx := p.Memory.CtxTokens
+	switch {
+	case p.FineTune != "":
+		// Reasons were set by the fine-tuning path.
+	case p.Fits == FitAPI:
+		switch {
+		case p.MonthlyUSD > 0 && p.price != nil:
+			in, out := volumeTokens(req)
+			p.Reasons = append(p.Reasons, tr(lang, "why.cost", money(p.MonthlyUSD), humanCount(in, lang), humanCount(out, lang),
+				money(p.price.InputPerM), money(p.price.OutputPerM), p.price.Provider, p.price.DateRead))
+		case p.price != nil:
+			p.Reasons = append(p.Reasons, tr(lang, "why.price", money(p.price.InputPerM), money(p.price.OutputPerM), p.price.Provider, p.price.DateRead))
+		case m.Family == "DeepSeek":
+			p.Reasons = append(p.Reasons, tr(lang, "why.api_deepseek"))
+		case m.MoE():
+			p.Reasons = append(p.Reasons, tr(lang, "why.api_moe", gb(m.ActiveB), gb(m.TotalB)))
+		default:
+			p.Reasons = append(p.Reasons, tr(lang, "why.api"))
+		}
+	case p.Fits == FitNo:
+		p.Reasons = append(p.Reasons, tr(lang, "why.no_fit", num(p.Memory.TotalGiB, lang), p.Quant, fmtTokens(ctx)))
+	default:
+		var r string
+		if p.Memory.VisionGiB > 0 {
+			r = tr(lang, "why.memory_vision", p.Quant, num(p.Memory.TotalGiB, lang), fmtTokens(ctx), num(p.Memory.WeightsGiB, lang),
+				num(p.Memory.VisionGiB, lang), num(p.Memory.KVGiB, lang), num(p.Memory.OverheadGiB, lang))
+		} else {
+			r = tr(lang, "why.memory", p.Quant, num(p.Memory.TotalGiB, lang), fmtTokens(ctx), num(p.Memory.WeightsGiB, lang),
+				num(p.Memory.KVGiB, lang), num(p.Memory.OverheadGiB, lang))
+		}
+		if p.Memory.Approximate {
+			r += tr(lang, "why.kv_approx")
+		}
+		p.Reasons = append(p.Reasons, r)
+	}
+	if m.MoE() && p.Fits != FitAPI && p.FineTune == "" {
+		p.Reasons = append(p.Reasons, tr(lang, "why.moe", gb(m.ActiveB), gb(m.TotalB)))
 	}
 	switch {
-	case p.Fits == FitAPI:
-		r := "Served by API providers, so nothing to install"
-		if m.Family == "DeepSeek" {
-			r = "DeepSeek's own API is known for low prices; also on OpenRouter"
-		} else if m.MoE() {
-			r += fmt.Sprintf("; only %sB of %sB parameters are active per token, which keeps prices down", gb(m.ActiveB), gb(m.TotalB))
-		}
-		p.Reasons = append(p.Reasons, r)
-	case p.Fits == FitNo:
-		p.Reasons = append(p.Reasons, fmt.Sprintf("Needs about %s GiB at %s with %dK of context: more than you have", gb(p.Memory.TotalGiB), p.Quant, p.Memory.CtxTokens/1024))
-	default:
-		r := fmt.Sprintf("%s needs about %s GiB with %dK of context (weights %s + KV cache %s + runtime %s)",
-			p.Quant, gb(p.Memory.TotalGiB), p.Memory.CtxTokens/1024, gb(p.Memory.WeightsGiB), gb(p.Memory.KVGiB), gb(p.Memory.OverheadGiB))
-		if p.Memory.Approximate {
-			r += "; the KV figure is approximate"
-		}
-		p.Reasons = append(p.Reasons, r)
+	case req.ContextTokens > 32768:
+		p.Reasons = append(p.Reasons, tr(lang, "why.context", fmtTokens(m.Context), fmtTokens(req.ContextTokens)))
+	case needs(req, StrengthLongContext) && m.Context >= 128000:
+		p.Reasons = append(p.Reasons, tr(lang, "why.long", fmtTokens(m.Context)))
 	}
-	if m.MoE() && p.Fits != FitAPI {
-		p.Reasons = append(p.Reasons, fmt.Sprintf("Mixture of experts: %sB active per token makes it fast, but all %sB parameters must be in memory", gb(m.ActiveB), gb(m.TotalB)))
-	}
-	if needs(req, StrengthLongContext) && m.Context >= 128000 {
-		p.Reasons = append(p.Reasons, fmt.Sprintf("Long context: %dK tokens (the KV cache grows with it)", m.Context/1024))
-	}
-	if m.OllamaTag != "" && p.Fits != FitAPI {
-		p.Reasons = append(p.Reasons, "Try it: ollama run "+m.OllamaTag)
+	if m.OllamaTag != "" && p.Fits != FitAPI && p.FineTune == "" {
+		p.Reasons = append(p.Reasons, tr(lang, "why.ollama", m.OllamaTag))
 	}
 	if !strings.HasPrefix(m.Confidence, "confirmed") {
-		p.Reasons = append(p.Reasons, "Some catalog figures for it come from secondary sources")
+		p.Reasons = append(p.Reasons, tr(lang, "why.secondary"))
 	}
+	p.Warning = fitWarning(lang, p)
+}
+
+// fitWarning is the pick's quality, speed or headroom caveat in lang.
+func fitWarning(lang string, p *Pick) string {
+	if p.Fits == FitAPI || p.FineTune != "" {
+		return ""
+	}
+	var parts []string
+	switch p.Quant {
+	case Q3KM:
+		parts = append(parts, tr(lang, "warn.q3"))
+	case Q2K:
+		parts = append(parts, tr(lang, "warn.q2"))
+	}
+	switch p.Fits {
+	case FitOffload:
+		parts = append(parts, tr(lang, "warn.offload"))
+	case FitYes:
+		if p.Memory.TotalGiB > 0 && p.fitFree() < HeadroomShare {
+			parts = append(parts, tr(lang, "warn.tight", int(math.Round(100*(1-p.fitFree())))))
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func strengthList(m *Model) string {
@@ -546,16 +917,28 @@ func strengthList(m *Model) string {
 }
 
 // notes gathers the lesson's warnings that apply to this result.
-func notes(res Result, excludedLicense, excludedEU bool) []string {
+func notes(res Result) []string {
 	var out []string
 	req := res.Request
+	lang := req.Lang
+	c := req.Constraints
+	hw := req.Hardware
 	if res.NothingFits {
 		switch {
 		case res.Mode == WhereCloud:
-			out = append(out, "Nothing fits that GPU. The options below are the smallest; rent a bigger GPU class or use an API.")
+			out = append(out, tr(lang, "note.nothing_fits_cloud"))
 		default:
-			out = append(out, "Nothing in the catalog fits that memory. These are the smallest options; an API (OpenRouter) needs no local memory at all.")
+			need := 0.0
+			for _, p := range res.Picks {
+				if need == 0 || p.Memory.TotalGiB < need {
+					need = p.Memory.TotalGiB
+				}
+			}
+			out = append(out, tr(lang, "note.nothing_fits", tr(lang, "note.would_fit", num(need/(1-HeadroomShare), lang)+" GiB")))
 		}
+	}
+	if len(res.LeftOut) > 0 {
+		out = append(out, tr(lang, "note.left_out", strings.Join(res.LeftOut, "; ")))
 	}
 	local := res.Mode == WhereLocal || res.Mode == WhereCloud
 	offload := false
@@ -564,80 +947,152 @@ func notes(res Result, excludedLicense, excludedEU bool) []string {
 			offload = true
 		}
 	}
-	if local && (offload || res.NothingFits || (res.Budget.GPUGiB > 0 && res.Budget.GPUGiB < 12) || res.Budget.GPUGiB == 0) {
-		out = append(out, "Don't run a huge model on a small GPU: once layers spill to the CPU it crawls. A smaller model that fits is usually the better choice.")
+	if req.ContextTokens > 0 && len(res.Picks) > 0 {
+		why := ""
+		if req.ContextWhy != "" {
+			why = tr(lang, "note.context_pages", req.ContextWhy)
+			if req.ContextWhy == "whole codebase" {
+				why = ""
+			}
+		}
+		out = append(out, tr(lang, "note.context", fmtTokens(req.ContextTokens), why))
 	}
-	if local {
-		out = append(out, "Q4/Q5 quantizations save a lot of memory at little loss: on Llama-3-8B, Q5_K_M adds 0.9% perplexity and Q4_K_M 2.8% over F16.")
+	if req.FineTune != nil {
+		out = append(out, tr(lang, "note.finetune"))
+		if req.FineTune.Examples > 0 {
+			out = append(out, tr(lang, "note.finetune_data", humanCount(float64(req.FineTune.Examples), lang)))
+		}
 	}
-	conditional := map[string]bool{}
+	if res.Mode == WhereLocal && hw.AppleUnified && hw.UnifiedGiB > 0 {
+		out = append(out, tr(lang, "note.mac", int(math.Round((hw.UnifiedGiB-6)*1024))))
+	}
+	if res.Mode == WhereLocal && hw.GPUCount > 1 {
+		out = append(out, tr(lang, "note.multi_gpu", hw.GPUCount))
+	}
+	if res.Mode == WhereLocal && hw.Phone {
+		out = append(out, tr(lang, "note.phone"))
+	} else if res.Mode == WhereLocal && res.Budget.GPUGiB == 0 {
+		out = append(out, tr(lang, "note.cpu"))
+	}
+	if local && !hw.Phone && (offload || res.NothingFits || (res.Budget.GPUGiB > 0 && res.Budget.GPUGiB < 12)) {
+		out = append(out, tr(lang, "note.small_gpu"))
+	}
+	if local && req.FineTune == nil {
+		roomy := len(res.Picks) > 0 && !res.NothingFits
+		for _, p := range res.Picks {
+			roomy = roomy && p.Fits == FitYes && p.free >= HeadroomShare
+		}
+		if roomy {
+			out = append(out, tr(lang, "note.headroom"))
+		}
+		out = append(out, tr(lang, "note.quant"))
+	}
+	if res.Mode == WhereAPI && (req.Bulk || req.ItemsPerMonth > 0) {
+		if req.Bulk {
+			out = append(out, tr(lang, "note.bulk"))
+		}
+		if req.ItemsPerMonth > 0 && req.TokensPerItem == 0 {
+			in, o := itemTokens(req)
+			out = append(out, tr(lang, "note.cost_assumed", strconv.Itoa(in), strconv.Itoa(o)))
+		}
+		var unpriced []string
+		for _, p := range res.Picks {
+			if p.price == nil {
+				unpriced = append(unpriced, plainName(p.Model.Name))
+			}
+		}
+		if len(unpriced) > 0 && req.ItemsPerMonth > 0 {
+			out = append(out, tr(lang, "note.cost_missing", strings.Join(unpriced, ", ")))
+		}
+		if c.BudgetUSD > 0 && len(res.Picks) > 0 && res.Picks[0].MonthlyUSD > c.BudgetUSD {
+			out = append(out, tr(lang, "note.budget_over", money(res.Picks[0].MonthlyUSD), money(c.BudgetUSD)))
+		}
+	}
+	families := map[string]bool{}
 	for _, p := range res.Picks {
-		if p.Commercial == CommercialConditional || p.Commercial == CommercialNo {
-			conditional[p.Model.Family] = true
+		if p.lic != nil && !p.lic.Permissive() {
+			families[p.Model.Family] = true
+			if p.lic.ID == "qwen" || p.lic.ID == "qwen-research" {
+				families["Qwen"] = true
+			}
+			if strings.HasPrefix(p.lic.ID, "llama") {
+				families["Llama"] = true
+			}
 		}
 	}
 	var lic []string
-	if conditional["Llama"] {
-		lic = append(lic, "Llama: over 700M monthly users needs Meta's permission, and derivatives must say “Built with Llama” and start their name with “Llama”")
-	}
-	if conditional["Gemma"] {
-		lic = append(lic, "Gemma: Google's Gemma Terms of Use and its prohibited-use policy apply to you and your users")
-	}
-	if conditional["Qwen"] {
-		lic = append(lic, "Qwen: check which Qwen license the size uses (Apache-2.0, the Qwen License, or the non-commercial Qwen Research License)")
-	}
-	if conditional["Mistral"] {
-		lic = append(lic, "Mistral: MNPL and MRL weights are for non-production or research use only")
+	for _, f := range []string{"Llama", "Gemma", "Qwen", "Mistral"} {
+		if families[f] {
+			lic = append(lic, tr(lang, msg("note.lic."+f)))
+		}
 	}
 	if len(lic) > 0 {
-		out = append(out, "Licenses carry restrictions. "+strings.Join(lic, ". ")+".")
+		out = append(out, tr(lang, "note.licenses", strings.Join(lic, ". ")))
 	}
-	if excludedLicense && req.Constraints.Commercial {
-		out = append(out, "Because you need commercial use, non-commercial licenses (Qwen Research License, Mistral MNPL and MRL) were left out.")
+	switch {
+	case c.Residency == "EU":
+		out = append(out, tr(lang, "note.residency_eu"))
+	case c.Residency == "RU":
+		out = append(out, tr(lang, "note.residency_ru"))
 	}
-	if excludedEU {
-		out = append(out, "Llama's multimodal models were left out: their use policy withholds those rights from EU-based companies and individuals.")
-	}
-	if req.Constraints.PrivacyLocalOnly && res.Mode == WhereAPI {
-		out = append(out, "Privacy: an API sends your data to a provider. For data that must stay local, run the open weights on your own hardware.")
+	if c.PrivacyLocalOnly && res.Mode == WhereAPI {
+		out = append(out, tr(lang, "note.privacy_api"))
 	}
 	return out
 }
 
 // Markdown is the learner-facing answer (CommonMark, escaped; well under
-// 3500 characters), ending with the reminder to test on one's own tasks.
+// 3500 characters), in the learner's language, ending with the reminder to
+// test on one's own tasks. With questions pending it asks them instead.
 func (r Result) Markdown() string {
+	lang := r.Request.Lang
 	var b strings.Builder
 	b.Grow(2048)
+	if len(r.Questions) > 0 {
+		b.WriteString(render.EscapeMarkdown(tr(lang, "ask.intro")))
+		b.WriteString("\n")
+		for i, q := range r.Questions {
+			fmt.Fprintf(&b, "%d\\. %s\n", i+1, render.EscapeMarkdown(q.Text))
+		}
+		return b.String()
+	}
 	if len(r.Picks) == 0 {
-		b.WriteString("**No model matches all of your constraints.**\n\n")
-		b.WriteString("Try relaxing one (for example the license filter or the excluded families) and send the template again.\n\n")
+		b.WriteString(tr(lang, "nothing_matches"))
+		b.WriteString("\n\n")
+		b.WriteString(render.EscapeMarkdown(tr(lang, "relax")))
+		b.WriteString("\n\n")
 	}
 	for i, p := range r.Picks {
-		title := "Top pick"
+		title := tr(lang, "title.top")
 		if i > 0 {
-			title = "Alternative " + strconv.Itoa(i)
+			title = tr(lang, "title.alt", i)
 		}
 		if r.NothingFits {
-			title = "Smallest option " + strconv.Itoa(i+1)
+			title = tr(lang, "title.smallest", i+1)
 		}
 		b.WriteString("**")
-		b.WriteString(title)
+		b.WriteString(render.EscapeMarkdown(title))
 		b.WriteString(": ")
 		b.WriteString(render.EscapeMarkdown(p.Model.Name))
-		b.WriteString("** (")
-		b.WriteString(render.EscapeMarkdown(p.Model.Family))
-		b.WriteString(")\n")
-		b.WriteString("- Runs: ")
-		if p.Fits == FitAPI {
+		b.WriteString("**")
+		if !strings.Contains(strings.ToLower(p.Model.Name), strings.ToLower(p.Model.Family)) {
+			b.WriteString(" (")
+			b.WriteString(render.EscapeMarkdown(p.Model.Family))
+			b.WriteString(")")
+		}
+		b.WriteString("\n- ")
+		b.WriteString(render.EscapeMarkdown(tr(lang, "runs")))
+		b.WriteString(": ")
+		switch {
+		case p.Fits == FitAPI || p.FineTune != "":
 			b.WriteString(render.EscapeMarkdown(p.RunsWhere))
-		} else {
-			b.WriteString(render.EscapeMarkdown(fmt.Sprintf("%s, %s, about %s GiB", p.RunsWhere, p.Quant, gb(p.MemoryGiB))))
+		default:
+			b.WriteString(render.EscapeMarkdown(tr(lang, "runs.memory", p.RunsWhere, p.Quant, num(p.MemoryGiB, lang))))
 			switch p.Fits {
 			case FitOffload:
-				b.WriteString(" (only with CPU offload: slow)")
+				b.WriteString(render.EscapeMarkdown(tr(lang, "runs.offload_only")))
 			case FitNo:
-				b.WriteString(" (does not fit)")
+				b.WriteString(render.EscapeMarkdown(tr(lang, "runs.no_fit")))
 			}
 		}
 		b.WriteString("\n")
@@ -654,22 +1109,21 @@ func (r Result) Markdown() string {
 			b.WriteString(render.EscapeMarkdown(p.Warning))
 			b.WriteString("\n")
 		}
-		b.WriteString("- License: ")
-		b.WriteString(render.EscapeMarkdown(p.Model.License))
-		switch p.Commercial {
-		case CommercialYes:
-			b.WriteString(" (commercial use allowed)")
-		case CommercialConditional:
-			b.WriteString(" (commercial use allowed with conditions)")
-		case CommercialNo:
-			b.WriteString(" (non-commercial only)")
+		if !containsLicense(p.Reasons, p.License) {
+			b.WriteString("- ")
+			b.WriteString(render.EscapeMarkdown(tr(lang, "license")))
+			b.WriteString(": ")
+			b.WriteString(render.EscapeMarkdown(p.License))
+			b.WriteString("\n")
 		}
-		b.WriteString("\n\n")
+		b.WriteString("\n")
 	}
 	if len(r.Notes) > 0 {
-		b.WriteString("**Keep in mind**\n")
+		b.WriteString("**")
+		b.WriteString(render.EscapeMarkdown(tr(lang, "keep_in_mind")))
+		b.WriteString("**\n")
 		for _, n := range r.Notes {
-			if b.Len()+len(n) > 2900 {
+			if b.Len()+len(n) > 3300 {
 				break
 			}
 			b.WriteString("- ")
@@ -678,13 +1132,22 @@ func (r Result) Markdown() string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString(render.EscapeMarkdown(TestReminder))
+	b.WriteString(render.EscapeMarkdown(tr(lang, "test_reminder")))
 	b.WriteString("\n")
 	return b.String()
 }
 
+func containsLicense(reasons []string, lic string) bool {
+	for _, r := range reasons {
+		if strings.Contains(r, lic) {
+			return true
+		}
+	}
+	return false
+}
+
 // TestReminder closes every recommendation.
-const TestReminder = "Don't trust benchmarks as the final truth: run a few of your own tasks on the top pick and an alternative (OpenRouter or Ollama make this quick) before you choose, and keep those tasks as your reference set for re-testing."
+var TestReminder = tr("en", "test_reminder")
 
 // jsonPick is the structured form of a pick.
 type jsonPick struct {
@@ -697,19 +1160,25 @@ type jsonPick struct {
 	RunsWhere     string    `json:"runs_where"`
 	License       string    `json:"license"`
 	CommercialUse string    `json:"commercial_use"`
+	MonthlyUSD    float64   `json:"monthly_usd,omitempty"`
+	FineTune      string    `json:"fine_tune,omitempty"`
 	Reasons       []string  `json:"reasons"`
 	Warning       string    `json:"warning,omitempty"`
 }
 
-// JSON is the structured result for scripts (`tutorbot recommend --json`).
+// JSON is the structured result for scripts (`tutorbot recommend -json`).
 func (r Result) JSON() ([]byte, error) {
 	out := struct {
-		Mode        Where      `json:"mode"`
-		NothingFits bool       `json:"nothing_fits"`
-		Picks       []jsonPick `json:"picks"`
-		Notes       []string   `json:"notes"`
-		Missing     []Field    `json:"missing,omitempty"`
-	}{Mode: r.Mode, NothingFits: r.NothingFits, Picks: make([]jsonPick, 0, len(r.Picks)), Notes: r.Notes, Missing: r.Request.Missing()}
+		Mode          Where      `json:"mode"`
+		NothingFits   bool       `json:"nothing_fits"`
+		Questions     []Question `json:"questions,omitempty"`
+		ContextTokens int        `json:"context_tokens,omitempty"`
+		Picks         []jsonPick `json:"picks"`
+		LeftOut       []string   `json:"left_out,omitempty"`
+		Notes         []string   `json:"notes"`
+		Missing       []Field    `json:"missing,omitempty"`
+	}{Mode: r.Mode, NothingFits: r.NothingFits, Questions: r.Questions, ContextTokens: r.Request.ContextTokens,
+		Picks: make([]jsonPick, 0, len(r.Picks)), LeftOut: r.LeftOut, Notes: r.Notes, Missing: r.Request.Missing()}
 	if out.Notes == nil {
 		out.Notes = []string{}
 	}
@@ -717,7 +1186,7 @@ func (r Result) JSON() ([]byte, error) {
 		out.Picks = append(out.Picks, jsonPick{
 			ModelID: p.Model.ID, Name: p.Model.Name, Family: p.Model.Family, Quantization: string(p.Quant),
 			MemoryGiB: p.MemoryGiB, Fits: p.Fits, RunsWhere: p.RunsWhere, License: p.License,
-			CommercialUse: string(p.Commercial), Reasons: p.Reasons, Warning: p.Warning,
+			CommercialUse: string(p.Commercial), MonthlyUSD: p.MonthlyUSD, FineTune: string(p.FineTune), Reasons: p.Reasons, Warning: p.Warning,
 		})
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
@@ -725,4 +1194,13 @@ func (r Result) JSON() ([]byte, error) {
 		return nil, fmt.Errorf("encode recommendation: %w", err)
 	}
 	return b, nil
+}
+
+// plainName is a model's name without its parenthesised details
+// ("Llama 4 Scout (17Bx16E)" → "Llama 4 Scout").
+func plainName(n string) string {
+	if i := strings.Index(n, " ("); i > 0 {
+		return n[:i]
+	}
+	return n
 }

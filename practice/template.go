@@ -85,28 +85,15 @@ func (f Field) Question() string { return f.QuestionIn("en") }
 
 // QuestionIn is Question in a language ("ru" for Russian, else English).
 func (f Field) QuestionIn(lang string) string {
-	ru := lang == "ru"
 	switch f {
 	case TaskField:
-		if ru {
-			return "Что должна делать модель? Опишите задачу одной фразой (например: «ревью кода на Python», «ответы клиентам на русском», «распознавание сканов счетов»)."
-		}
-		return "What should the model do? Describe the task in a sentence (for example: “review Python code”, “answer support emails in Russian”, “read scanned invoices”)."
+		return tr(lang, "q.task")
 	case WhereField:
-		if ru {
-			return "Где будете запускать модель: локально на своём компьютере, через API или на арендованном GPU в облаке?"
-		}
-		return "Where will you run it: locally on your own machine, through an API, or on a rented GPU in the cloud?"
+		return tr(lang, "q.where")
 	case MemoryField:
-		if ru {
-			return "Сколько памяти у вашей видеокарты? Число («12 GB»), модель карты («RTX 3060»), «нет GPU, 16 GB RAM» или «Mac M2, 32 GB»."
-		}
-		return "How much GPU memory do you have? A number (“12 GB”), a card (“RTX 3060”), “no GPU, 16 GB RAM” or “Mac M2 with 32 GB”."
+		return tr(lang, "q.memory")
 	case ConstraintsField:
-		if ru {
-			return "Есть ограничения? Коммерческое использование, приватность (данные только локально), языки, скорость, лицензия — или «нет»."
-		}
-		return "Any constraints? Commercial use, privacy (data must stay local), languages, speed, license — or “none”."
+		return tr(lang, "q.constraints")
 	}
 	return ""
 }
@@ -136,7 +123,8 @@ func (f Field) Choices() []Choice {
 type Hardware struct {
 	// Text is the field as given (capped).
 	Text string `json:"text,omitempty"`
-	// GPUGiB is usable accelerator memory; for Apple it is UsableUnifiedShare of the unified memory.
+	// GPUGiB is usable accelerator memory: the total over GPUCount cards;
+	// for Apple Silicon the Metal working-set limit of the unified memory.
 	GPUGiB float64 `json:"gpu_gib,omitempty"`
 	// GPUName is the recognised card, if any ("RTX 4090").
 	GPUName string `json:"gpu_name,omitempty"`
@@ -147,15 +135,24 @@ type Hardware struct {
 	// AppleUnified: an Apple Silicon Mac; UnifiedGiB is its total memory.
 	AppleUnified bool    `json:"apple_unified,omitempty"`
 	UnifiedGiB   float64 `json:"unified_gib,omitempty"`
+	// Phone: a phone or tablet; RAMGiB is its memory.
+	Phone bool `json:"phone,omitempty"`
 	// RAMGiB is system RAM, when given.
 	RAMGiB float64 `json:"ram_gib,omitempty"`
 	// Unlimited: "doesn't matter" (no memory limit stated).
 	Unlimited bool `json:"unlimited,omitempty"`
+
+	// UnknownCard is a card name not in the card table, to ask about.
+	UnknownCard string `json:"unknown_card,omitempty"`
 }
 
-// UsableUnifiedShare is the part of a Mac's unified memory the GPU can use
-// for a model (macOS keeps the rest; about 70%).
-const UsableUnifiedShare = 0.70
+// hardwareIssue is the learner-facing text of a hardware reason.
+func hardwareIssue(lang string, hw Hardware, reason msg) string {
+	if reason == "mem.unknown_card" {
+		return tr(lang, reason, hw.UnknownCard, hw.UnknownCard)
+	}
+	return tr(lang, reason)
+}
 
 // Constraints is the parsed "Constraints" field.
 type Constraints struct {
@@ -180,6 +177,23 @@ type Constraints struct {
 	LowCost bool `json:"low_cost,omitempty"`
 	// EU: the learner is in the EU (Llama multimodal terms).
 	EU bool `json:"eu,omitempty"`
+	// Users is the product's monthly active users, when stated (license user lines).
+	Users int64 `json:"users,omitempty"`
+	// Production: the model serves real work (customers, a daily internal tool).
+	Production bool `json:"production,omitempty"`
+	// Evaluation: testing, research or a prototype, not production.
+	Evaluation bool `json:"evaluation,omitempty"`
+	// ExcludeOrigins lists countries whose models, and their derivatives,
+	// are excluded ("China", "United States", "Europe").
+	ExcludeOrigins []string `json:"exclude_origins,omitempty"`
+	// OnlyOrigins, when set, lists the only origins allowed.
+	OnlyOrigins []string `json:"only_origins,omitempty"`
+	// Residency is where data must stay ("EU", "RU"), when stated.
+	Residency string `json:"residency,omitempty"`
+	// Domains are use domains that licenses or use policies may forbid.
+	Domains []Domain `json:"domains,omitempty"`
+	// BudgetUSD is a stated monthly budget in dollars.
+	BudgetUSD float64 `json:"budget_usd,omitempty"`
 }
 
 // Issue is a field that was given but could not be understood.
@@ -196,8 +210,19 @@ type Request struct {
 	Where       Where       `json:"where,omitempty"`
 	Hardware    Hardware    `json:"hardware"`
 	Constraints Constraints `json:"constraints"`
-	// ContextTokens is a context length the learner asked for (0: default).
+	// ContextTokens is the context the task needs, stated or implied by
+	// its input (0: the default).
 	ContextTokens int `json:"context_tokens,omitempty"`
+	// ContextWhy says what implied ContextTokens ("300 pages"), if not stated.
+	ContextWhy string `json:"context_why,omitempty"`
+	// FineTune is set when the learner wants to fine-tune, not only run, a model.
+	FineTune *FineTune `json:"fine_tune,omitempty"`
+	// ItemsPerMonth is a stated volume of requests or items, per month.
+	ItemsPerMonth float64 `json:"items_per_month,omitempty"`
+	// TokensPerItem is a stated size of each item, in tokens.
+	TokensPerItem int `json:"tokens_per_item,omitempty"`
+	// Bulk: simple, high-volume work (classification, extraction, tagging).
+	Bulk bool `json:"bulk,omitempty"`
 	// Lang is "ru" when the template was written in Russian, else "en".
 	Lang string `json:"lang"`
 	// Filled lists the fields the learner gave (clear or not).
@@ -265,6 +290,39 @@ func (r *Request) Missing() []Field {
 	return out
 }
 
+// Questions lists what must be known before any model can be named, in
+// asking order, in the learner's language: a task that is missing, empty or
+// not understood; where it runs when neither that nor the hardware is
+// given; the memory when the model runs locally and it is missing or
+// unclear (an unknown card, no figure). Missing constraints are not asked
+// for here: the recommender states what it assumed.
+func (r *Request) Questions() []Question {
+	var out []Question
+	hwGiven := r.filled(MemoryField) && r.Issue(MemoryField) == ""
+	for _, f := range r.Missing() {
+		switch f {
+		case ConstraintsField:
+			continue
+		case WhereField:
+			if hwGiven {
+				continue // the hardware says it runs locally
+			}
+		case MemoryField:
+			if r.Issue(f) == "" && r.Where == WhereUnknown && !r.filled(WhereField) {
+				continue // asked after where: an API needs no memory figure
+			}
+		}
+		text := f.QuestionIn(r.Lang)
+		if issue := r.Issue(f); issue != "" {
+			text = issue + " " + text
+		} else if f == MemoryField {
+			text = tr(r.Lang, "mem.missing_local") + " " + text
+		}
+		out = append(out, Question{Field: f, Text: text})
+	}
+	return out
+}
+
 // Complete reports whether nothing is missing.
 func (r *Request) Complete() bool { return len(r.Missing()) == 0 }
 
@@ -279,32 +337,35 @@ func (r *Request) Set(f Field, answer string) error {
 	if isPlaceholder(v) {
 		switch f {
 		case TaskField:
-			return errors.New("Please describe the task in a few words, for example “summarise meeting notes”.")
+			return errors.New(tr(r.Lang, "err.task.placeholder"))
 		case WhereField:
-			return errors.New("Please choose one: locally, API or cloud.")
+			return errors.New(tr(r.Lang, "err.where.placeholder"))
 		case MemoryField:
-			return errors.New("Please give the GPU memory in GB (e.g. 12 GB), a card (RTX 3060), “no GPU, 16 GB RAM” or “Mac M2 with 32 GB”.")
+			return errors.New(tr(r.Lang, "err.memory.placeholder"))
 		case ConstraintsField:
-			return errors.New("Please list any constraints, or say “none”.")
+			return errors.New(tr(r.Lang, "err.constraints.placeholder"))
 		}
 		return errors.New("unknown field")
 	}
 	switch f {
 	case TaskField:
 		if countLetters(v) < 3 {
-			return errors.New("That is too short to tell what the model should do: describe the task in a few words.")
+			return errors.New(tr(r.Lang, "err.task.short"))
+		}
+		if isNonsense(v) {
+			return errors.New(tr(r.Lang, "issue.task.nonsense", capRunes(v, 60)) + " " + tr(r.Lang, "err.task.placeholder"))
 		}
 		r.Task = v
 	case WhereField:
 		w, _, reason := parseWhere(v)
 		if reason != "" {
-			return errors.New(reason)
+			return errors.New(tr(r.Lang, reason))
 		}
 		r.Where = w
 	case MemoryField:
 		hw, reason := parseHardware(v)
 		if reason != "" {
-			return errors.New(reason)
+			return errors.New(hardwareIssue(r.Lang, hw, reason))
 		}
 		r.Hardware = hw
 	case ConstraintsField:
@@ -320,10 +381,42 @@ func (r *Request) Set(f Field, answer string) error {
 
 // derive recomputes what follows from the task and constraints together.
 func (r *Request) derive() {
-	r.Needs = taskNeeds(r.Task, r.Constraints)
-	if n := contextTokens(r.Task + " " + r.Constraints.Text); n > 0 {
-		r.ContextTokens = n
+	if r.filled(ConstraintsField) {
+		text := r.Constraints.Text
+		if r.Constraints.None && (text == "-" || text == "—" || text == "–") {
+			r.Constraints = Constraints{Text: text, None: true}
+		} else {
+			r.Constraints = parseConstraints(text)
+		}
 	}
+	task := strings.ToLower(r.Task)
+	// People write constraints into the task too ("a paid SaaS plugin",
+	// "for our bank", "no Chinese models"): the task adds to them.
+	before := r.Constraints
+	scanConstraints(&r.Constraints, task)
+	if !constraintsEqual(before, r.Constraints) {
+		r.Constraints.None = false
+	}
+	r.ContextTokens, r.ContextWhy, r.FineTune, r.ItemsPerMonth, r.TokensPerItem, r.Bulk = 0, "", nil, 0, 0, false
+	scanTask(r, task)
+	if n, why := neededContext(strings.ToLower(r.Constraints.Text)); n > r.ContextTokens {
+		r.ContextTokens, r.ContextWhy = n, why
+	}
+	r.Needs = taskNeeds(negatedNeedRE.ReplaceAllString(stripOrigins(task), " "), r.Constraints)
+}
+
+// stripOrigins blanks out origin and vendor exclusions ("no Chinese models")
+// so they are not read as needs ("Chinese").
+func stripOrigins(l string) string {
+	var c Constraints
+	return scanOrigins(&c, l)
+}
+
+func constraintsEqual(a, b Constraints) bool {
+	return a.Commercial == b.Commercial && a.NonCommercial == b.NonCommercial && a.PrivacyLocalOnly == b.PrivacyLocalOnly &&
+		a.Users == b.Users && a.Production == b.Production && a.Evaluation == b.Evaluation && len(a.ExcludeOrigins) == len(b.ExcludeOrigins) &&
+		len(a.OnlyOrigins) == len(b.OnlyOrigins) && a.Residency == b.Residency && len(a.Domains) == len(b.Domains) &&
+		len(a.AvoidFamilies) == len(b.AvoidFamilies) && a.EU == b.EU && a.BudgetUSD == b.BudgetUSD
 }
 
 // label patterns, longest first within each field so the leftmost-first
@@ -379,9 +472,16 @@ var (
 // are listed by Missing; fields that cannot be understood get an Issue.
 // Text without any label is taken as the task, with whatever else can be
 // recognised in it. It never panics.
-func ParseTemplate(text string) Request {
+func ParseTemplate(text string) Request { return ParseTemplateIn(text, "") }
+
+// ParseTemplateIn is ParseTemplate with the learner's language given ("en"
+// or "ru"); "" takes the template's own language.
+func ParseTemplateIn(text, lang string) Request {
 	text = capInput(text)
 	r := Request{Lang: detectLang(text)}
+	if lang == "en" || lang == "ru" {
+		r.Lang = lang
+	}
 
 	type seg struct {
 		field      Field
@@ -420,18 +520,19 @@ func ParseTemplate(text string) Request {
 		switch s.field {
 		case TaskField:
 			r.markFilled(TaskField)
-			if countLetters(v) < 3 {
-				r.Task = v
-				r.setIssue(TaskField, "The task is too short to tell what the model should do.")
-				continue
-			}
 			r.Task = v
+			switch {
+			case countLetters(v) < 3:
+				r.setIssue(TaskField, tr(r.Lang, "issue.task.short"))
+			case isNonsense(v):
+				r.setIssue(TaskField, tr(r.Lang, "issue.task.nonsense", capRunes(v, 60)))
+			}
 		case WhereField:
 			r.markFilled(WhereField)
 			w, _, reason := parseWhere(v)
 			r.Where = w
 			if reason != "" {
-				r.setIssue(WhereField, reason)
+				r.setIssue(WhereField, tr(r.Lang, reason))
 			}
 		case MemoryField:
 			r.markFilled(MemoryField)
@@ -465,7 +566,7 @@ func ParseTemplate(text string) Request {
 		r.Hardware = hw
 		r.markFilled(MemoryField)
 		if reason != "" {
-			r.setIssue(MemoryField, reason)
+			r.setIssue(MemoryField, hardwareIssue(r.Lang, hw, reason))
 		}
 	}
 	r.derive()
@@ -565,7 +666,7 @@ func capBytes(s string, n int) string {
 // parseFreeText handles a message without any field labels.
 func parseFreeText(r *Request, text string) {
 	v := cleanValue(capBytes(text, maxValueBytes))
-	if isPlaceholder(v) || countLetters(v) < 3 {
+	if isPlaceholder(v) || countLetters(v) < 3 || isNonsense(v) {
 		return
 	}
 	r.Task = capRunes(v, MaxFieldRunes)
@@ -773,14 +874,14 @@ func firstWord(s string, words ...string) int {
 }
 
 var (
-	whereLocalWords = []string{"local*", "on my", "my own", "my pc", "my laptop", "my computer", "my machine", "my server", "our server*", "own server*", "laptop", "desktop", "home", "on-prem*", "on prem*", "self-host*", "selfhost*", "ollama", "lm studio", "llama.cpp", "offline", "локал*", "дома", "на своём", "на своем", "ноутбук*", "компьютер*", "свой сервер", "своём сервере", "своем сервере", "офлайн"}
+	whereLocalWords = []string{"local*", "on my", "my own", "on our servers", "our own servers", "our servers", "our own hardware", "own hardware", "on-premise*", "in-house", "own data center", "our data center", "datacenter", "на своих серверах", "своих серверах", "на наших серверах", "наших серверах", "на серверах", "собственн* сервер*", "свои сервер*", "своё железо", "свое железо", "на своём железе", "на своем железе", "в своём контуре", "в своем контуре", "на стороне компании", "my pc", "my laptop", "my computer", "my machine", "my server", "our server*", "own server*", "laptop", "desktop", "home", "on-prem*", "on prem*", "self-host*", "selfhost*", "ollama", "lm studio", "llama.cpp", "offline", "локал*", "дома", "на своём", "на своем", "ноутбук*", "компьютер*", "свой сервер", "своём сервере", "своем сервере", "офлайн"}
 	whereAPIWords   = []string{"api", "apis", "openrouter", "provider", "hosted api", "апи", "через api"}
 	whereCloudWords = []string{"cloud", "aws", "gcp", "azure", "runpod", "vast.ai", "lambda", "rented", "rent", "colab", "kaggle", "vps", "облак*", "облач*", "аренд*"}
 	dontCareWords   = []string{"doesn't matter", "does not matter", "doesnt matter", "don't care", "dont care", "no preference", "any", "anything", "whatever", "either", "не важно", "неважно", "всё равно", "все равно", "любой", "любое"}
 )
 
 // parseWhere reads "locally / API / cloud". dontCare is set for "doesn't matter".
-func parseWhere(v string) (w Where, dontCare bool, reason string) {
+func parseWhere(v string) (w Where, dontCare bool, reason msg) {
 	l := strings.ToLower(v)
 	li := firstWord(l, whereLocalWords...)
 	ai := firstWord(l, whereAPIWords...)
@@ -793,12 +894,12 @@ func parseWhere(v string) (w Where, dontCare bool, reason string) {
 	}
 	switch {
 	case n == 3:
-		return WhereUnknown, false, "Please pick one of locally, API or cloud."
+		return WhereUnknown, false, "where.pick_one"
 	case n == 0:
 		if anyWord(l, dontCareWords...) {
 			return WhereUnknown, true, ""
 		}
-		return WhereUnknown, false, "I couldn't tell where you run it: say locally, API or cloud."
+		return WhereUnknown, false, "where.unknown"
 	}
 	best, bi := WhereUnknown, len(l)+1
 	for _, c := range []struct {

@@ -26,6 +26,7 @@ type want struct {
 	permissive  bool
 	langs       []string
 	avoid       []string
+	origins     []string
 	needs       []Strength
 	missing     []Field // exactly these, in order
 	issues      []Field // fields with an issue
@@ -82,12 +83,12 @@ func TestParseTemplate(t *testing.T) {
 		{
 			name: "mac unified memory",
 			in:   "Task: coding assistant\nWhere I run it: locally\nAvailable GPU memory: Mac M2 with 32 GB\nConstraints: personal use",
-			want: want{where: WhereLocal, apple: true, gpu: 22.4, needs: []Strength{StrengthCode, StrengthGeneral}, missing: []Field{}},
+			want: want{where: WhereLocal, apple: true, gpu: 21.3, needs: []Strength{StrengthCode, StrengthGeneral}, missing: []Field{}},
 		},
 		{
 			name: "macbook pro m3 max",
 			in:   "Task: chat\nWhere: local\nGPU: MacBook Pro M3 Max 64GB unified memory\nConstraints: -",
-			want: want{apple: true, gpu: 44.8, none: true, missing: []Field{}},
+			want: want{apple: true, gpu: 48, none: true, missing: []Field{}},
 		},
 		{
 			name: "russian template one line",
@@ -97,7 +98,7 @@ func TestParseTemplate(t *testing.T) {
 		{
 			name: "russian multi-line cloud",
 			in:   "Задача: чат-бот поддержки клиентов\nГде запускаю: в облаке\nДоступная память GPU: 48 ГБ\nОграничения: нет",
-			want: want{task: "чат-бот поддержки", where: WhereCloud, gpu: 48, none: true, needs: []Strength{StrengthGeneral}, missing: []Field{}, lang: "ru"},
+			want: want{task: "чат-бот поддержки", where: WhereCloud, gpu: 48, commercial: true, needs: []Strength{StrengthGeneral}, missing: []Field{}, lang: "ru"},
 		},
 		{
 			name: "russian no gpu",
@@ -192,7 +193,7 @@ func TestParseTemplate(t *testing.T) {
 		{
 			name: "avoid chinese models",
 			in:   "Task: chat for a bank\nWhere: locally\nGPU: A100 80GB\nConstraints: commercial, no Chinese models, GDPR",
-			want: want{gpu: 80, gpuName: "A100", commercial: true, privacy: true, avoid: []string{"DeepSeek", "Qwen"}, missing: []Field{}},
+			want: want{gpu: 80, gpuName: "A100", commercial: true, privacy: true, origins: []string{"China"}, missing: []Field{}},
 		},
 		{
 			name: "long context with size",
@@ -291,6 +292,11 @@ func TestParseTemplate(t *testing.T) {
 			for _, l := range w.langs {
 				if !slices.Contains(c.Languages, l) {
 					t.Errorf("Languages = %v, want %s", c.Languages, l)
+				}
+			}
+			for _, o := range w.origins {
+				if !slices.Contains(c.ExcludeOrigins, o) {
+					t.Errorf("ExcludeOrigins = %v, want %s", c.ExcludeOrigins, o)
 				}
 			}
 			for _, f := range w.avoid {

@@ -274,3 +274,7 @@ func (s *Service) modify(ctx context.Context, key, what string, change func(*Set
 	}
 	return next, nil
 }
+
+// Lookup returns the settings stored under key inside a transaction the
+// caller already holds (the engine reads a learner's time zone this way).
+func Lookup(tx *storage.Tx, key string) (Settings, bool, error) { return get(tx, key) }

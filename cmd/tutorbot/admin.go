@@ -168,8 +168,9 @@ func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	fl := flag.NewFlagSet("recommend", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	asJSON := fl.Bool("json", false, "print the structured result")
-	if err := fl.Parse(args); err != nil || fl.NArg() > 0 {
-		return usageError{msg: "usage: tutorbot recommend [-json] < filled-template.txt"}
+	lang := fl.String("lang", "", "answer in this language (en or ru); default: the template's language")
+	if err := fl.Parse(args); err != nil || fl.NArg() > 0 || (*lang != "" && *lang != "en" && *lang != "ru") {
+		return usageError{msg: "usage: tutorbot recommend [-json] [-lang en|ru] < filled-template.txt"}
 	}
 	in, err := io.ReadAll(io.LimitReader(stdin, 64<<10))
 	if err != nil {
@@ -179,7 +180,7 @@ func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	req := practice.ParseTemplate(string(in))
+	req := practice.ParseTemplateIn(string(in), *lang)
 	res := practice.Recommend(cat, req)
 	if *asJSON {
 		b, err := res.JSON()
@@ -188,9 +189,6 @@ func runRecommend(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		}
 		_, err = fmt.Fprintln(stdout, string(b))
 		return err
-	}
-	for _, f := range req.Missing() {
-		fmt.Fprintf(stderr, "note: %s is missing or unclear; the answer assumes a default\n", f)
 	}
 	_, err = fmt.Fprintln(stdout, render.Render(res.Markdown(), render.Plain))
 	return err

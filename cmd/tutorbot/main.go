@@ -86,7 +86,7 @@ func usage(w io.Writer) {
   tutorbot lint [dir]         check lesson files (default: the built-in course)
   tutorbot stats [-csv]       course statistics from the database
   tutorbot backup FILE        a consistent copy of the database, also while the tutor runs
-  tutorbot recommend [-json]  the practice answer for a filled-in template read from stdin
+  tutorbot recommend [-json] [-lang ru]  the practice answer for a filled-in template read from stdin
   tutorbot healthcheck        ask the running tutor's /healthz (for Docker's HEALTHCHECK)
   tutorbot help               this text
 

@@ -239,6 +239,11 @@ func runTutor(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer db.Close()
+	if n, err := bot.Migrate(ctx, db); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("learner records migrated to the current layout", "records", n)
+	}
 	metrics := ops.NewMetrics()
 	reminders := &remind.Service{DB: db, Log: log.With("part", "reminders")}
 	ecfg := bot.Config{DB: db, Course: course, Log: log, Reminders: reminders, Admins: cfg.Admins, CompareModels: cfg.CompareModels, LLMDailyLimit: cfg.LLMDailyLimit}
