@@ -34,6 +34,8 @@ type State struct {
 	// learner's private chat or DM; no reminder is sent until they write
 	// there again.
 	Unreachable bool `json:"unreachable,omitempty"`
+	// Reminded is the slot of the latest reminder stored for delivery.
+	Reminded time.Time `json:"reminded,omitzero"`
 	// UnreachableChats are the other chats (groups, channels) where the
 	// platform refused a message, until the learner writes there again.
 	UnreachableChats []string `json:"unreachable_chats,omitempty"`

@@ -37,11 +37,11 @@ func TestReminderThroughEngine(t *testing.T) {
 	}
 	h.srv.FailNext(discordtest.RouteSendMessage, 1, http.StatusForbidden, discordtest.CodeCannotSendToUser, 0)
 	// Stored, then refused from the outbox: the learner turns unreachable.
-	if err := e.DeliverReminder(ctx, "discord:"+learnerA, set, slot); err != nil {
+	if err := e.DeliverReminder(ctx, "discord:"+learnerA, set, slot.Add(7*24*time.Hour)); err != nil {
 		t.Fatalf("50007: %v", err)
 	}
 	waitFor(t, func() bool { return e.OutboxStats().Waiting == 0 && unreachable(e, learnerA) })
-	if err := e.DeliverReminder(ctx, "discord:"+learnerA, set, slot); !errors.Is(err, remind.ErrSkip) {
+	if err := e.DeliverReminder(ctx, "discord:"+learnerA, set, slot.Add(14*24*time.Hour)); !errors.Is(err, remind.ErrSkip) {
 		t.Fatalf("reminder to an unreachable learner: %v", err)
 	}
 	if n := len(h.srv.Messages(discordtest.DMChannel(learnerA))); n != 1 {
