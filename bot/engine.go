@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"tutorbot/lessons"
 	"tutorbot/llm"
@@ -227,8 +226,9 @@ func (e *Engine) cancelJobs(chat string) {
 	}
 }
 
-// MaxText is the longest message the engine reads; longer ones get a polite
-// refusal.
+// MaxText is the longest message the engine reads, in characters as the
+// learner sees them (textLength); longer ones get a polite refusal that
+// states their real length.
 const MaxText = 20000
 
 // errorReply is what a learner sees when the tutor itself failed.
@@ -252,14 +252,25 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	err := e.db.Update(ctx, func(tx *storage.Tx) error {
 		items = items[:0]
 		old := tx.Learner(key)
+		now := e.now().UTC()
 		st := e.states.take(key, old)
+		lost := false
 		if st == nil {
 			var err error
 			if st, err = decodeState(old); err != nil {
-				return err
+				// Moved aside, not retried: the learner starts fresh
+				// once instead of meeting this error at every turn.
+				if qerr := tx.QuarantineLearner(key, err.Error(), now); qerr != nil {
+					return errors.Join(err, qerr)
+				}
+				e.log.Error("learner record unreadable; quarantined, the learner starts fresh", "key", key, "err", err)
+				st, old, lost = &State{Version: stateVersion}, nil, true
 			}
 		}
-		t = &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: e.now().UTC(), isNew: old == nil}
+		t = &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: now, isNew: old == nil}
+		if lost {
+			t.say(msgProgressLost)
+		}
 		t.run()
 		t.tx = nil
 		if durable {
@@ -499,9 +510,6 @@ func (e *Engine) MarkUnreachable(ctx context.Context, platform, userID, chatID s
 // clean makes outside text safe to handle: valid UTF-8, no control
 // characters but newlines and tabs, surrounding space trimmed.
 func clean(s string) string {
-	if len(s) > 4*MaxText {
-		s = s[:4*MaxText]
-	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' {
@@ -672,8 +680,8 @@ func (t *turn) run() {
 		return
 	}
 	text := t.ev.Text
-	if utf8.RuneCountInString(text) > MaxText {
-		t.say(fmt.Sprintf(msgTooLong, utf8.RuneCountInString(text), MaxText))
+	if n := textLength(text); n > MaxText {
+		t.say(fmt.Sprintf(msgTooLong, n, MaxText))
 		return
 	}
 	if strings.HasPrefix(text, "/") {

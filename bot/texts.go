@@ -31,6 +31,8 @@ Here is what we can do together:
 	msgFirstPage = "This is the first page. Next ▶ moves on."
 	msgLastPage  = "You've reached the end of the lesson. Take the quiz to check what stuck."
 
+	msgProgressLost = "Sorry: your saved progress could not be read, so you're starting fresh. It was kept aside for the operator."
+
 	msgResetConfirm = "Start over? This clears your place in the lesson and your quiz scores."
 	msgResetDone    = "Done: you're back at the start of the lesson, and your quiz scores are cleared."
 )
