@@ -82,7 +82,7 @@ func TestOutbox(t *testing.T) {
 		}
 		return nil
 	})
-	if err := db.Check(); err != nil {
+	if err := db.Check(0); err != nil {
 		t.Error(err)
 	}
 }
