@@ -27,6 +27,10 @@ type Config struct {
 	DB *storage.DB
 	// Course is the content taught. Required.
 	Course *lessons.Course
+	// LoadCourse, when set, reads the course again for Reload and an
+	// admin's /reload (the lessons folder); nil means the course is built
+	// in and cannot be reloaded.
+	LoadCourse func() (*lessons.Course, error)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Log receives the engine's log lines (default: discarded).
@@ -70,6 +74,7 @@ type Engine struct {
 	log    *slog.Logger
 	cfg    Config
 
+	reloadMu   sync.Mutex
 	mu         sync.Mutex
 	messengers map[string]Messenger
 	jobs       sync.WaitGroup
@@ -248,6 +253,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	// takes effect from the learner's next turn.
 	course := e.course.Load()
 	durable := ev.ViaOutbox && e.viaOutbox(ev.Platform)
+	if out, ok := e.handleReadOnly(ev, course, durable); ok {
+		return out, nil
+	}
 	var items []*outItem
 	err := e.db.Update(ctx, func(tx *storage.Tx) error {
 		items = items[:0]
@@ -366,7 +374,7 @@ func (t *turn) stage(tx *storage.Tx, drafts []draft, inPlace bool) ([]*outItem, 
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, &outItem{key: key, en: en, d: d})
+		items = append(items, &outItem{chat: chat, key: key, en: en, d: d})
 	}
 	return items, nil
 }
@@ -400,6 +408,67 @@ func (t *turn) notices() []Reply {
 		}
 	}
 	return out
+}
+
+// readOnly names the commands that show the learner's state and usually
+// change nothing, so they are first tried in a read transaction.
+var readOnly = map[string]bool{"course": true, "progress": true, "help": true}
+
+// handleReadOnly runs a read-only command in a read transaction, which
+// costs no commit (and no fsync). ok is false when the turn would change
+// the learner's record (or has work after the commit): then the caller
+// runs it again in a write transaction.
+//
+// With durable, the replies still go through the chat's outbox queue, so
+// they keep their place behind replies not yet sent, but they are not
+// stored: they show nothing that was committed.
+func (e *Engine) handleReadOnly(ev Event, course *lessons.Course, durable bool) (out []Reply, ok bool) {
+	if ev.IsButton() || !strings.HasPrefix(ev.Text, "/") {
+		return nil, false
+	}
+	if name, _ := splitCommand(ev.Text); !readOnly[name] {
+		return nil, false
+	}
+	var t *turn
+	err := e.db.View(func(tx *storage.Tx) error {
+		old := tx.Learner(ev.Key())
+		if old == nil {
+			return nil // a new learner: their record is written
+		}
+		st, err := decodeState(old)
+		if err != nil {
+			return err
+		}
+		rt := &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: e.now().UTC()}
+		rt.run()
+		rt.tx = nil
+		if rt.forget || len(rt.after) > 0 || len(rt.jobs) > 0 {
+			return nil
+		}
+		next, err := json.Marshal(st)
+		if err != nil || !bytes.Equal(old, next) {
+			return nil
+		}
+		t = rt
+		return nil
+	})
+	if err != nil || t == nil {
+		return nil, false
+	}
+	if !durable {
+		return t.replies(), true
+	}
+	chat := chatKey(ev.Platform, ev.UserID, ev.ChatID)
+	var items []*outItem
+	for _, d := range t.out {
+		if d.Kind == Ack || d.Kind == Typing || d.text == nil {
+			continue
+		}
+		en := outboxEntry{Platform: ev.Platform, UserID: ev.UserID, ChatID: ev.ChatID, ThreadID: ev.ThreadID, Created: t.now}
+		items = append(items, &outItem{chat: chat, en: en, replies: splitReply(d.Reply, d.text(ev.Format))})
+	}
+	e.out.enqueue(items)
+	return t.notices(), true
 }
 
 // update loads the learner's state, lets fn change it and commits it.
@@ -660,6 +729,9 @@ func (e *Engine) SetCourse(c *lessons.Course) error {
 		return errors.New("set course: no lessons")
 	}
 	e.course.Store(c)
+	// Pages of the old course are not shown any more (turns in flight may
+	// still add a few; they are keyed by lesson, so they are never wrong).
+	e.pages.Clear()
 	return nil
 }
 

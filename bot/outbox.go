@@ -84,7 +84,8 @@ func chatKey(platform, userID, chatID string) string {
 // outItem is an entry waiting in memory, with its replies when they were
 // rendered already.
 type outItem struct {
-	key     []byte
+	chat    string
+	key     []byte // nil: not stored (a reply that shows nothing committed)
 	en      outboxEntry
 	replies []Reply
 	d       draft // the draft it was staged from, rendered after the commit
@@ -148,7 +149,7 @@ func (o *outbox) enqueue(items []*outItem) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, it := range items {
-		chat := storage.OutboxChat(it.key)
+		chat := it.chat
 		q := o.chats[chat]
 		if q == nil {
 			q = &chatQueue{}
@@ -299,6 +300,9 @@ func (o *outbox) chatGone(chat string, it *outItem) bool {
 
 // persist stores the entry's retry state, so a restart honours it.
 func (o *outbox) persist(it *outItem) {
+	if it.key == nil {
+		return
+	}
 	b, err := json.Marshal(&it.en)
 	if err == nil {
 		err = o.e.db.Update(context.WithoutCancel(o.ctx), func(tx *storage.Tx) error { return tx.PutOutbox(it.key, b) })
@@ -311,6 +315,9 @@ func (o *outbox) persist(it *outItem) {
 // ack deletes a delivered entry. Deletes are gathered: one goroutine
 // deletes every key acknowledged meanwhile in one write.
 func (o *outbox) ack(key []byte) {
+	if key == nil {
+		return
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.acks = append(o.acks, key)
@@ -408,7 +415,7 @@ func (o *outbox) resume(platform string) error {
 				return nil
 			}
 			if en.Platform == platform {
-				items = append(items, &outItem{key: append([]byte(nil), k...), en: en})
+				items = append(items, &outItem{chat: storage.OutboxChat(k), key: append([]byte(nil), k...), en: en})
 			}
 			return nil
 		})
