@@ -113,7 +113,7 @@ type Bot struct {
 	conn bot.Connection // the gateway connection; down until it connects
 }
 
-var _ bot.Messenger = (*Bot)(nil)
+var _ bot.Sender = (*Bot)(nil)
 
 // New prepares a Bot without touching the network.
 func New(cfg Config) (*Bot, error) {
