@@ -569,7 +569,7 @@ func neededContext(l string) (int, string) {
 		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
 			v := min(n, 40000) * TokensPerPage
 			if v > best {
-				best, why = v, m[1]+" pages"
+				best, why = v, m[1]
 			}
 		}
 	}
