@@ -156,6 +156,7 @@ var messages = map[msg][2]string{
 	"out.origin":                 {"%s (origin: %s)", "%s (происхождение: %s)"},
 	"out.vendor":                 {"%s (excluded by you)", "%s (исключены вами)"},
 	"out.permissive":             {"%s (not Apache-2.0/MIT)", "%s (не Apache-2.0/MIT)"},
+	"out.context_n":              {"%d models whose context is shorter than %s", "модели с контекстом короче %[2]s: %[1]d шт."},
 	"out.residency":              {"%s's own API (it keeps data in %s)", "собственный API %s (хранит данные: %s)"},
 	"out.context":                {"%s (context shorter than %s)", "%s (контекст короче %s)"},
 	"domain.military":            {"military use", "военное применение"},

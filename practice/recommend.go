@@ -180,6 +180,7 @@ func Recommend(cat *Catalog, req Request) Result {
 	}
 
 	out := newLeftOut(lang)
+	out.ctx = req.ContextTokens
 	cands := make([]cand, 0, len(cat.Models))
 	for i := range cat.Models {
 		m := &cat.Models[i]
@@ -191,7 +192,7 @@ func Recommend(cat *Catalog, req Request) Result {
 			continue
 		}
 		if req.ContextTokens > 0 && m.Context < req.ContextTokens {
-			out.add("out.context", plainName(m.Name), fmtTokens(req.ContextTokens))
+			out.shortContext++
 			continue
 		}
 		if res.Mode == WhereAPI && c.Residency != "" {
@@ -675,6 +676,9 @@ type leftOut struct {
 	seen   map[string]bool
 	items  []string
 	policy bool // a license, use-policy, origin or vendor rule was decisive
+	// shortContext counts models whose context is shorter than the task needs.
+	shortContext int
+	ctx          int
 }
 
 func newLeftOut(lang string) *leftOut { return &leftOut{lang: lang, seen: map[string]bool{}} }
@@ -691,10 +695,14 @@ func (o *leftOut) add(id msg, args ...any) {
 
 // list is what was left out, at most eight reasons.
 func (o *leftOut) list() []string {
-	if len(o.items) > 8 {
-		return o.items[:8]
+	items := o.items
+	if len(items) > 8 {
+		items = items[:8]
 	}
-	return o.items
+	if o.shortContext > 0 {
+		items = append(items, tr(o.lang, "out.context_n", o.shortContext, fmtTokens(o.ctx)))
+	}
+	return items
 }
 
 // licenseLabel names a license the way learners know it.

@@ -313,7 +313,9 @@ func (r *Request) Questions() []Question {
 			}
 		}
 		text := f.QuestionIn(r.Lang)
-		if issue := r.Issue(f); issue != "" {
+		if issue := r.Issue(f); issue != "" && f == MemoryField && r.Hardware.UnknownCard != "" {
+			text = issue // the issue is itself the question: how much memory has that card
+		} else if issue != "" {
 			text = issue + " " + text
 		} else if f == MemoryField {
 			text = tr(r.Lang, "mem.missing_local") + " " + text
