@@ -21,11 +21,12 @@ var commands []command
 func init() {
 	commands = []command{
 		{Command{Name: "start", Description: "Welcome and what the tutor offers"}, (*turn).start},
-		{Command{Name: "lesson", Description: "Open the lesson where you stopped"}, func(t *turn, _ string) { t.showPage() }},
+		{Command{Name: "course", Description: "The course map: every lesson and where you are"}, func(t *turn, _ string) { t.courseMap() }},
+		{Command{Name: "lesson", Description: "Open the lesson where you stopped, or lesson N", Arg: "lesson", ArgDescription: "a lesson number or id (optional)"}, (*turn).lessonCmd},
 		{Command{Name: "next", Description: "Next page of the lesson"}, func(t *turn, _ string) { t.move(+1) }},
 		{Command{Name: "back", Description: "Previous page of the lesson"}, func(t *turn, _ string) { t.move(-1) }},
 		{Command{Name: "quiz", Description: "Take the lesson's quiz"}, func(t *turn, _ string) { t.quiz() }},
-		{Command{Name: "progress", Description: "Where you are and your quiz scores"}, func(t *turn, _ string) { t.progress() }},
+		{Command{Name: "progress", Description: "Your progress in every lesson and the course"}, func(t *turn, _ string) { t.progress() }},
 		{Command{Name: "practice", Description: "Get an open-weight model recommendation for your task", Arg: "template", ArgDescription: "the filled-in template (optional)"}, (*turn).practiceStart},
 		{Command{Name: "history", Description: "Your past model recommendations"}, func(t *turn, _ string) { t.history() }},
 		{Command{Name: "compare", Description: "Run one prompt on DeepSeek, Qwen and Mistral side by side", Arg: "prompt", ArgDescription: "the prompt; start with blind to hide model names"}, (*turn).compare},
@@ -98,13 +99,17 @@ func (t *turn) start(arg string) {
 	if name != "" {
 		greet = "Hi, " + render.EscapeMarkdown(name) + "!"
 	}
-	md := fmt.Sprintf(msgWelcome, greet, render.EscapeMarkdown(l.Course), l.Order, render.EscapeMarkdown(l.Title), render.EscapeMarkdown(l.Subtitle))
+	md := fmt.Sprintf(msgWelcome, greet, render.EscapeMarkdown(t.course.Title(t.lang())), lessonCount(t.course.Len()), l.Order, render.EscapeMarkdown(l.Title), render.EscapeMarkdown(l.Subtitle))
 	label := "▶ Start the lesson"
 	if p.Seen > 0 {
 		md += fmt.Sprintf("\n\nYou stopped at page %d of %d.", p.Page+1, len(l.Pages))
 		label = "▶ Continue the lesson"
 	}
-	t.say(md, []Button{{Label: label, Payload: pay(kindLesson)}, {Label: "Take the quiz", Payload: pay(kindQuiz, l.Order)}})
+	row := []Button{{Label: label, Payload: pay(kindLesson)}}
+	if len(l.Quiz) > 0 {
+		row = append(row, Button{Label: "Take the quiz", Payload: payL(kindQuiz, l)})
+	}
+	t.say(md, append(row, Button{Label: labelCourse, Payload: pay(kindCourse)}))
 }
 
 func (t *turn) help() {
@@ -115,33 +120,6 @@ func (t *turn) help() {
 	}
 	b.WriteString("\n\n" + msgHelpOutro)
 	t.say(b.String())
-}
-
-func (t *turn) progress() {
-	l := t.lesson()
-	p := t.st.progress(l.ID)
-	var b strings.Builder
-	fmt.Fprintf(&b, "**Lesson %d · %s**\n\n", l.Order, render.EscapeMarkdown(l.Title))
-	if p.Seen == 0 {
-		b.WriteString("- Lesson: not started yet.\n")
-	} else {
-		fmt.Fprintf(&b, "- Lesson: page %d of %d", p.Page+1, len(l.Pages))
-		if p.Finished {
-			b.WriteString(", read to the end")
-		}
-		b.WriteString(".\n")
-	}
-	q := p.Quiz
-	switch {
-	case q.Attempt != nil:
-		fmt.Fprintf(&b, "- Quiz: in progress, answered %d of %d.\n", q.Attempt.Answered(), len(q.Attempt.Questions))
-	case !q.Finished:
-		b.WriteString("- Quiz: not taken yet.\n")
-	}
-	if q.Finished {
-		fmt.Fprintf(&b, "- Quiz scores: best %d of %d, last %d of %d (%d attempts).\n", q.Best, q.Total, q.Last, q.Total, q.Attempts)
-	}
-	t.say(b.String(), []Button{{Label: "▶ Lesson", Payload: pay(kindLesson)}, {Label: "Quiz", Payload: pay(kindQuiz, l.Order)}})
 }
 
 func (t *turn) reset() {
@@ -198,10 +176,10 @@ func (t *turn) freeText(text string) {
 	}
 	l := t.lesson()
 	if a := t.st.progress(l.ID).Quiz.Attempt; a != nil {
-		t.say(msgTextInQuiz, []Button{{Label: "Show the question", Payload: pay(kindQuiz, l.Order)}})
+		t.say(msgTextInQuiz, []Button{{Label: "Show the question", Payload: payL(kindQuiz, l)}})
 		return
 	}
-	t.say(msgHint, []Button{{Label: "▶ Lesson", Payload: pay(kindLesson)}, {Label: "Quiz", Payload: pay(kindQuiz, l.Order)}})
+	t.say(msgHint, []Button{{Label: "▶ Lesson", Payload: pay(kindLesson)}, {Label: labelCourse, Payload: pay(kindCourse)}})
 }
 
 // press handles a button payload.
@@ -222,6 +200,10 @@ func (t *turn) press(raw string) {
 	switch p.kind {
 	case kindLesson:
 		t.showPage()
+	case kindOpen:
+		t.pressOpen(p)
+	case kindCourse:
+		t.courseMap()
 	case kindPage:
 		t.pressPage(p)
 	case kindReset:

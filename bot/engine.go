@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"tutorbot/lessons"
 	"tutorbot/llm"
@@ -154,8 +153,9 @@ func (e *Engine) spawn(job func(ctx context.Context)) {
 	e.jobs.Go(func() { job(e.jobCtx) })
 }
 
-// MaxText is the longest message the engine reads; longer ones get a polite
-// refusal.
+// MaxText is the longest message the engine reads, in characters as the
+// learner sees them (textLength); longer ones get a polite refusal that
+// states their real length.
 const MaxText = 20000
 
 // errorReply is what a learner sees when the tutor itself failed.
@@ -176,15 +176,27 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	course := e.course.Load()
 	err := e.db.Update(ctx, func(tx *storage.Tx) error {
 		old := tx.Learner(key)
+		now := e.now().UTC()
 		st := e.states.take(key, old)
+		lost := false
 		if st == nil {
 			var err error
 			if st, err = decodeState(old); err != nil {
-				return err
+				// Moved aside, not retried: the learner starts fresh
+				// once instead of meeting this error at every turn.
+				if qerr := tx.QuarantineLearner(key, err.Error(), now); qerr != nil {
+					return errors.Join(err, qerr)
+				}
+				e.log.Error("learner record unreadable; quarantined, the learner starts fresh", "key", key, "err", err)
+				st, old, lost = &State{Version: stateVersion}, nil, true
 			}
 		}
-		t = &turn{e: e, course: course, ev: ev, st: st, now: e.now().UTC(), isNew: old == nil}
+		t = &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: now, isNew: old == nil}
+		if lost {
+			t.say(msgProgressLost)
+		}
 		t.run()
+		t.tx = nil
 		if t.forget {
 			return tx.DeleteLearner(key)
 		}
@@ -302,9 +314,6 @@ func (e *Engine) MarkUnreachable(ctx context.Context, platform, userID string) e
 // clean makes outside text safe to handle: valid UTF-8, no control
 // characters but newlines and tabs, surrounding space trimmed.
 func clean(s string) string {
-	if len(s) > 4*MaxText {
-		s = s[:4*MaxText]
-	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' {
@@ -323,10 +332,14 @@ func clean(s string) string {
 type turn struct {
 	e      *Engine
 	course *lessons.Course
-	ev     Event
-	st     *State
-	now    time.Time
-	isNew  bool
+	// tx is the turn's transaction, for reads (nil after the commit).
+	tx *storage.Tx
+	// lessonDone is set when a lesson was done for the first time.
+	lessonDone bool
+	ev         Event
+	st         *State
+	now        time.Time
+	isNew      bool
 	// out collects the replies, rendered after the commit.
 	out []draft
 	// forget erases the learner instead of storing the state.
@@ -415,16 +428,6 @@ func (t *turn) lesson() *lessons.Lesson {
 	return l
 }
 
-// lessonByOrder returns the lesson whose order number is n.
-func (t *turn) lessonByOrder(n int) (*lessons.Lesson, bool) {
-	l, ok := t.course.ByOrder(n)
-	if !ok {
-		return nil, false
-	}
-	l, _ = t.course.Lesson(l.ID, t.lang())
-	return l, true
-}
-
 // Course is the course the engine teaches now.
 func (e *Engine) Course() *lessons.Course { return e.course.Load() }
 
@@ -438,18 +441,25 @@ func (e *Engine) SetCourse(c *lessons.Course) error {
 	return nil
 }
 
+// activeStep is the precision of State.Active: a learner's record is not
+// rewritten just to move it by less.
+const activeStep = 10 * time.Minute
+
 func (t *turn) run() {
 	if t.st.Started.IsZero() {
 		t.st.Started = t.now
 	}
 	t.st.Unreachable = false
+	if t.now.Sub(t.st.Active) >= activeStep {
+		t.st.Active = t.now.Truncate(activeStep)
+	}
 	if t.ev.IsButton() {
 		t.press(t.ev.Payload)
 		return
 	}
 	text := t.ev.Text
-	if utf8.RuneCountInString(text) > MaxText {
-		t.say(fmt.Sprintf(msgTooLong, utf8.RuneCountInString(text), MaxText))
+	if n := textLength(text); n > MaxText {
+		t.say(fmt.Sprintf(msgTooLong, n, MaxText))
 		return
 	}
 	if strings.HasPrefix(text, "/") {

@@ -12,6 +12,7 @@ import (
 
 	"tutorbot/bot"
 	"tutorbot/lessons"
+	"tutorbot/remind"
 	"tutorbot/render"
 	"tutorbot/storage"
 )
@@ -25,6 +26,8 @@ func clock() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
 type harness struct {
 	t      testing.TB
 	path   string
+	course *lessons.Course // nil: the embedded course
+	now    func() time.Time
 	db     *storage.DB
 	engine *bot.Engine
 	user   string
@@ -47,11 +50,18 @@ func (h *harness) open() {
 	if err != nil {
 		h.t.Fatalf("open db: %v", err)
 	}
-	course, err := lessons.Default()
-	if err != nil {
-		h.t.Fatalf("load course: %v", err)
+	course := h.course
+	if course == nil {
+		var err error
+		if course, err = lessons.Default(); err != nil {
+			h.t.Fatalf("load course: %v", err)
+		}
 	}
-	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Now: clock})
+	now := h.now
+	if now == nil {
+		now = clock
+	}
+	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Now: now, Reminders: &remind.Service{DB: db, Now: now}})
 	if err != nil {
 		h.t.Fatalf("new engine: %v", err)
 	}

@@ -11,15 +11,15 @@ import (
 // the message it was asked from (the welcome, a quiz result) stays.
 func (t *turn) showPage() {
 	l := t.lesson()
-	p := t.st.progress(l.ID)
-	t.page(l, min(p.Page, len(l.Pages)-1), false)
+	p := t.progressOf(l)
+	t.page(l, p.Page, false)
 }
 
 // move goes d pages forward or back from the current one.
 func (t *turn) move(d int) {
 	l := t.lesson()
-	p := t.st.progress(l.ID)
-	cur := min(p.Page, len(l.Pages)-1)
+	p := t.progressOf(l)
+	cur := p.Page
 	if p.Seen == 0 {
 		// A learner who never opened the lesson starts at its first page.
 		t.page(l, 0, false)
@@ -28,8 +28,10 @@ func (t *turn) move(d int) {
 	switch next := cur + d; {
 	case next < 0:
 		t.say(msgFirstPage, t.pageButtons(l, cur))
+	case next >= len(l.Pages) && len(l.Quiz) == 0:
+		t.say(msgLastPageNoQuiz, append(t.nextButtons(l), Button{Label: "◀ Back", Payload: payL(kindPage, l, cur)}))
 	case next >= len(l.Pages):
-		t.say(msgLastPage, []Button{{Label: "Take the quiz ▶", Payload: pay(kindQuiz, l.Order)}, {Label: "◀ Back", Payload: pay(kindPage, l.Order, cur)}})
+		t.say(msgLastPage, []Button{{Label: "Take the quiz ▶", Payload: payL(kindQuiz, l)}, {Label: "◀ Back", Payload: payL(kindPage, l, cur)}})
 	default:
 		t.page(l, next, false)
 	}
@@ -37,15 +39,18 @@ func (t *turn) move(d int) {
 
 // pressPage handles a Next or Back button.
 func (t *turn) pressPage(p payload) {
-	order, ok1 := p.num(0)
+	l, ok1 := t.lessonArg(p, 0)
 	idx, ok2 := p.num(1)
-	l, ok3 := t.lessonByOrder(order)
-	if !ok1 || !ok2 || !ok3 || idx >= len(l.Pages) {
+	if !ok1 || !ok2 || idx >= len(l.Pages) {
 		t.ack("That page no longer exists.")
 		t.say(msgBadButton)
 		return
 	}
-	if pr := t.st.progress(l.ID); t.st.Lesson == l.ID && pr.Seen > 0 && pr.Page == idx {
+	if locked, at, known := t.lock(l); locked {
+		t.sayLocked(l, at, known)
+		return
+	}
+	if pr := t.progressOf(l); t.st.Lesson == l.ID && pr.Seen > 0 && pr.Page == idx {
 		// A second tap, or a button replayed: the page may already show,
 		// so say where the learner is rather than nothing.
 		t.ack(fmt.Sprintf("You are on page %d of %d.", idx+1, len(l.Pages)))
@@ -65,10 +70,19 @@ func (t *turn) page(l *lessons.Lesson, i int, turned bool) {
 	n := len(l.Pages)
 	if i == n-1 {
 		p.Finished = true
+		t.markDone(l, p)
 	}
 	r := Reply{Kind: Send, Buttons: [][]Button{t.pageButtons(l, i)}, Supersedes: turned}
 	e := t.e
-	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return []string{e.pageText(l, i, f)} }})
+	if _, fell := t.course.Lesson(l.ID, t.lang()); fell && i == 0 {
+		t.say(msgFellBack)
+	}
+	// A page shown on its own (resumed, not turned to) says its lesson.
+	header := !turned
+	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return []string{e.pageText(l, i, f, header)} }})
+	if i == n-1 {
+		t.checkCourseDone()
+	}
 }
 
 // pageKey names one page as shown in one format.
@@ -76,20 +90,26 @@ type pageKey struct {
 	lesson *lessons.Lesson
 	page   int
 	f      render.Format
+	header bool
 }
 
 // pageText is page i of l as shown: under the lesson's heading on the first
 // page, over its counter on every page. It is the same for every learner,
 // so each page is rendered once per format (the course is finite).
-func (e *Engine) pageText(l *lessons.Lesson, i int, f render.Format) string {
-	k := pageKey{l, i, f}
+func (e *Engine) pageText(l *lessons.Lesson, i int, f render.Format, header bool) string {
+	k := pageKey{l, i, f, header || i == 0}
 	if v, ok := e.pages.Load(k); ok {
 		return v.(string)
 	}
 	text := l.Page(i, f)
 	if i == 0 {
-		header := fmt.Sprintf("**Lesson %d · %s**\n\n*%s*", l.Order, render.EscapeMarkdown(l.Title), render.EscapeMarkdown(l.Subtitle))
+		header := fmt.Sprintf("**Lesson %d · %s**", l.Order, render.EscapeMarkdown(l.Title))
+		if l.Subtitle != "" {
+			header += fmt.Sprintf("\n\n*%s*", render.EscapeMarkdown(l.Subtitle))
+		}
 		text = render.Render(header, f) + "\n\n" + text
+	} else if header {
+		text = render.Render(fmt.Sprintf("**Lesson %d · %s**", l.Order, render.EscapeMarkdown(l.Title)), f) + "\n\n" + text
 	}
 	text += "\n\n" + render.Render(fmt.Sprintf("— page %d/%d —", i+1, len(l.Pages)), f)
 	e.pages.Store(k, text)
@@ -100,13 +120,16 @@ func (e *Engine) pageText(l *lessons.Lesson, i int, f render.Format) string {
 // last page) and Back.
 func (t *turn) pageButtons(l *lessons.Lesson, i int) []Button {
 	var row []Button
-	if i < len(l.Pages)-1 {
-		row = append(row, Button{Label: "Next ▶", Payload: pay(kindPage, l.Order, i+1)})
-	} else {
-		row = append(row, Button{Label: "Take the quiz ▶", Payload: pay(kindQuiz, l.Order)}, Button{Label: "Practice", Payload: payWord(kindPractice, "s")})
+	switch {
+	case i < len(l.Pages)-1:
+		row = append(row, Button{Label: "Next ▶", Payload: payL(kindPage, l, i+1)})
+	case len(l.Quiz) > 0:
+		row = append(row, Button{Label: "Take the quiz ▶", Payload: payL(kindQuiz, l)}, Button{Label: "Practice", Payload: payWord(kindPractice, "s")})
+	default:
+		row = append(row, t.nextButtons(l)...)
 	}
 	if i > 0 {
-		row = append(row, Button{Label: "◀ Back", Payload: pay(kindPage, l.Order, i-1)})
+		row = append(row, Button{Label: "◀ Back", Payload: payL(kindPage, l, i-1)})
 	}
 	return row
 }

@@ -11,18 +11,24 @@ import (
 //
 //	1:<kind>[:<arg>...]
 //
+// A <lesson> argument is the lesson's Ref ("l" and a hash of its id), so
+// renumbering lessons keeps buttons working; a plain number is the lesson's
+// order, as buttons sent before courses carry it.
+//
 // The version comes first so that payloads from an older release can be
 // recognised and answered politely. Numbers are decimal without sign.
 const payloadVersion = "1"
 
 // Payload kinds.
 const (
-	kindPage     = "pg" // pg:<lesson order>:<page index>
-	kindQuiz     = "qz" // qz:<lesson order>: start or resume the quiz
-	kindAnswer   = "qa" // qa:<lesson order>:<attempt>:<question index>:<option index>
-	kindMissed   = "qm" // qm:<lesson order>:<attempt of the finished attempt>
-	kindRetake   = "qr" // qr:<lesson order>
+	kindPage     = "pg" // pg:<lesson>:<page index>
+	kindQuiz     = "qz" // qz:<lesson>: start or resume the quiz
+	kindAnswer   = "qa" // qa:<lesson>:<attempt>:<question index>:<option index>
+	kindMissed   = "qm" // qm:<lesson>:<attempt of the finished attempt>
+	kindRetake   = "qr" // qr:<lesson>
 	kindLesson   = "ls" // ls: resume the lesson
+	kindOpen     = "lo" // lo:<lesson>: open a lesson where the learner stopped in it
+	kindCourse   = "cs" // cs: the course map
 	kindReset    = "rs" // rs:<confirmation number>: confirm /reset
 	kindPractice = "pr" // pr:<step>[:<choice>]
 	kindRemind   = "rm" // rm:<preset> (w, b, m, off)
@@ -36,7 +42,7 @@ const (
 // argCount is the number of arguments each kind takes.
 var argCount = map[string]int{
 	kindPage: 2, kindQuiz: 1, kindAnswer: 4, kindMissed: 2, kindRetake: 1,
-	kindLesson: 0, kindReset: 1, kindPractice: -1,
+	kindLesson: 0, kindOpen: 1, kindCourse: 0, kindReset: 1, kindPractice: -1,
 	kindRemind: 1, kindRunNow: 0, kindSnooze: 0, kindTask: -1, kindVote: 2, kindForget: 1,
 }
 

@@ -16,7 +16,18 @@ func letter(i int) string { return string(rune('A' + i)) }
 // quiz starts the current lesson's quiz or shows the question in progress.
 func (t *turn) quiz() {
 	l := t.lesson()
-	rec := &t.st.progress(l.ID).Quiz
+	if len(l.Quiz) == 0 {
+		t.say(fmt.Sprintf(msgNoQuiz, l.Order), t.nextButtons(l))
+		return
+	}
+	rec := &t.progressOf(l).Quiz
+	if a := rec.Attempt; a != nil && a.Done() {
+		// Questions were removed from the lesson and every one left is
+		// answered: the attempt is over.
+		summary, row := t.finish(l, rec)
+		t.say(summary, row...)
+		return
+	}
 	intro := ""
 	if rec.Attempt == nil {
 		rec.Start(l.Quiz)
@@ -37,7 +48,7 @@ func (t *turn) question(l *lessons.Lesson, a *quiz.Attempt, intro string) {
 	qi := questionIndex(l, q.ID)
 	var row []Button
 	for oi := range q.Options {
-		row = append(row, Button{Label: letter(oi), Payload: pay(kindAnswer, l.Order, a.N, qi, oi)})
+		row = append(row, Button{Label: letter(oi), Payload: payL(kindAnswer, l, a.N, qi, oi)})
 	}
 	if intro != "" {
 		intro += "\n\n"
@@ -69,15 +80,23 @@ func questionIndex(l *lessons.Lesson, id string) int {
 
 // pressQuiz handles the quiz's buttons.
 func (t *turn) pressQuiz(p payload) {
-	order, ok := p.num(0)
-	l, found := t.lessonByOrder(order)
-	if !ok || !found {
+	l, found := t.lessonArg(p, 0)
+	if !found {
 		t.ack("This button no longer works.")
 		t.say(msgBadButton)
 		return
 	}
+	if locked, at, known := t.lock(l); locked {
+		t.sayLocked(l, at, known)
+		return
+	}
+	if len(l.Quiz) == 0 {
+		t.ack("This lesson has no quiz.")
+		t.say(fmt.Sprintf(msgNoQuiz, l.Order), t.nextButtons(l))
+		return
+	}
 	t.st.Lesson = l.ID
-	rec := &t.st.progress(l.ID).Quiz
+	rec := &t.progressOf(l).Quiz
 	switch p.kind {
 	case kindQuiz:
 		t.quiz()
@@ -172,10 +191,14 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 	// The last answer's message also carries the score and what to do
 	// next: it is the newest message in the chat, so the learner reads the
 	// verdict and the result together, and no third message is needed.
-	summary, row := t.finish(l, rec)
+	summary, rows := t.finish(l, rec)
 	b.WriteString("\n\n")
 	b.WriteString(summary)
-	t.add(Reply{Kind: Edit}, b.String(), [][]Button{row})
+	if md, ok := t.courseDone(); ok {
+		// In the same message: it is the one the learner reads now.
+		b.WriteString("\n\n" + md)
+	}
+	t.add(Reply{Kind: Edit}, b.String(), rows)
 }
 
 // explanation is an option's explanation without a leading verdict word
@@ -193,9 +216,11 @@ func explanation(text, word string) string {
 }
 
 // finish grades the finished attempt and returns the score (Markdown) and
-// the buttons that follow it.
-func (t *turn) finish(l *lessons.Lesson, rec *quiz.Record) (string, []Button) {
+// the buttons that follow it: the quiz's own, then the way on through the
+// course.
+func (t *turn) finish(l *lessons.Lesson, rec *quiz.Record) (string, [][]Button) {
 	res := rec.Finish(l.Quiz)
+	t.markDone(l, t.st.progress(l.ID))
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Quiz finished: %d of %d**", res.Score, res.Total)
 	if len(res.Missed) == 0 {
@@ -210,8 +235,8 @@ func (t *turn) finish(l *lessons.Lesson, rec *quiz.Record) (string, []Button) {
 	fmt.Fprintf(&b, "\n\nBest score: %d of %d · last: %d of %d", rec.Best, rec.Total, rec.Last, rec.Total)
 	var row []Button
 	if len(res.Missed) > 0 {
-		row = append(row, Button{Label: "Retry missed", Payload: pay(kindMissed, l.Order, res.N)})
+		row = append(row, Button{Label: "Retry missed", Payload: payL(kindMissed, l, res.N)})
 	}
-	row = append(row, Button{Label: "Retake", Payload: pay(kindRetake, l.Order)}, Button{Label: "Practice", Payload: payWord(kindPractice, "s")})
-	return b.String(), row
+	row = append(row, Button{Label: "Retake", Payload: payL(kindRetake, l)}, Button{Label: "Practice", Payload: payWord(kindPractice, "s")})
+	return b.String(), [][]Button{row, t.nextButtons(l)}
 }

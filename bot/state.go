@@ -9,8 +9,10 @@ import (
 	"tutorbot/quiz"
 )
 
-// stateVersion is the version of the learner record layout.
-const stateVersion = 1
+// stateVersion is the version of the learner record layout. Version 1
+// records (one lesson, no course fields) are upgraded when read; see
+// upgrade.
+const stateVersion = 2
 
 // State is everything the tutor keeps about one learner, stored as JSON
 // under the learner's key. /mydata shows it as it is.
@@ -20,6 +22,11 @@ type State struct {
 	Started time.Time `json:"started"`
 	// Lesson is the id of the learner's current lesson.
 	Lesson string `json:"lesson,omitempty"`
+	// Active is when the learner last wrote or pressed a button, to the
+	// nearest activeStep (for nudges).
+	Active time.Time `json:"active,omitzero"`
+	// CourseDone is when the learner was told the whole course is done.
+	CourseDone time.Time `json:"course_done,omitzero"`
 	// Progress per lesson id.
 	Progress map[string]*Progress `json:"progress,omitempty"`
 	// Unreachable is set when the platform refused a message to the
@@ -122,6 +129,13 @@ type Progress struct {
 	Finished bool `json:"finished,omitempty"`
 	// Quiz is the learner's quiz record for the lesson.
 	Quiz quiz.Record `json:"quiz"`
+	// Done is when the lesson was first done: its last page read or its
+	// quiz passed, whichever came first. Unlocking counts from it.
+	Done time.Time `json:"done,omitzero"`
+	// Announced is set once the learner was told the lesson is open.
+	Announced bool `json:"announced,omitempty"`
+	// Nudged is set once the learner got a nudge to continue the lesson.
+	Nudged bool `json:"nudged,omitempty"`
 }
 
 // decodeState reads a stored record; a missing record is a new learner.
@@ -133,8 +147,39 @@ func decodeState(b []byte) (*State, error) {
 	if err := json.Unmarshal(b, st); err != nil {
 		return nil, fmt.Errorf("decode learner record: %w", err)
 	}
+	if st.Version < stateVersion {
+		st.upgrade()
+	}
 	return st, nil
 }
+
+// upgrade brings a record of an older layout to stateVersion. Version 1
+// kept no dates per lesson: a lesson already read or passed counts as
+// done since the learner started, so lessons that unlock after it are
+// open to them at once.
+func (s *State) upgrade() {
+	if s.Version < 2 {
+		for id, p := range s.Progress {
+			if p == nil {
+				delete(s.Progress, id)
+				continue
+			}
+			if p.Done.IsZero() && (p.Finished || passed(p.Quiz)) {
+				p.Done = s.Started
+			}
+		}
+		if s.Lesson == "" && len(s.Progress) == 1 {
+			for id := range s.Progress {
+				s.Lesson = id
+			}
+		}
+	}
+	s.Version = stateVersion
+}
+
+// passed reports whether a quiz counts as passed: more than half of the
+// questions right in the best finished attempt.
+func passed(r quiz.Record) bool { return r.Finished && r.Total > 0 && 2*r.Best > r.Total }
 
 // progress returns the progress record of lesson id, creating it.
 func (s *State) progress(id string) *Progress {

@@ -24,19 +24,26 @@ type Stats struct {
 	// PageReached[i] counts learners who reached page i+1 (drop-off).
 	PageReached []int `json:"page_reached"`
 	// BestScores[s] counts learners whose best quiz score is s.
-	BestScores   []int   `json:"best_scores"`
-	AverageBest  float64 `json:"average_best"`
-	QuizTotal    int     `json:"quiz_total"`
-	Questions    []QuestionStats
-	Practice     int `json:"practice_submissions"`
-	Reminders    int `json:"active_reminders"`
-	Unreachable  int `json:"unreachable"`
-	TasksStored  int `json:"reference_tasks"`
-	Comparisons  int `json:"comparisons"`
-	LessonTitle  string
-	LessonPages  int
-	LessonID     string
-	LessonNumber int
+	BestScores  []int   `json:"best_scores"`
+	AverageBest float64 `json:"average_best"`
+	QuizTotal   int     `json:"quiz_total"`
+	Questions   []QuestionStats
+	Practice    int `json:"practice_submissions"`
+	Reminders   int `json:"active_reminders"`
+	Unreachable int `json:"unreachable"`
+	TasksStored int `json:"reference_tasks"`
+	Comparisons int `json:"comparisons"`
+	// Unreadable counts learner records that cannot be decoded; they are
+	// quarantined at the learner's next turn.
+	Unreadable int `json:"unreadable"`
+	// Quarantined counts records moved aside because they could not be
+	// read; QuarantinedKeys names their learners (at most 20).
+	Quarantined     int      `json:"quarantined"`
+	QuarantinedKeys []string `json:"quarantined_keys,omitempty"`
+	LessonTitle     string
+	LessonPages     int
+	LessonID        string
+	LessonNumber    int
 }
 
 // QuestionStats counts how often each option of a question was chosen, over
@@ -68,7 +75,8 @@ func ComputeStats(db *storage.DB, course *lessons.Course) (Stats, error) {
 		if err := tx.ForEachLearner(func(key string, rec []byte) error {
 			st, err := decodeState(rec)
 			if err != nil {
-				return fmt.Errorf("learner %s: %w", key, err)
+				s.Unreadable++
+				return nil
 			}
 			s.Learners++
 			if st.Unreachable {
@@ -105,6 +113,15 @@ func ComputeStats(db *storage.DB, course *lessons.Course) (Stats, error) {
 					}
 					counts[qid][opt]++
 				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.ForEachQuarantined(func(q storage.Quarantined) error {
+			s.Quarantined++
+			if len(s.QuarantinedKeys) < 20 {
+				s.QuarantinedKeys = append(s.QuarantinedKeys, q.Key)
 			}
 			return nil
 		}); err != nil {
@@ -148,6 +165,17 @@ func (s Stats) Markdown() string {
 		fmt.Fprintf(&b, "- Best scores: %s\n", strings.Join(dist, ", "))
 	}
 	fmt.Fprintf(&b, "- Practice submissions: %d\n- Active reminders: %d\n- Reference tasks: %d · comparisons: %d\n", s.Practice, s.Reminders, s.TasksStored, s.Comparisons)
+	if s.Unreadable > 0 || s.Quarantined > 0 {
+		keys := make([]string, len(s.QuarantinedKeys))
+		for i, k := range s.QuarantinedKeys {
+			keys[i] = render.EscapeMarkdown(k)
+		}
+		fmt.Fprintf(&b, "- Unreadable learner records: %d; quarantined: %d", s.Unreadable, s.Quarantined)
+		if len(keys) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(keys, ", "))
+		}
+		b.WriteString("\n")
+	}
 	var reach []string
 	for i, n := range s.PageReached {
 		reach = append(reach, fmt.Sprintf("%d: %d", i+1, n))
@@ -174,7 +202,7 @@ func (s Stats) CSV(w io.Writer) error {
 		{"finished_lesson", strconv.Itoa(s.FinishedLesson)}, {"took_quiz", strconv.Itoa(s.TookQuiz)},
 		{"average_best_score", strconv.FormatFloat(s.AverageBest, 'f', 2, 64)},
 		{"practice_submissions", strconv.Itoa(s.Practice)}, {"active_reminders", strconv.Itoa(s.Reminders)},
-		{"unreachable", strconv.Itoa(s.Unreachable)}, {"reference_tasks", strconv.Itoa(s.TasksStored)}, {"comparisons", strconv.Itoa(s.Comparisons)},
+		{"unreachable", strconv.Itoa(s.Unreachable)}, {"unreadable", strconv.Itoa(s.Unreadable)}, {"quarantined", strconv.Itoa(s.Quarantined)}, {"reference_tasks", strconv.Itoa(s.TasksStored)}, {"comparisons", strconv.Itoa(s.Comparisons)},
 	}
 	for score, n := range s.BestScores {
 		rows = append(rows, []string{fmt.Sprintf("best_score_%d", score), strconv.Itoa(n)})

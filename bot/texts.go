@@ -3,14 +3,14 @@ package bot
 // What the tutor says, as Markdown. Placeholders are filled with escaped
 // values (render.EscapeMarkdown).
 const (
-	msgWelcome = `%s I'm your tutor for the course *%s*.
+	msgWelcome = `%s I'm your tutor for the course *%s* (%s).
 
 **Lesson %d · %s**
 %s
 
 Here is what we can do together:
 - read the lesson in short pages, with Next and Back, and pick up where you stopped (/lesson);
-- take the lesson's two-question quiz (/quiz);
+- take the lesson's quiz (/quiz), then go on to the next lesson; /course shows the whole course;
 - fill in the lesson's prompt template and get an open-weight model recommendation for your task (/practice);
 - run one prompt on DeepSeek, Qwen and Mistral side by side (/compare), keep a reference set of tasks (/tasks) and get re-testing reminders (/remind);
 - see where you are (/progress), or start over (/reset).
@@ -21,7 +21,7 @@ Here is what we can do together:
 	msgHelpOutro = "Buttons under my messages do the same. Your progress is saved after every step."
 
 	msgUnknownCommand = "I don't know the command %s. /help lists what I can do."
-	msgHint           = "I read commands and buttons. /lesson opens the lesson where you stopped, /quiz runs the quiz, /help lists everything."
+	msgHint           = "I read commands and buttons. /lesson opens the lesson where you stopped, /quiz runs the quiz, /course shows every lesson, /help lists everything."
 	msgEmpty          = "I got an empty message. /help lists what I can do."
 	msgTooLong        = "That message is too long for me (%d characters; I read up to %d). Nothing was changed."
 	msgTextInQuiz     = "You're in the middle of the quiz: pick an answer with the buttons under the question."
@@ -30,6 +30,8 @@ Here is what we can do together:
 
 	msgFirstPage = "This is the first page. Next ▶ moves on."
 	msgLastPage  = "You've reached the end of the lesson. Take the quiz to check what stuck."
+
+	msgProgressLost = "Sorry: your saved progress could not be read, so you're starting fresh. It was kept aside for the operator."
 
 	msgResetConfirm = "Start over? This clears your place in the lesson and your quiz scores."
 	msgResetDone    = "Done: you're back at the start of the lesson, and your quiz scores are cleared."

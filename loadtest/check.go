@@ -173,7 +173,7 @@ func CheckInvariants(s *Stored, l *lessons.Lesson) []string {
 		return probs
 	}
 	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
-	if st.Version != 1 {
+	if st.Version != 2 {
 		bad("version %d", st.Version)
 	}
 	if st.Started.IsZero() {

@@ -47,7 +47,7 @@ func journeyState(l *lessons.Lesson) *Stored {
 	chosen := map[string]string{q1.ID: q1.Options[1].ID, q2.ID: q2.Options[0].ID}
 	n := len(l.Pages)
 	st := &bot.State{
-		Version: 1, Started: time.Now(), Lesson: l.ID, NextID: 1,
+		Version: 2, Started: time.Now(), Lesson: l.ID, NextID: 1,
 		Progress: map[string]*bot.Progress{l.ID: {Page: n - 1, Seen: n, Finished: true, Quiz: quiz.Record{
 			Attempts: 1, Best: 1, Last: 1, Total: 2, Finished: true,
 			History: []quiz.Result{{N: 1, Score: 1, Total: 2, Chosen: chosen}},

@@ -222,7 +222,7 @@ func checkDB(path string, srv *telegramtest.Server, ids []int64, lesson *lessons
 		return 0, nil, fmt.Errorf("open the database: %w", err)
 	}
 	defer db.Close()
-	if err := db.Check(); err != nil {
+	if err := db.Check(0); err != nil {
 		return 0, nil, fmt.Errorf("bbolt consistency check: %w", err)
 	}
 	keys := make([]string, len(ids))

@@ -108,6 +108,10 @@ type Model struct {
 	// language weights, in decimal GB as published; 0 when the encoder is
 	// counted in TotalB. Only image models have one.
 	VisionEncoderGB float64 `json:"vision_encoder_gb,omitempty"`
+	// TiedEmbeddingB is the vocabulary matrix, in billions of parameters,
+	// of a model whose input and output embeddings are one tensor; llama.cpp
+	// keeps it at Q6_K under the K-quants. 0 for untied models.
+	TiedEmbeddingB float64 `json:"tied_embedding_b,omitempty"`
 	// SizingSource says where the sizing columns come from.
 	SizingSource string `json:"sizing_source,omitempty"`
 	API          bool   `json:"api"`
@@ -188,7 +192,7 @@ func (c *Catalog) ByID(id string) (Model, bool) {
 var catalogHeader = []string{"id", "family", "name", "total_params_b", "active_params_b", "context_tokens",
 	"license", "commercial", "license_note", "modalities", "strengths", "layers", "kv_heads", "head_dim",
 	"kv_kind", "api", "ollama_tag", "released", "source", "confidence",
-	"sliding_window", "global_every", "kquant_fallback", "vision_encoder_gb", "sizing_source"}
+	"sliding_window", "global_every", "kquant_fallback", "vision_encoder_gb", "tied_embedding_b", "sizing_source"}
 
 // Families are the six model families the lesson covers.
 var Families = []string{"DeepSeek", "Qwen", "Mistral", "Llama", "Gemma", "Phi"}
@@ -371,12 +375,13 @@ func parsePositive(s string) (float64, error) {
 }
 
 // parseSizing reads the sizing columns: the sliding window and how often a
-// global layer comes, the K-quant fallback share and the vision encoder.
+// global layer comes, the K-quant fallback share, the vision encoder and
+// the tied embedding matrix.
 // Every non-empty value needs a sizing_source, and an image model must say
 // how big its vision encoder is (0: counted in the parameters).
 func parseSizing(m *Model, rec []string) error {
 	col := func(i int) string { return strings.TrimSpace(rec[i]) }
-	m.SizingSource = col(4)
+	m.SizingSource = col(5)
 	for i, dst := range []*int{&m.SlidingWindow, &m.GlobalEvery} {
 		v := col(i)
 		if v == "" {
@@ -411,7 +416,14 @@ func parseSizing(m *Model, rec []string) error {
 		}
 		m.VisionEncoderGB = f
 	}
-	if m.SizingSource == "" && (m.SlidingWindow > 0 || m.KQuantFallback > 0 || vision != "") {
+	if v := col(4); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0 && f < m.TotalB) {
+			return fmt.Errorf("%s: tied_embedding_b %q is not a share of the parameters", m.ID, v)
+		}
+		m.TiedEmbeddingB = f
+	}
+	if m.SizingSource == "" && (m.SlidingWindow > 0 || m.KQuantFallback > 0 || vision != "" || m.TiedEmbeddingB > 0) {
 		return fmt.Errorf("%s: sizing columns need a sizing_source", m.ID)
 	}
 	return nil

@@ -70,7 +70,7 @@ func TestLoadCatalog(t *testing.T) {
 
 func TestParseCatalogRejects(t *testing.T) {
 	head := strings.Join(catalogHeader, ",") + "\n"
-	good := "x-1b,Qwen,X 1B,1,1,32768,Apache-2.0,yes,,text,small,24,2,64,standard,no,,2024-09,somewhere,confirmed,,,,,\n"
+	good := "x-1b,Qwen,X 1B,1,1,32768,Apache-2.0,yes,,text,small,24,2,64,standard,no,,2024-09,somewhere,confirmed,,,,,,\n"
 	tests := []struct {
 		name, csv string
 	}{
@@ -87,10 +87,12 @@ func TestParseCatalogRejects(t *testing.T) {
 		{"unknown strength", head + strings.Replace(good, "small", "magic", 1)},
 		{"bad kv kind", head + strings.Replace(good, "standard", "paged", 1)},
 		{"short row", head + "x,Qwen\n"},
-		{"window without source", head + strings.Replace(good, "confirmed,,,,,", "confirmed,1024,6,,,", 1)},
-		{"global without window", head + strings.Replace(good, "confirmed,,,,,", "confirmed,,6,,,x", 1)},
-		{"fallback above 1", head + strings.Replace(good, "confirmed,,,,,", "confirmed,,,1.5,,x", 1)},
-		{"vision on a text model", head + strings.Replace(good, "confirmed,,,,,", "confirmed,,,,0.8,x", 1)},
+		{"window without source", head + strings.Replace(good, "confirmed,,,,,,", "confirmed,1024,6,,,,", 1)},
+		{"global without window", head + strings.Replace(good, "confirmed,,,,,,", "confirmed,,6,,,,x", 1)},
+		{"fallback above 1", head + strings.Replace(good, "confirmed,,,,,,", "confirmed,,,1.5,,,x", 1)},
+		{"vision on a text model", head + strings.Replace(good, "confirmed,,,,,,", "confirmed,,,,0.8,,x", 1)},
+		{"tied embedding above total", head + strings.Replace(good, "confirmed,,,,,,", "confirmed,,,,,2,x", 1)},
+		{"tied embedding without source", head + strings.Replace(good, "confirmed,,,,,,", "confirmed,,,,,0.2,", 1)},
 		{"image model without vision size", head + strings.Replace(good, "text,small", "text;image,small", 1)},
 	}
 	for _, tt := range tests {

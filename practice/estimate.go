@@ -123,6 +123,52 @@ func (q Quant) fallbackExtraBits() float64 {
 	return 0
 }
 
+// The reference model of the whole-file bits per weight: Llama-3.1-8B,
+// 8.03B parameters with untied input and output embeddings of 128,256 ×
+// 4,096 each (config.json values). Under the K-quants llama.cpp stores the
+// input embedding in the mix's base type and the output one at Q6_K.
+const (
+	refParams      = 8.03e9
+	refVocabParams = 128256 * 4096
+)
+
+// embeddingBits is the type of the reference model's input embedding
+// (the mix's base type) and of an output or tied embedding (Q6_K under
+// the K-quants, else the quant itself), in bits per weight.
+func (q Quant) embeddingBits() (input, output float64) {
+	switch q {
+	case Q2K:
+		return 2.625, 6.5625
+	case Q3KM:
+		return 3.4375, 6.5625
+	case Q4KM:
+		return 4.5, 6.5625
+	case Q5KM:
+		return 5.5, 6.5625
+	case Q6K:
+		return 6.5625, 6.5625
+	}
+	b := q.BitsPerWeight()
+	return b, b
+}
+
+// weightBits is the size of m's weights at q in bits. An untied model
+// takes the whole-file bits per weight measured on Llama-3.1-8B. A model
+// with one tied embedding matrix (small models with large vocabularies:
+// Gemma, Llama 3.2 1B/3B, Qwen 0.6–4B) keeps that matrix at Q6_K, and the
+// rest takes the reference's bits without its two embeddings. Tensors
+// whose rows are not a multiple of 256 add their fallback bits.
+func weightBits(m *Model, q Quant, bpw float64) float64 {
+	params := m.TotalB * 1e9
+	bits := params * bpw
+	if e := m.TiedEmbeddingB * 1e9; e > 0 && e < params {
+		in, out := q.embeddingBits()
+		body := (bpw*refParams - (in+out)*refVocabParams) / (refParams - 2*refVocabParams)
+		bits = (params-e)*body + e*out
+	}
+	return bits + params*m.KQuantFallback*q.fallbackExtraBits()
+}
+
 // Memory is a memory estimate for running a model with a quantization
 // and a context, as llama.cpp/Ollama would (f16 KV cache, all weights resident).
 type Memory struct {
@@ -174,7 +220,7 @@ func EstimateWith(m Model, quant Quant, ctxTokens int, o Options) Memory {
 		bpw = quant.BitsPerWeight()
 	}
 	mem := Memory{Quant: quant, CtxTokens: ctxTokens}
-	mem.WeightsGiB = m.TotalB * 1e9 * (bpw + m.KQuantFallback*quant.fallbackExtraBits()) / 8 / gib
+	mem.WeightsGiB = weightBits(&m, quant, bpw) / 8 / gib
 	kv := kvCache(&m, ctxTokens)
 	mem.KVBytesPerToken = kv.FullBytesPerToken
 	mem.KVGiB = kv.Bytes / gib
@@ -359,18 +405,21 @@ func fitLadder(m Model, b Budget, ctx int, o Options, ladder []Quant) Fit {
 	if !(b.GPUGiB > 0) || math.IsInf(b.GPUGiB, 0) {
 		return Fit{Status: FitNo, Quant: Q4KM, Memory: EstimateWith(m, Q4KM, ctx, o)}
 	}
-	var mems [8]Memory
+	var seen [8]Memory // estimates of the first pass, reused by the second
 	for pass := 0; pass < 2; pass++ {
 		for i, q := range ladder {
 			if pass == 0 && lastResort(q) {
 				break
 			}
-			if pass == 0 {
-				mems[i] = EstimateWith(m, q, ctx, o)
-			} else if mems[i].Quant == "" {
-				mems[i] = EstimateWith(m, q, ctx, o)
+			var mem Memory
+			if i < len(seen) && seen[i].Quant != "" {
+				mem = seen[i]
+			} else {
+				mem = EstimateWith(m, q, ctx, o)
+				if i < len(seen) {
+					seen[i] = mem
+				}
 			}
-			mem := mems[i]
 			if mem.TotalGiB > usableGPUGiB(m, mem, b) {
 				continue
 			}

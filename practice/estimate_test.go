@@ -60,12 +60,14 @@ func TestEstimateMatchesPublishedGGUFSizes(t *testing.T) {
 			}
 			var bytes float64
 			switch unit {
+			case "MB":
+				bytes = size * 1e6
 			case "GB":
 				bytes = size * 1e9
 			case "GiB":
 				bytes = size * (1 << 30)
 			default:
-				t.Fatalf("unit %q is neither GB nor GiB", unit)
+				t.Fatalf("unit %q is not MB, GB or GiB", unit)
 			}
 			if !strings.HasPrefix(src, "https://") || len(date) != len("2006-01-02") {
 				t.Fatalf("row needs a source URL and the date it was read: %q %q", src, date)
@@ -305,5 +307,17 @@ func TestEstimateWithVision(t *testing.T) {
 	need := Estimate(m, Q4KM, 8192).TotalGiB
 	if f := BestFitWith(m, Budget{GPUGiB: need + 0.3}, 8192, Options{Vision: true}); f.Quant == Q4KM && f.Status == FitYes {
 		t.Errorf("vision encoder not counted in the fit: %+v", f)
+	}
+}
+
+func BenchmarkBestFit(b *testing.B) {
+	cat := mustCatalog(b)
+	budgets := []Budget{{GPUGiB: 24}, MultiGPU(2, 80), MetalBudget(32), {RAMGiB: 48}, {GPUGiB: 12, RAMGiB: 32}}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		m := cat.Models[i%len(cat.Models)]
+		_ = BestFitWith(m, budgets[i%len(budgets)], 32768, Options{Vision: i%2 == 0})
+		i++
 	}
 }

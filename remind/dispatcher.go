@@ -82,12 +82,15 @@ type Stats struct {
 	Failed int64
 	// Stale counts due entries dropped because their settings changed.
 	Stale int64
+	// Deferred counts reminders held back because the learner's last one
+	// was less than the minimum gap ago.
+	Deferred int64
 	// Errors counts storage errors (logged).
 	Errors int64
 }
 
 type counters struct {
-	dueSeen, sent, skippedLate, skipped, failed, stale, errors atomic.Int64
+	dueSeen, sent, skippedLate, skipped, failed, stale, deferred, errors atomic.Int64
 }
 
 // Stats returns a snapshot of the counters, for metrics.
@@ -95,7 +98,7 @@ func (d *Dispatcher) Stats() Stats {
 	c := &d.stats
 	return Stats{
 		DueSeen: c.dueSeen.Load(), Sent: c.sent.Load(), SkippedLate: c.skippedLate.Load(),
-		Skipped: c.skipped.Load(), Failed: c.failed.Load(), Stale: c.stale.Load(), Errors: c.errors.Load(),
+		Skipped: c.skipped.Load(), Failed: c.failed.Load(), Stale: c.stale.Load(), Deferred: c.deferred.Load(), Errors: c.errors.Load(),
 	}
 }
 
@@ -244,6 +247,17 @@ func (d *Dispatcher) process(ctx context.Context, key string, at time.Time) bool
 		log.Info("reminder too late; skipped to its next slot", "late", now.Sub(slot))
 		return true
 	}
+	if gapOver := svc.gapOver(set); now.Before(gapOver) {
+		// Whatever moved this reminder close to the last one (a new
+		// schedule, a zone change, DST, a snooze), it waits for the gap.
+		if err := d.deferTo(ctx, key, at, gapOver); err != nil {
+			d.stats.errors.Add(1)
+			log.Error("defer reminder to the end of the gap", "err", err)
+			return false
+		}
+		d.stats.deferred.Add(1)
+		return true
+	}
 	if ctx.Err() != nil {
 		return false // stopping: do not start a delivery
 	}
@@ -297,6 +311,28 @@ func (d *Dispatcher) dropStale(ctx context.Context, key string, at time.Time) er
 	})
 }
 
+// deferTo moves the due entry of key at at to the instant t (out of quiet
+// hours), keeping its slot, unless the settings moved on meanwhile.
+func (d *Dispatcher) deferTo(ctx context.Context, key string, at, t time.Time) error {
+	return d.Service.DB.Update(ctx, func(tx *storage.Tx) error {
+		old, ok, err := get(tx, key)
+		if err != nil {
+			return err
+		}
+		if !ok || !old.Active() || !old.Next.Equal(at) {
+			return nil
+		}
+		set := old
+		if set.Slot.IsZero() {
+			set.Slot = at
+		}
+		if set.Next, err = quietInstant(set, t); err != nil {
+			return err
+		}
+		return put(tx, key, old, set)
+	})
+}
+
 // advance settles the slot at of key and stores its next slot after now.
 // It does nothing if the settings moved on meanwhile (the learner changed
 // them during the delivery).
@@ -318,7 +354,7 @@ func (d *Dispatcher) advance(ctx context.Context, key string, at, now time.Time,
 		if how == delivered {
 			set.LastSent = now
 		}
-		next, err := NextSlot(set, after)
+		next, err := d.Service.nextSlot(set, after, now)
 		if err != nil {
 			// The schedule cannot be computed any more (it was valid
 			// when set): switch the reminder off rather than spin.

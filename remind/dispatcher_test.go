@@ -61,7 +61,8 @@ func TestDispatcherRestart(t *testing.T) {
 		wantNext string
 	}{
 		{"2 hours late: sent once", 2 * time.Hour, 1, "2026-06-02T10:00:00Z"},
-		{"23h59m late: sent once", 23*time.Hour + 59*time.Minute, 1, "2026-06-02T10:00:00Z"},
+		// The next day's slot is a minute later: within the gap, skipped.
+		{"23h59m late: sent once", 23*time.Hour + 59*time.Minute, 1, "2026-06-03T10:00:00Z"},
 		{"30 hours late: skipped", 30 * time.Hour, 0, "2026-06-03T10:00:00Z"},
 		{"3 days late: skipped", 72 * time.Hour, 0, "2026-06-05T10:00:00Z"},
 	}

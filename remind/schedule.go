@@ -316,6 +316,50 @@ func ordinal(d int) string {
 	return fmt.Sprintf("%dth", d)
 }
 
+// gapFirings is how many firings checkGap walks: a year of a daily
+// schedule, and every day of month and weekday combination.
+const gapFirings = 400
+
+// checkGap refuses a schedule that fires more often than once per gap (on
+// the wall clock; DST and changes are the dispatcher's to enforce).
+func (s Schedule) checkGap(gap time.Duration) error {
+	if gap <= MinInterval || s.sched == nil {
+		return nil // ParseSchedule already refused more than hourly
+	}
+	tooOften := inputErr(ErrTooOften, fmt.Sprintf("%s fires more often than once every %s, the shortest gap between reminders here. Try “0 10 * * MON” (weekly).", quote(s.Spec), describeGap(gap)))
+	if c, ok := s.sched.(cron.ConstantDelaySchedule); ok {
+		if c.Delay < gap {
+			return tooOften
+		}
+		return nil
+	}
+	prev := s.nextWall(checkRef, 0)
+	for range gapFirings {
+		t := s.nextWall(prev, 0)
+		if t.IsZero() {
+			break
+		}
+		if t.Sub(prev) < gap {
+			return tooOften
+		}
+		prev = t
+	}
+	return nil
+}
+
+// describeGap writes a gap in hours or days for a learner.
+func describeGap(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0 && d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	case d == 24*time.Hour:
+		return "day"
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return d.String()
+}
+
 // nextWall returns the first firing after w. Both are wall-clock times of
 // the learner's zone written as UTC times: in UTC every wall-clock slot
 // exists exactly once, which is what the DST rules of NextSlot build on.

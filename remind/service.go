@@ -21,6 +21,15 @@ import (
 // MaxSnooze is the longest snooze accepted.
 const MaxSnooze = 30 * 24 * time.Hour
 
+// DefaultMinGap is the shortest time between two reminders to one learner.
+const DefaultMinGap = time.Hour
+
+// gapSlack is how far short of the gap a scheduled slot may fall and still
+// be kept (sent that much later, when the gap is over) rather than skipped:
+// deliveries land a moment after their slot, so an hourly schedule would
+// otherwise lose every other reminder.
+const gapSlack = time.Minute
+
 // Service reads and changes learners' reminder settings. Every change is one
 // storage transaction that keeps Settings.Next and the due index in step.
 type Service struct {
@@ -30,6 +39,52 @@ type Service struct {
 	Now func() time.Time
 	// Log receives diagnostics (default: discarded).
 	Log *slog.Logger
+	// MinGap is the shortest time between two reminders to one learner
+	// (default DefaultMinGap; at least MinInterval). Whatever the schedule,
+	// its changes, time-zone changes and DST, the dispatcher never sends a
+	// reminder sooner than MinGap after the learner's last one (LastSent);
+	// Set refuses schedules that fire more often.
+	MinGap time.Duration
+}
+
+func (s *Service) minGap() time.Duration {
+	return max(s.MinGap, MinInterval)
+}
+
+// notBefore is the instant the next slot of set is computed from: now, or
+// later while the last reminder is less than the gap ago (a slot within
+// gapSlack of the gap is kept and sent when the gap is over).
+func (s *Service) notBefore(set Settings, now time.Time) time.Time {
+	if set.LastSent.IsZero() {
+		return now
+	}
+	if t := set.LastSent.Add(s.minGap() - gapSlack); t.After(now) {
+		return t
+	}
+	return now
+}
+
+// nextSlot returns the first slot of set after after that is not before
+// s.notBefore(set, now). It steps from slot to slot rather than starting
+// from the later instant, so a slot that fall-back repeats stays fired once.
+func (s *Service) nextSlot(set Settings, after, now time.Time) (time.Time, error) {
+	floor := s.notBefore(set, now)
+	t, err := NextSlot(set, after)
+	for i := 0; err == nil && t.Before(floor); i++ {
+		if i == 100000 {
+			return time.Time{}, fmt.Errorf("next slot of %q: no slot found after the gap", set.Spec)
+		}
+		t, err = NextSlot(set, t)
+	}
+	return t, err
+}
+
+// gapOver is the earliest instant the next reminder of set may be sent.
+func (s *Service) gapOver(set Settings) time.Time {
+	if set.LastSent.IsZero() {
+		return time.Time{}
+	}
+	return set.LastSent.Add(s.minGap())
 }
 
 func (s *Service) now() time.Time {
@@ -108,6 +163,9 @@ func (s *Service) Set(ctx context.Context, key string, in Settings) (time.Time, 
 	if err != nil {
 		return time.Time{}, err
 	}
+	if err := sched.checkGap(s.minGap()); err != nil {
+		return time.Time{}, err
+	}
 	in.Spec, in.Kind = sched.Spec, sched.Kind
 	if in.TZ != "" {
 		loc, err := LoadLocation(in.TZ)
@@ -151,7 +209,7 @@ func (s *Service) Set(ctx context.Context, key string, in Settings) (time.Time, 
 				set.Parity = int(weekIndex(first) & 1)
 			}
 		}
-		next, err = NextSlot(set, now)
+		next, err = s.nextSlot(set, now, now)
 		if err != nil {
 			return err
 		}
@@ -211,7 +269,7 @@ func (s *Service) Snooze(ctx context.Context, key string, d time.Duration) (time
 		if !ok || !old.Active() {
 			return inputErr(ErrNoReminder, "You have no reminder to snooze. Set one with /remind.")
 		}
-		at, err = quietInstant(old, now.Add(d))
+		at, err = quietInstant(old, later(now.Add(d), s.gapOver(old)))
 		if err != nil {
 			return err
 		}
@@ -261,7 +319,7 @@ func (s *Service) modify(ctx context.Context, key, what string, change func(*Set
 		change(&set)
 		next = set.Next
 		if set.Active() && !set.Snoozed {
-			next, err = NextSlot(set, now)
+			next, err = s.nextSlot(set, now, now)
 			if err != nil {
 				return err
 			}
@@ -274,3 +332,15 @@ func (s *Service) modify(ctx context.Context, key, what string, change func(*Set
 	}
 	return next, nil
 }
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// Lookup returns the settings stored under key inside a transaction the
+// caller already holds (the engine reads a learner's time zone this way).
+func Lookup(tx *storage.Tx, key string) (Settings, bool, error) { return get(tx, key) }

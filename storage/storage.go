@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -46,6 +45,11 @@ type Options struct {
 	// ReadOnly opens the file for reading only (stats, backup of a file
 	// that no process holds).
 	ReadOnly bool
+	// Check runs bbolt's consistency check over the whole file at open,
+	// bounded by CheckTimeout (default DefaultCheckTimeout). The checks
+	// against the meta pages (Verify) always run.
+	Check        bool
+	CheckTimeout time.Duration
 }
 
 // DB is an open tutor database.
@@ -55,73 +59,60 @@ type DB struct {
 	c    *committer // nil when read-only
 }
 
-// Open opens or creates the database file at path with mode 0600.
+// Open opens or creates the database file at path with mode 0600. Before
+// anything is read through bbolt, the file is verified against its meta
+// pages (Verify); bbolt's panics and memory faults while opening and on the
+// first read come back as a *DamageError, so a damaged file is refused
+// with one line instead of a crash or a hang.
 func Open(path string, opts Options) (*DB, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = time.Second
 	}
-	if !opts.ReadOnly {
-		if _, err := os.Stat(path); err == nil {
-			// Refuse to touch something that is not a bbolt file: a wrong
-			// path must not be "repaired".
-			if err := checkHeader(path); err != nil {
-				return nil, err
-			}
-		}
-	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, ReadOnly: opts.ReadOnly, NoFreelistSync: false})
+	b, err := openBolt(path, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, ReadOnly: opts.ReadOnly, NoFreelistSync: false})
 	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("database %s is %w", path, ErrInUse)
-		}
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, err
+	}
+	// The file is locked now: nobody writes it while it is verified.
+	if err := Verify(path); err != nil {
+		b.Close()
+		return nil, err
 	}
 	db := &DB{bolt: b, path: path}
+	if opts.Check {
+		if err := db.Check(opts.CheckTimeout); err != nil {
+			b.Close()
+			return nil, err
+		}
+	}
 	if opts.ReadOnly {
-		if err := db.checkSchema(); err != nil {
+		if err := guarded(path, "reading", db.checkSchema); err != nil {
 			b.Close()
 			return nil, err
 		}
 		return db, nil
 	}
-	if err := b.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketLearners, bucketDue, bucketRemind} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
+	if err := guarded(path, "reading", func() error {
+		return b.Update(func(tx *bolt.Tx) error {
+			for _, name := range [][]byte{bucketMeta, bucketLearners, bucketDue, bucketRemind} {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return err
+				}
 			}
-		}
-		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get(keySchema); v != nil {
-			if n := binary.BigEndian.Uint64(v); n > SchemaVersion {
-				return fmt.Errorf("schema version %d is newer than this tutorbot (%d)", n, SchemaVersion)
+			meta := tx.Bucket(bucketMeta)
+			if v := meta.Get(keySchema); v != nil {
+				if n := binary.BigEndian.Uint64(v); n > SchemaVersion {
+					return fmt.Errorf("schema version %d is newer than this tutorbot (%d)", n, SchemaVersion)
+				}
+				return nil
 			}
-			return nil
-		}
-		return meta.Put(keySchema, binary.BigEndian.AppendUint64(nil, SchemaVersion))
+			return meta.Put(keySchema, binary.BigEndian.AppendUint64(nil, SchemaVersion))
+		})
 	}); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("prepare database %s: %w", path, err)
 	}
 	db.c = newCommitter(b, path)
 	return db, nil
-}
-
-// checkHeader makes sure a non-empty file at path looks like a bbolt file.
-func checkHeader(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("open database %s: %w", path, err)
-	}
-	defer f.Close()
-	hdr := make([]byte, 32)
-	n, err := io.ReadFull(f, hdr)
-	if n == 0 {
-		return nil // empty file: bbolt initialises it
-	}
-	if err != nil || binary.LittleEndian.Uint32(hdr[16:20]) != 0xED0CDAED {
-		return fmt.Errorf("open database %s: not a tutorbot database (left untouched)", path)
-	}
-	return nil
 }
 
 func (db *DB) checkSchema() error {
@@ -222,13 +213,17 @@ func (t *Tx) PutLearner(key string, rec []byte) error {
 	return nil
 }
 
-// DeleteLearner removes the record under key and every due entry of it.
+// DeleteLearner removes the record under key, its quarantined records and
+// every due entry of it.
 func (t *Tx) DeleteLearner(key string) error {
 	if err := t.tx.Bucket(bucketLearners).Delete([]byte(key)); err != nil {
 		return fmt.Errorf("delete learner %q: %w", key, err)
 	}
 	if err := t.tx.Bucket(bucketRemind).Delete([]byte(key)); err != nil {
 		return fmt.Errorf("delete reminder of %q: %w", key, err)
+	}
+	if err := t.deleteQuarantined(key); err != nil {
+		return err
 	}
 	var stale [][]byte
 	c := t.tx.Bucket(bucketDue).Cursor()
@@ -336,23 +331,4 @@ func (t *Tx) DeleteReminder(key string) error {
 // ForEachReminder calls fn for every stored reminder setting.
 func (t *Tx) ForEachReminder(fn func(key string, rec []byte) error) error {
 	return t.tx.Bucket(bucketRemind).ForEach(func(k, v []byte) error { return fn(string(k), v) })
-}
-
-// Check runs bbolt's consistency check over the whole file and returns
-// every problem found, or nil.
-func (db *DB) Check() error {
-	var errs []error
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		for e := range tx.Check() {
-			errs = append(errs, e)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("check %s: %w", db.path, err)
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("check %s: %w", db.path, errors.Join(errs...))
-	}
-	return nil
 }

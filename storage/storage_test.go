@@ -256,7 +256,7 @@ func TestCheckHealthyFile(t *testing.T) {
 	db := open(t, filepath.Join(t.TempDir(), "tutor.db"))
 	defer db.Close()
 	db.Update(context.Background(), func(tx *Tx) error { return tx.PutLearner("a", []byte("b")) })
-	if err := db.Check(); err != nil {
+	if err := db.Check(0); err != nil {
 		t.Fatalf("check: %v", err)
 	}
 }

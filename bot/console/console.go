@@ -11,6 +11,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"tutorbot/bot"
 	"tutorbot/render"
@@ -32,11 +33,70 @@ type Config struct {
 	Echo bool
 }
 
-// MaxLine is the longest input line read; longer lines are cut.
+// MaxLine is the longest input line handed to the tutor, in bytes; longer
+// lines are read to their end and refused.
 const MaxLine = 1 << 20
 
+// msgLineTooLong answers a line longer than MaxLine.
+const msgLineTooLong = "That message is too long for me (%d characters; I read up to %d). Nothing was changed."
+
+// input is one line read, or the end of the input.
+type input struct {
+	line string
+	// chars is the line's length in characters when it was longer than
+	// MaxLine and not kept.
+	chars int
+	err   error
+}
+
+// readLines reads lines of any length until the input ends or done is
+// closed, sending each one.
+func readLines(r io.Reader, lines chan<- input, done <-chan struct{}) {
+	defer close(lines)
+	br := bufio.NewReaderSize(r, 64*1024)
+	for {
+		in := readLine(br)
+		select {
+		case lines <- in:
+		case <-done:
+			return
+		}
+		if in.err != nil {
+			return
+		}
+	}
+}
+
+// readLine reads one line, keeping at most MaxLine bytes of it.
+func readLine(br *bufio.Reader) input {
+	var buf []byte
+	chars, over, any := 0, false, false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		any = any || len(chunk) > 0
+		if over {
+			chars += utf8.RuneCount(chunk)
+		} else if buf = append(buf, chunk...); len(buf) > MaxLine {
+			over, chars, buf = true, utf8.RuneCount(buf), nil
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil && (err != io.EOF || !any) {
+			return input{err: err}
+		}
+		if over {
+			if err == nil {
+				chars-- // the newline
+			}
+			return input{chars: chars}
+		}
+		return input{line: strings.TrimRight(string(buf), "\r\n")}
+	}
+}
+
 // Run talks to the learner until the input ends, "/quit" is typed or ctx
-// ends.
+// ends; it returns at once when ctx ends, even while waiting for input.
 func Run(ctx context.Context, cfg Config) error {
 	if cfg.UserID == "" {
 		cfg.UserID = "local"
@@ -44,22 +104,38 @@ func Run(ctx context.Context, cfg Config) error {
 	w := bufio.NewWriter(cfg.Out)
 	defer w.Flush()
 	fmt.Fprintln(w, "tutorbot: type /start to begin, a number to press a button, /quit to leave.")
-	sc := bufio.NewScanner(cfg.In)
-	sc.Buffer(make([]byte, 64*1024), MaxLine)
+	lines, done := make(chan input), make(chan struct{})
+	defer close(done)
+	go readLines(cfg.In, lines, done)
 	var buttons []bot.Button
 	for {
 		fmt.Fprint(w, "> ")
 		if err := w.Flush(); err != nil {
 			return fmt.Errorf("write to terminal: %w", err)
 		}
-		if ctx.Err() != nil || !sc.Scan() {
+		var in input
+		select {
+		case <-ctx.Done():
 			fmt.Fprintln(w)
-			if err := sc.Err(); err != nil && ctx.Err() == nil {
-				return fmt.Errorf("read input: %w", err)
+			return nil
+		case in = <-lines:
+		}
+		if in.err != nil {
+			fmt.Fprintln(w)
+			if in.err != io.EOF && ctx.Err() == nil {
+				return fmt.Errorf("read input: %w", in.err)
 			}
 			return nil
 		}
-		line := strings.TrimSpace(sc.Text())
+		if in.chars > 0 {
+			if cfg.Echo {
+				fmt.Fprintf(w, "(a line of %d characters)\n", in.chars)
+			}
+			fmt.Fprintln(w)
+			fmt.Fprintf(w, msgLineTooLong+"\n", in.chars, bot.MaxText)
+			continue
+		}
+		line := strings.TrimSpace(in.line)
 		if cfg.Echo {
 			fmt.Fprintln(w, line)
 		}

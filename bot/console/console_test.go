@@ -3,8 +3,10 @@ package console
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"tutorbot/bot"
 )
@@ -60,5 +62,47 @@ func TestOutputDeliver(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "reminder!") || strings.Contains(buf.String(), "hidden") {
 		t.Errorf("delivered: %q", buf.String())
+	}
+}
+
+// TestLongLines: a 2 MB line is read to its end and refused politely with
+// its length, and the session goes on: the next command is answered.
+func TestLongLines(t *testing.T) {
+	h := &script{}
+	var out bytes.Buffer
+	in := strings.Repeat("я", 1<<20) + "\n/progress\n" + strings.Repeat("x", 100000) + "\n/help"
+	if err := Run(context.Background(), Config{Handler: h, In: strings.NewReader(in), Out: &out}); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if len(h.got) != 3 || h.got[0].Text != "/progress" || len(h.got[1].Text) != 100000 || h.got[2].Text != "/help" {
+		t.Fatalf("events: %d, first %.40q", len(h.got), h.got)
+	}
+	if !strings.Contains(out.String(), "That message is too long for me (1048576 characters; I read up to 20000)") {
+		t.Errorf("no polite refusal with the length:\n%.300s", out.String())
+	}
+}
+
+// blockingReader never returns, like a terminal nobody types in.
+type blockingReader struct{ ch chan struct{} }
+
+func (b blockingReader) Read([]byte) (int, error) { <-b.ch; return 0, io.EOF }
+
+// TestCancelWhileWaiting: the session ends as soon as ctx ends, even while
+// it waits for a line.
+func TestCancelWhileWaiting(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := blockingReader{ch: make(chan struct{})}
+	defer close(r.ch)
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, Config{Handler: &script{}, In: r, Out: io.Discard}) }()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("Run still waits for input after ctx ended")
 	}
 }

@@ -220,3 +220,32 @@ func runHealthcheck(ctx context.Context, stdout io.Writer, getenv func(string) s
 	fmt.Fprint(stdout, string(body))
 	return nil
 }
+
+// runCheck runs the start-up checks on a database file offline: the checks
+// against its meta pages and bbolt's consistency check.
+func runCheck(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fl := flag.NewFlagSet("check", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	timeout := fl.Duration("timeout", storage.DefaultCheckTimeout, "longest the consistency check may take")
+	if err := fl.Parse(args); err != nil || fl.NArg() > 1 {
+		return usageError{msg: "usage: tutorbot check [-timeout 2m] [FILE]   (default FILE: $TUTORBOT_DB or tutorbot.db)"}
+	}
+	path := envOr(getenv, "TUTORBOT_DB", "tutorbot.db")
+	if fl.NArg() == 1 {
+		path = fl.Arg(0)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("check database %s: %w", path, err)
+	}
+	start := time.Now()
+	db, err := storage.Open(path, storage.Options{ReadOnly: true, LockTimeout: 500 * time.Millisecond, Check: true, CheckTimeout: *timeout})
+	if errors.Is(err, storage.ErrInUse) {
+		return fmt.Errorf("%w; check a copy from the running tutor instead: tutorbot backup COPY && tutorbot check COPY", err)
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(stdout, "%s: ok (checked in %v)\n", path, time.Since(start).Round(time.Millisecond))
+	return nil
+}

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"tutorbot/storage"
 )
 
 func main() {
@@ -44,6 +46,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runBackup(ctx, args, stdout, stderr, getenv)
 	case "recommend":
 		err = runRecommend(args, stdin, stdout, stderr)
+	case "check":
+		err = runCheck(args, stdout, stderr, getenv)
 	case "healthcheck":
 		err = runHealthcheck(ctx, stdout, getenv)
 	case "help":
@@ -64,6 +68,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return 2
 	case errors.Is(err, errLintFailed):
+		return 1
+	case errors.Is(err, storage.ErrDamaged):
+		fmt.Fprintf(stderr, "tutorbot: %v; restore it from a backup (README, \"Operating\": tutorbot backup and Restore)\n", err)
 		return 1
 	default:
 		fmt.Fprintf(stderr, "tutorbot: %v\n", err)
@@ -86,6 +93,7 @@ func usage(w io.Writer) {
   tutorbot lint [dir]         check lesson files (default: the built-in course)
   tutorbot stats [-csv]       course statistics from the database
   tutorbot backup FILE        a consistent copy of the database, also while the tutor runs
+  tutorbot check [FILE]       check a database file for damage (the checks run at every start)
   tutorbot recommend [-json] [-lang ru]  the practice answer for a filled-in template read from stdin
   tutorbot healthcheck        ask the running tutor's /healthz (for Docker's HEALTHCHECK)
   tutorbot help               this text

@@ -51,6 +51,9 @@ type config struct {
 	LLMDailyLimit   int
 	HTTPListen      string
 	Admins          map[string]bool
+	SkipCheck       bool
+	CheckTimeout    time.Duration
+	ReminderGap     time.Duration
 }
 
 // secret reads a secret from NAME or from the file named by NAME_FILE.
@@ -95,6 +98,9 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	limit := fl.Int("llm-daily-limit", atoiOr(getenv("LLM_DAILY_LIMIT"), 30), "LLM calls per learner per day (env LLM_DAILY_LIMIT)")
 	fl.StringVar(&c.HTTPListen, "http", getenv("HTTP_LISTEN"), "address for /healthz and /metrics, e.g. :9090 (env HTTP_LISTEN; off when empty)")
 	admins := fl.String("admins", getenv("ADMIN_IDS"), "learners allowed to see /stats, as platform:id, comma-separated, e.g. telegram:12345,discord:67890 (env ADMIN_IDS)")
+	fl.BoolVar(&c.SkipCheck, "skip-check", false, "skip bbolt's consistency check of the whole database at start (the quick checks against the meta pages still run)")
+	fl.DurationVar(&c.CheckTimeout, "check-timeout", storage.DefaultCheckTimeout, "longest the consistency check at start may take")
+	gap := fl.String("reminder-min-gap", envOr(getenv, "REMINDER_MIN_GAP", "1h"), "shortest time between two reminders to one learner, at least 1h; schedules firing more often are refused (env REMINDER_MIN_GAP)")
 	shutdown := fl.String("shutdown-timeout", envOr(getenv, "SHUTDOWN_TIMEOUT", "10s"), "how long in-flight work may finish after SIGINT/SIGTERM (env SHUTDOWN_TIMEOUT)")
 	fl.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: tutorbot run [flags]\n\nSecrets come from the environment only, or from a file named by NAME_FILE:\n"+
@@ -118,6 +124,9 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	var err error
 	if c.ShutdownTimeout, err = time.ParseDuration(*shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		probs = append(probs, fmt.Sprintf("invalid shutdown timeout %q (want a duration like 10s)", *shutdown))
+	}
+	if c.ReminderGap, err = time.ParseDuration(*gap); err != nil || c.ReminderGap < remind.MinInterval || c.ReminderGap > 30*24*time.Hour {
+		probs = append(probs, fmt.Sprintf("invalid reminder gap %q (want a duration from 1h to 720h)", *gap))
 	}
 	if _, err := fmt.Sscanf(*rate, "%g", &c.TelegramRate); err != nil || c.TelegramRate <= 0 || c.TelegramRate > 1000 {
 		probs = append(probs, fmt.Sprintf("invalid Telegram rate %q (want messages per second, 0 < rate <= 1000)", *rate))
@@ -234,13 +243,18 @@ func runTutor(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return fmt.Errorf("load lessons: %w", err)
 	}
-	db, err := storage.Open(cfg.DB, storage.Options{})
+	db, err := storage.Open(cfg.DB, storage.Options{Check: !cfg.SkipCheck, CheckTimeout: cfg.CheckTimeout})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if n, err := bot.Migrate(ctx, db); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("learner records migrated to the current layout", "records", n)
+	}
 	metrics := ops.NewMetrics()
-	reminders := &remind.Service{DB: db, Log: log.With("part", "reminders")}
+	reminders := &remind.Service{DB: db, Log: log.With("part", "reminders"), MinGap: cfg.ReminderGap}
 	ecfg := bot.Config{DB: db, Course: course, Log: log, Reminders: reminders, Admins: cfg.Admins, CompareModels: cfg.CompareModels, LLMDailyLimit: cfg.LLMDailyLimit}
 	if cfg.LLMBaseURL != "" {
 		client, err := llm.New(llm.Config{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMKey, Model: cfg.LLMModel})
@@ -264,6 +278,7 @@ func runTutor(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	dispatcher := &remind.Dispatcher{Service: reminders, Deliver: engine.DeliverReminder, IsPermanent: func(err error) bool { return errors.Is(err, bot.ErrUnreachable) }}
 	metrics.Count("tutorbot_reminders_due_total", "Due reminders seen by the dispatcher.", nil, func() int64 { return dispatcher.Stats().DueSeen })
 	metrics.Count("tutorbot_reminders_sent_total", "Reminders delivered.", nil, func() int64 { return dispatcher.Stats().Sent })
+	metrics.Count("tutorbot_reminders_deferred_total", "Reminders held back until the minimum gap after the learner's last one.", nil, func() int64 { return dispatcher.Stats().Deferred })
 	metrics.Count("tutorbot_reminders_failed_total", "Reminder deliveries that failed and will be retried.", nil, func() int64 { return dispatcher.Stats().Failed })
 	if !platforms {
 		return runConsole(ctx, cfg, engine, dispatcher, stdin, stdout, getenv)
