@@ -16,6 +16,11 @@ COPY --from=build --chown=65532:65532 /out/data /data
 USER nonroot:nonroot
 VOLUME /data
 ENV TUTORBOT_DB=/data/tutorbot.db
+# Lessons are built in. To serve your own, mount a folder of lesson files
+# (en/01-….md, ru/01-….md) read-only and name it:
+#   docker run -v "$PWD/lessons:/lessons:ro" -e LESSONS_DIR=/lessons …
+# It is linted at start (file:line problems, non-zero exit); after editing
+# it, "docker kill -s HUP <container>" or an admin's /reload re-reads it.
 # Healthy when /healthz answers 200; without HTTP_LISTEN there is nothing to check.
 HEALTHCHECK --interval=30s --timeout=6s --start-period=10s CMD ["/usr/local/bin/tutorbot", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/tutorbot"]

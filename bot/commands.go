@@ -37,6 +37,7 @@ func init() {
 		{Command{Name: "mydata", Description: "Everything the tutor stores about you"}, func(t *turn, _ string) { t.myData() }},
 		{Command{Name: "forget", Description: "Erase everything the tutor stores about you"}, func(t *turn, _ string) { t.forgetCmd() }},
 		{Command{Name: "stats", Description: "Course statistics (admins only)"}, func(t *turn, _ string) { t.statsCmd() }},
+		{Command{Name: "reload", Description: "Re-read the lessons folder (admins only)"}, func(t *turn, _ string) { t.reloadCmd() }},
 		{Command{Name: "help", Description: "What the tutor can do"}, func(t *turn, _ string) { t.help() }},
 	}
 }

@@ -27,6 +27,10 @@ type Config struct {
 	DB *storage.DB
 	// Course is the content taught. Required.
 	Course *lessons.Course
+	// LoadCourse, when set, reads the course again for Reload and an
+	// admin's /reload (the lessons folder); nil means the course is built
+	// in and cannot be reloaded.
+	LoadCourse func() (*lessons.Course, error)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Log receives the engine's log lines (default: discarded).
@@ -67,6 +71,7 @@ type Engine struct {
 	log    *slog.Logger
 	cfg    Config
 
+	reloadMu   sync.Mutex
 	mu         sync.Mutex
 	messengers map[string]Messenger
 	jobs       sync.WaitGroup
@@ -174,6 +179,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	// The whole turn runs on the course as it is now; a reload meanwhile
 	// takes effect from the learner's next turn.
 	course := e.course.Load()
+	if out, ok := e.handleReadOnly(ev, course); ok {
+		return out, nil
+	}
 	err := e.db.Update(ctx, func(tx *storage.Tx) error {
 		old := tx.Learner(key)
 		now := e.now().UTC()
@@ -235,6 +243,50 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 		e.spawn(j)
 	}
 	return out, nil
+}
+
+// readOnly names the commands that show the learner's state and usually
+// change nothing, so they are first tried in a read transaction.
+var readOnly = map[string]bool{"course": true, "progress": true, "help": true}
+
+// handleReadOnly runs a read-only command in a read transaction, which
+// costs no commit (and no fsync). ok is false when the turn would change
+// the learner's record (or has work after the commit): then the caller
+// runs it again in a write transaction.
+func (e *Engine) handleReadOnly(ev Event, course *lessons.Course) (out []Reply, ok bool) {
+	if ev.IsButton() || !strings.HasPrefix(ev.Text, "/") {
+		return nil, false
+	}
+	if name, _ := splitCommand(ev.Text); !readOnly[name] {
+		return nil, false
+	}
+	var t *turn
+	err := e.db.View(func(tx *storage.Tx) error {
+		old := tx.Learner(ev.Key())
+		if old == nil {
+			return nil // a new learner: their record is written
+		}
+		st, err := decodeState(old)
+		if err != nil {
+			return err
+		}
+		rt := &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: e.now().UTC()}
+		rt.run()
+		rt.tx = nil
+		if rt.forget || len(rt.after) > 0 || len(rt.jobs) > 0 {
+			return nil
+		}
+		next, err := json.Marshal(st)
+		if err != nil || !bytes.Equal(old, next) {
+			return nil
+		}
+		t = rt
+		return nil
+	})
+	if err != nil || t == nil {
+		return nil, false
+	}
+	return t.replies(), true
 }
 
 // update loads the learner's state, lets fn change it and commits it.
@@ -438,6 +490,9 @@ func (e *Engine) SetCourse(c *lessons.Course) error {
 		return errors.New("set course: no lessons")
 	}
 	e.course.Store(c)
+	// Pages of the old course are not shown any more (turns in flight may
+	// still add a few; they are keyed by lesson, so they are never wrong).
+	e.pages.Clear()
 	return nil
 }
 

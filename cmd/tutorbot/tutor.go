@@ -18,7 +18,6 @@ import (
 	"tutorbot/bot/console"
 	"tutorbot/bot/discord"
 	"tutorbot/bot/telegram"
-	"tutorbot/lessons"
 	"tutorbot/llm"
 	"tutorbot/ops"
 	"tutorbot/redact"
@@ -31,6 +30,7 @@ import (
 // config is every setting of "tutorbot run".
 type config struct {
 	DB              string
+	LessonsDir      string
 	LogLevel        slog.Level
 	LogJSON         bool
 	TelegramToken   string
@@ -83,6 +83,7 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	fl := flag.NewFlagSet("run", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.StringVar(&c.DB, "db", envOr(getenv, "TUTORBOT_DB", "tutorbot.db"), "bbolt database file (env TUTORBOT_DB)")
+	fl.StringVar(&c.LessonsDir, "lessons", getenv("LESSONS_DIR"), "folder of lesson files (<lang>/*.md) that replaces the built-in course; SIGHUP or an admin's /reload re-reads it (env LESSONS_DIR)")
 	level := fl.String("log-level", envOr(getenv, "LOG_LEVEL", "info"), "log level: debug, info, warn, error (env LOG_LEVEL)")
 	fl.BoolVar(&c.LogJSON, "log-json", getenv("LOG_FORMAT") == "json", "log as JSON (env LOG_FORMAT=json)")
 	fl.StringVar(&c.TelegramAPIURL, "telegram-api-url", getenv("TELEGRAM_API_URL"), "base URL of a self-hosted Bot API server, e.g. http://localhost:8081 (env TELEGRAM_API_URL; default the official server)")
@@ -239,9 +240,10 @@ func runTutor(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogJSON || (platforms && !isTerminal(stderr)))
 	// Every secret, in every form, is removed from every log line.
 	log = slog.New(redact.Handler(log.Handler(), redact.New(cfg.TelegramToken, cfg.DiscordToken, cfg.LLMKey, cfg.WebhookSecret)))
-	course, err := lessons.Default()
+	loadCourse, reloadCourse := courseLoader(cfg.LessonsDir)
+	course, err := loadCourseAtStart(loadCourse, stderr)
 	if err != nil {
-		return fmt.Errorf("load lessons: %w", err)
+		return err
 	}
 	db, err := storage.Open(cfg.DB, storage.Options{Check: !cfg.SkipCheck, CheckTimeout: cfg.CheckTimeout})
 	if err != nil {
@@ -255,7 +257,7 @@ func runTutor(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	metrics := ops.NewMetrics()
 	reminders := &remind.Service{DB: db, Log: log.With("part", "reminders"), MinGap: cfg.ReminderGap}
-	ecfg := bot.Config{DB: db, Course: course, Log: log, Reminders: reminders, Admins: cfg.Admins, CompareModels: cfg.CompareModels, LLMDailyLimit: cfg.LLMDailyLimit}
+	ecfg := bot.Config{DB: db, Course: course, LoadCourse: reloadCourse, Log: log, Reminders: reminders, Admins: cfg.Admins, CompareModels: cfg.CompareModels, LLMDailyLimit: cfg.LLMDailyLimit}
 	if cfg.LLMBaseURL != "" {
 		client, err := llm.New(llm.Config{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMKey, Model: cfg.LLMModel})
 		if err != nil {
@@ -275,6 +277,7 @@ func runTutor(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			log.Warn("background work cut short", "err", err)
 		}
 	}()
+	reloadOnHangup(ctx, engine, log)
 	dispatcher := &remind.Dispatcher{Service: reminders, Deliver: engine.DeliverReminder, IsPermanent: func(err error) bool { return errors.Is(err, bot.ErrUnreachable) }}
 	metrics.Count("tutorbot_reminders_due_total", "Due reminders seen by the dispatcher.", nil, func() int64 { return dispatcher.Stats().DueSeen })
 	metrics.Count("tutorbot_reminders_sent_total", "Reminders delivered.", nil, func() int64 { return dispatcher.Stats().Sent })
