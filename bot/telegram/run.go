@@ -141,12 +141,14 @@ func (b *Bot) runPolling(ctx context.Context) error {
 			var te *tgbotapi.Error
 			switch {
 			case errors.As(err, &te) && te.Code == 429:
+				b.conn.Up() // the server answered
 				b.stats.limited.Add(1)
 				_ = sleep(ctx, time.Duration(max(te.RetryAfter, 1))*time.Second)
 				continue
 			case errors.As(err, &te) && (te.Code == 401 || te.Code == 404):
 				runErr = fmt.Errorf("telegram: get updates: token rejected: %w", err)
 			default:
+				b.conn.Down(time.Now())
 				failures++
 				wait := backoff(failures-1, 500*time.Millisecond, 30*time.Second)
 				b.log.Warn("get updates failed", "err", err, "retry_in", wait.Round(time.Millisecond))
@@ -156,6 +158,7 @@ func (b *Bot) runPolling(ctx context.Context) error {
 			break
 		}
 		failures = 0
+		b.conn.Up()
 		confirmed = offset
 		fresh := 0
 		for _, u := range updates {
@@ -194,6 +197,7 @@ func (b *Bot) runPolling(ctx context.Context) error {
 	}
 	cancel()
 	b.waitWorkers(p, time.Second)
+	b.waitAnswers(time.Second)
 	// Confirm what was handled, so a restart does not handle it again.
 	advance()
 	if offset > confirmed && runErr == nil {
@@ -292,7 +296,22 @@ func (b *Bot) runWebhook(ctx context.Context) error {
 	}
 	cancel()
 	b.waitWorkers(p, time.Second)
+	b.waitAnswers(time.Second)
 	return nil
+}
+
+// waitAnswers waits for callback answers in flight, at most d.
+func (b *Bot) waitAnswers(d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		b.answers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		b.log.Warn("callback answers still running at shutdown")
+	}
 }
 
 // SecretHeader is the header in which Telegram sends the webhook's secret.
