@@ -249,6 +249,11 @@ func TestExplanationDropsRepeatedVerdict(t *testing.T) {
 		{"Rightly so.", "Right", "Rightly so."},
 		{"Right.", "Right", "Right."},
 		{"That describes Phi.", "No", "That describes Phi."},
+		{"Not quite. The lesson says otherwise.", "No", "The lesson says otherwise."},
+		{"Noted: it depends.", "No", "Noted: it depends."},
+		{"Не совсем. В уроке сказано иначе.", "No", "В уроке сказано иначе."},
+		{"Верно. Веса можно скачать.", "Right", "Веса можно скачать."},
+		{"Correct — weights run locally.", "Right", "weights run locally."},
 	} {
 		if got := bot.Explanation(c.text, c.word); got != c.want {
 			t.Errorf("Explanation(%q, %q) = %q, want %q", c.text, c.word, got, c.want)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"tutorbot/lessons"
 	"tutorbot/quiz"
@@ -181,7 +182,7 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 	} else {
 		ri := q.Index(q.Answer)
 		b.WriteString(t.tr.T("QuizWrong", "Explain", render.EscapeMarkdown(explanation(opt.Explain, t.tr.T("QuizWrongWord"))),
-			"Letter", letter(ri), "Option", render.EscapeMarkdown(q.Options[ri].Text), "OptionExplain", render.EscapeMarkdown(q.Options[ri].Explain)))
+			"Letter", letter(ri), "Option", render.EscapeMarkdown(q.Options[ri].Text), "OptionExplain", render.EscapeMarkdown(explanation(q.Options[ri].Explain, t.tr.T("QuizRightWord")))))
 	}
 	if !a.Done() {
 		b.WriteString("\n\n" + t.tr.T("QuizAnswered", "Answered", a.Answered(), "Total", len(a.Questions)))
@@ -205,15 +206,32 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 // explanation is an option's explanation without a leading verdict word
 // ("Right. …", "No, …") that the verdict before it already says.
 func explanation(text, word string) string {
-	rest, ok := strings.CutPrefix(text, word)
-	if !ok || rest == "" || !strings.ContainsRune(".,!;:", rune(rest[0])) {
-		return text
+	phrases, ok := verdicts[word]
+	if !ok {
+		phrases = []string{word}
 	}
-	rest = strings.TrimSpace(rest[1:])
-	if rest == "" {
-		return text
+	for _, p := range phrases {
+		rest, ok := strings.CutPrefix(text, p)
+		if ok && strings.HasPrefix(rest, " —") {
+			rest = rest[1:]
+		}
+		if !ok || rest == "" || !strings.ContainsRune(".,!;:—", []rune(rest)[0]) {
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(rest)
+		if rest = strings.TrimSpace(rest[size:]); rest != "" {
+			return rest
+		}
 	}
-	return rest
+	return text
+}
+
+// verdicts are the phrases an explanation may open with that repeat the
+// tutor's own verdict ("✅ Right." / "❌ Not quite."), by verdict word,
+// longest first, in every course language.
+var verdicts = map[string][]string{
+	"Right": {"Exactly", "Correct", "Right", "Yes", "Правильно", "Верно", "Точно", "Да"},
+	"No":    {"Not quite", "Not really", "Incorrect", "Wrong", "No", "Неправильно", "Не совсем", "Неверно", "Нет"},
 }
 
 // finish grades the finished attempt and returns the score (Markdown) and
