@@ -27,7 +27,7 @@ func bigDatabase(b *testing.B, mb int) string {
 	}
 	for n := 0; ; {
 		err := db.Update(context.Background(), func(tx *Tx) error {
-			for range 20000 {
+			for range 2000 {
 				n++
 				if err := tx.PutLearner(fmt.Sprintf("telegram:%09d", n*7919%1000000007), rec); err != nil {
 					return err
@@ -54,7 +54,7 @@ func bigDatabase(b *testing.B, mb int) string {
 func BenchmarkOpenCheck(b *testing.B) {
 	path := bigDatabase(b, *checkMB)
 	st, _ := os.Stat(path)
-	b.Logf("database: %d MB", st.Size()>>20)
+	b.ReportMetric(float64(st.Size()>>20), "MB")
 	b.Run("Verify", func(b *testing.B) {
 		for b.Loop() {
 			if err := Verify(path); err != nil {
