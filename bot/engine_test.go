@@ -32,8 +32,10 @@ type harness struct {
 	engine *bot.Engine
 	user   string
 	format render.Format
-	last   []bot.Button // buttons of the latest replies that had any
-	log    strings.Builder
+	// lang is the language the platform reports with each event.
+	lang string
+	last []bot.Button // buttons of the latest replies that had any
+	log  strings.Builder
 }
 
 func newHarness(t testing.TB, format render.Format) *harness {
@@ -81,6 +83,9 @@ func (h *harness) reopen() {
 func (h *harness) event(ev bot.Event) []bot.Reply {
 	h.t.Helper()
 	ev.Platform, ev.UserID, ev.ChatID, ev.Format = "test", h.user, h.user, h.format
+	if ev.Lang == "" {
+		ev.Lang = h.lang
+	}
 	replies, err := h.engine.Handle(context.Background(), ev)
 	if err != nil {
 		h.t.Fatalf("handle %+v: %v", ev, err)

@@ -314,7 +314,7 @@ func runConsole(ctx context.Context, cfg config, engine *bot.Engine, d *remind.D
 	dctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); d.Run(dctx) }()
-	err := console.Run(ctx, console.Config{Handler: engine, In: stdin, Out: out, Name: getenv("USER"), Echo: !isTerminal(stdin)})
+	err := console.Run(ctx, console.Config{Handler: engine, In: stdin, Out: out, Name: getenv("USER"), Echo: !isTerminal(stdin), Lang: console.Lang(getenv)})
 	stop()
 	<-done
 	return err
