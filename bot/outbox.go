@@ -116,6 +116,8 @@ type outbox struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	maxAge time.Duration
+	// retryBase is the first retry wait (see Config.OutboxRetryBase).
+	retryBase time.Duration
 
 	mu     sync.Mutex
 	chats  map[string]*chatQueue
@@ -134,7 +136,7 @@ type chatQueue struct {
 }
 
 func newOutbox(e *Engine, maxAge time.Duration) *outbox {
-	o := &outbox{e: e, chats: map[string]*chatQueue{}, maxAge: maxAge}
+	o := &outbox{e: e, chats: map[string]*chatQueue{}, maxAge: maxAge, retryBase: 500 * time.Millisecond}
 	o.ctx, o.cancel = context.WithCancel(context.Background())
 	o.idle = sync.NewCond(&o.mu)
 	return o
@@ -251,6 +253,9 @@ func (o *outbox) deliver(chat string, it *outItem) bool {
 			// stored for a process that runs it.
 			return true
 		}
+		if o.chatGone(chat, it) {
+			return false // cancelled meanwhile (its chat turned unreachable)
+		}
 		if it.replies == nil {
 			it.replies = o.e.renderEntry(&it.en, s.Format())
 		}
@@ -276,17 +281,22 @@ func (o *outbox) deliver(chat string, it *outItem) bool {
 		}
 		o.retried.Add(1)
 		it.en.Attempts++
-		wait := backoffWait(it.en.Attempts)
+		wait := backoffWait(it.en.Attempts, o.retryBase)
 		var ra interface{ RetryAfter() time.Duration }
 		if errors.As(err, &ra) && ra.RetryAfter() > 0 {
 			wait = ra.RetryAfter()
 		}
 		it.en.NotBefore = o.e.now().Add(wait)
 		o.e.log.Warn("delivery failed, retrying", "chat", chat, "attempt", it.en.Attempts, "retry_in", wait.Round(time.Millisecond), "err", err)
-		o.persist(it)
 		if o.chatGone(chat, it) {
 			return false
 		}
+		if o.supersededNow(chat, it) {
+			o.cancelled.Add(1)
+			o.ack(it.key)
+			return true
+		}
+		o.persist(it)
 	}
 }
 
@@ -296,6 +306,15 @@ func (o *outbox) chatGone(chat string, it *outItem) bool {
 	defer o.mu.Unlock()
 	q := o.chats[chat]
 	return q == nil || len(q.items) == 0 || q.items[0] != it
+}
+
+// supersededNow reports whether it, the head of its chat's queue, is
+// taken over by an entry queued since.
+func (o *outbox) supersededNow(chat string, it *outItem) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	q := o.chats[chat]
+	return q != nil && len(q.items) > 0 && q.items[0] == it && superseded(it, q.items[1:])
 }
 
 // persist stores the entry's retry state, so a restart honours it.
@@ -383,11 +402,11 @@ func (o *outbox) stats() OutboxStats {
 }
 
 // backoffWait is the wait before retry number n (1-based): exponential
-// from 500 ms to 5 minutes, with jitter in its upper half.
-func backoffWait(n int) time.Duration {
-	d := 500 * time.Millisecond << min(n-1, 20)
-	if d > 5*time.Minute || d <= 0 {
-		d = 5 * time.Minute
+// from base to 600 times base, with jitter in its upper half.
+func backoffWait(n int, base time.Duration) time.Duration {
+	d := base << min(n-1, 20)
+	if limit := 600 * base; d > limit || d <= 0 {
+		d = limit
 	}
 	return d/2 + rand.N(d/2+1)
 }
