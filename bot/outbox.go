@@ -84,6 +84,7 @@ func chatKey(platform, userID, chatID string) string {
 // outItem is an entry waiting in memory, with its replies when they were
 // rendered already.
 type outItem struct {
+	acked   <-chan struct{} // closed once its delete is committed
 	chat    string
 	key     []byte // nil: not stored (a reply that shows nothing committed)
 	en      outboxEntry
@@ -122,6 +123,7 @@ type outbox struct {
 	mu     sync.Mutex
 	chats  map[string]*chatQueue
 	acks   [][]byte
+	acked  chan struct{} // closed when acks are deleted
 	acking bool
 	wg     sync.WaitGroup
 	idle   *sync.Cond // signalled when a chat queue empties
@@ -177,8 +179,13 @@ func (o *outbox) cancelChat(chat string) {
 }
 
 // drain sends the chat's entries in order until its queue is empty.
+//
+// An entry is sent only once the delete of the chat's previous delivered
+// entry is committed: a crash can then leave at most one delivered entry
+// stored, so a restart sends at most one message twice.
 func (o *outbox) drain(chat string, q *chatQueue) {
 	defer o.wg.Done()
+	var prev <-chan struct{} = closed
 	for {
 		o.mu.Lock()
 		if len(q.items) == 0 || o.ctx.Err() != nil {
@@ -198,7 +205,15 @@ func (o *outbox) drain(chat string, q *chatQueue) {
 		}
 		o.mu.Unlock()
 
+		select {
+		case <-prev:
+		case <-o.ctx.Done():
+			continue
+		}
 		done := o.deliver(chat, it)
+		if prev = it.acked; prev == nil {
+			prev = closed
+		}
 		o.mu.Lock()
 		if done && len(q.items) > 0 && q.items[0] == it {
 			q.items = q.items[1:]
@@ -263,7 +278,7 @@ func (o *outbox) deliver(chat string, it *outItem) bool {
 		switch {
 		case err == nil:
 			o.delivered.Add(1)
-			o.ack(it.key)
+			it.acked = o.ack(it.key)
 			return true
 		case o.ctx.Err() != nil:
 			return false
@@ -332,27 +347,36 @@ func (o *outbox) persist(it *outItem) {
 }
 
 // ack deletes a delivered entry. Deletes are gathered: one goroutine
-// deletes every key acknowledged meanwhile in one write.
-func (o *outbox) ack(key []byte) {
+// deletes every key acknowledged meanwhile in one write. The channel is
+// closed once the delete is committed (or failed).
+func (o *outbox) ack(key []byte) <-chan struct{} {
 	if key == nil {
-		return
+		return closed
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.acks = append(o.acks, key)
+	if o.acked == nil {
+		o.acked = make(chan struct{})
+	}
+	done := o.acked
 	if !o.acking {
 		o.acking = true
 		o.wg.Add(1)
 		go o.flush()
 	}
+	return done
 }
+
+// closed is a closed channel: an acknowledgement with nothing to wait for.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 func (o *outbox) flush() {
 	defer o.wg.Done()
 	for {
 		o.mu.Lock()
-		keys := o.acks
-		o.acks = nil
+		keys, done := o.acks, o.acked
+		o.acks, o.acked = nil, nil
 		if len(keys) == 0 {
 			o.acking = false
 			o.idle.Broadcast()
@@ -365,6 +389,7 @@ func (o *outbox) flush() {
 			// Left stored: sent once more after a restart (at least once).
 			o.e.log.Warn("delete delivered outbox entries", "entries", len(keys), "err", err)
 		}
+		close(done)
 	}
 }
 
