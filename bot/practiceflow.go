@@ -78,6 +78,10 @@ func (t *turn) fieldAnswer(name, text string) {
 		t.say(msgHint)
 		return
 	}
+	if t.st.Draft.Fill(text) {
+		t.continueDraft(t.st.Draft) // labelled fields pasted as the answer
+		return
+	}
 	t.setField(f, text)
 }
 

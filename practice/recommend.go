@@ -1,14 +1,11 @@
 package practice
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
-
-	"tutorbot/render"
 )
 
 // Pick is one recommended model with the figures behind it.
@@ -68,6 +65,9 @@ type Result struct {
 	// LeftOut says which models the case ruled out and why (license,
 	// policy, origin, context), in the learner's language.
 	LeftOut []string `json:"left_out,omitempty"`
+
+	licenseDecided bool     // a license, policy or origin rule left models out
+	excluded       []string // names of the models a license, policy or origin rule left out
 }
 
 // Question is one thing the tutor asks instead of guessing.
@@ -178,18 +178,20 @@ func Recommend(cat *Catalog, req Request) Result {
 	}
 
 	out := newLeftOut(lang)
+	out.ctx = req.ContextTokens
 	cands := make([]cand, 0, len(cat.Models))
 	for i := range cat.Models {
 		m := &cat.Models[i]
 		lic, ok := allowed(pol, m, req, out)
 		if !ok {
+			res.excluded = append(res.excluded, plainName(m.Name))
 			continue
 		}
 		if !servesTask(m, req, res.Mode) {
 			continue
 		}
 		if req.ContextTokens > 0 && m.Context < req.ContextTokens {
-			out.add("out.context", plainName(m.Name), fmtTokens(req.ContextTokens))
+			out.shortContext++
 			continue
 		}
 		if res.Mode == WhereAPI && c.Residency != "" {
@@ -221,7 +223,7 @@ func Recommend(cat *Catalog, req Request) Result {
 		default:
 			cd.fit = BestFitWith(*m, res.Budget, ctx, opts)
 		}
-		cd.score = score(&cd, req, res)
+		cd.score = score(&cd, req, res) + languageBonus(pol, m, req)
 		cands = append(cands, cd)
 	}
 
@@ -259,7 +261,7 @@ func Recommend(cat *Catalog, req Request) Result {
 		sort.SliceStable(fitting, func(i, j int) bool { return fitting[i].score > fitting[j].score })
 		chosen = choose(fitting)
 	}
-	res.LeftOut = out.list()
+	res.LeftOut, res.licenseDecided = out.list(), out.policy
 	for _, cd := range chosen {
 		p := Pick{
 			Model: *cd.m, Quant: cd.fit.Quant, Memory: cd.fit.Memory, Fits: cd.fit.Status, GPUClass: cd.gpuClass,
@@ -435,6 +437,14 @@ func isReasoningModel(m *Model) bool {
 	return strings.Contains(id, "-r1") || strings.HasPrefix(id, "qwq") || strings.HasPrefix(id, "magistral") || strings.Contains(id, "reasoning")
 }
 
+// isVisionVariant reports a model made by adding vision to a text model
+// (Llama 3.2 Vision, Qwen2.5-VL, Phi-3.5-vision), as opposed to one that is
+// natively multimodal.
+func isVisionVariant(m *Model) bool {
+	id := m.ID
+	return strings.Contains(id, "-vision") || strings.Contains(id, "-vl-") || strings.HasPrefix(id, "pixtral")
+}
+
 func isCoderModel(m *Model) bool {
 	return strings.Contains(m.ID, "coder") || strings.HasPrefix(m.ID, "codestral")
 }
@@ -444,16 +454,20 @@ func isCoderModel(m *Model) bool {
 func score(p *cand, req Request, res Result) float64 {
 	m := p.m
 	c := req.Constraints
-	s := 2*math.Log2(effectiveParams(m)) + 0.1*monthsSince2023(m.Released)
+	s := 2.5*math.Log2(effectiveParams(m)) + 0.1*monthsSince2023(m.Released)
 
 	for _, n := range req.Needs {
+		has := m.Has(n)
+		if n == StrengthLongContext && req.ContextTokens > 32768 {
+			has = m.Context >= req.ContextTokens // what the task needs, not the tag
+		}
 		switch {
 		case n == StrengthGeneral:
-			if m.Has(n) {
+			if has {
 				s += 1
 			}
-		case m.Has(n):
-			s += 4
+		case has:
+			s += 3
 		default:
 			s -= 3
 		}
@@ -473,6 +487,9 @@ func score(p *cand, req Request, res Result) float64 {
 	}
 	if !needs(req, StrengthVision) && m.HasModality("image") {
 		s -= 0.5
+		if isVisionVariant(m) {
+			s -= 4 // a vision variant of a text model: the text model does text better for less
+		}
 	}
 	if needs(req, StrengthLongContext) || req.ContextTokens > 32768 {
 		switch {
@@ -555,6 +572,25 @@ func score(p *cand, req Request, res Result) float64 {
 	return s
 }
 
+// languageBonus favours a family known to be strongest in a language the
+// task names (Chinese: Qwen and DeepSeek), its derivatives included.
+func languageBonus(pol *Policy, m *Model, req Request) float64 {
+	for _, fam := range pol.FamiliesOf(m) {
+		f := pol.Family(fam)
+		if f == nil {
+			continue
+		}
+		for _, l := range f.StrongLanguages {
+			for _, want := range req.Constraints.Languages {
+				if want == l {
+					return 4
+				}
+			}
+		}
+	}
+	return 0
+}
+
 func quantPenalty(q Quant) float64 {
 	switch q {
 	case Q4KM:
@@ -635,9 +671,13 @@ func choose(sorted []*cand) []*cand {
 
 // leftOut gathers, in order and without repeats, what the case ruled out.
 type leftOut struct {
-	lang  string
-	seen  map[string]bool
-	items []string
+	lang   string
+	seen   map[string]bool
+	items  []string
+	policy bool // a license, use-policy, origin or vendor rule was decisive
+	// shortContext counts models whose context is shorter than the task needs.
+	shortContext int
+	ctx          int
 }
 
 func newLeftOut(lang string) *leftOut { return &leftOut{lang: lang, seen: map[string]bool{}} }
@@ -648,559 +688,18 @@ func (o *leftOut) add(id msg, args ...any) {
 		return
 	}
 	o.seen[key] = true
+	o.policy = o.policy || id != "out.context"
 	o.items = append(o.items, tr(o.lang, id, args...))
 }
 
 // list is what was left out, at most eight reasons.
 func (o *leftOut) list() []string {
-	if len(o.items) > 8 {
-		return o.items[:8]
+	items := o.items
+	if len(items) > 8 {
+		items = items[:8]
 	}
-	return o.items
-}
-
-// licenseLabel names a license the way learners know it.
-func licenseLabel(l *License) string {
-	switch {
-	case strings.HasPrefix(l.ID, "llama"):
-		return "Llama"
-	case l.ID == "qwen":
-		return "Qwen2.5-72B"
-	case l.ID == "gemma":
-		return "Gemma"
+	if o.shortContext > 0 {
+		items = append(items, tr(o.lang, "out.context_n", o.shortContext, fmtTokens(o.ctx)))
 	}
-	return l.Name
-}
-
-// familyLabel names a family, or the derivative itself when the family is
-// its base's ("DeepSeek-R1-Distill-Llama (Llama)").
-func familyLabel(pol *Policy, m *Model, fam string) string {
-	if fam != m.Family {
-		return plainName(m.Name) + " (" + fam + ")"
-	}
-	return fam
-}
-
-func countryName(c, lang string) string {
-	if lang != "ru" {
-		return c
-	}
-	switch c {
-	case "China":
-		return "Китай"
-	case "United States":
-		return "США"
-	case "France":
-		return "Франция"
-	}
-	return c
-}
-
-// humanCount writes 700000000 as "700M" ("700 млн").
-func humanCount(v float64, lang string) string {
-	unit, div := "", 1.0
-	switch {
-	case v >= 1e9:
-		unit, div = "B", 1e9
-		if lang == "ru" {
-			unit = " млрд"
-		}
-	case v >= 1e6:
-		unit, div = "M", 1e6
-		if lang == "ru" {
-			unit = " млн"
-		}
-	case v >= 1e3:
-		unit, div = "K", 1e3
-		if lang == "ru" {
-			unit = " тыс."
-		}
-	}
-	return num(v/div, lang) + unit
-}
-
-// fmtTokens writes a token count as people say it: 131072 → "128K", 10M.
-func fmtTokens(n int) string {
-	switch {
-	case n >= 1_000_000:
-		return strconv.FormatFloat(math.Round(float64(n)/1e5)/10, 'f', -1, 64) + "M"
-	case n >= 1024:
-		return strconv.Itoa(int(math.Round(float64(n)/1024))) + "K"
-	}
-	return strconv.Itoa(n)
-}
-
-// num formats v to one decimal, with a decimal comma in Russian.
-func num(v float64, lang string) string {
-	s := strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
-	if lang == "ru" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
-}
-
-func gb(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
-
-func round2(v float64) float64 { return math.Round(v*100) / 100 }
-
-// money formats a dollar amount: 1234.5 → "1,235", 3.456 → "3.46".
-func money(v float64) string {
-	switch {
-	case v >= 100:
-		return groupThousands(int64(math.Round(v)))
-	case v >= 1:
-		return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
-	}
-	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
-}
-
-func groupThousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// finish fills the learner-facing fields of a chosen pick.
-func finish(p *Pick, req Request, res Result, pol *Policy) {
-	lang := req.Lang
-	m := &p.Model
-	if p.Fits != FitAPI && p.MemoryGiB == 0 {
-		p.MemoryGiB = math.Round(p.Memory.TotalGiB*10) / 10
-	}
-	hw := req.Hardware
-	switch {
-	case p.Fits == FitAPI:
-		p.RunsWhere = tr(lang, "runs.api")
-		switch {
-		case req.Constraints.Residency == "EU" && m.Family == "Mistral":
-			p.RunsWhere = tr(lang, "runs.api_mistral_eu")
-		case req.Constraints.Residency == "EU":
-			p.RunsWhere = tr(lang, "runs.api_eu")
-		case m.Family == "DeepSeek":
-			p.RunsWhere = tr(lang, "runs.api_deepseek")
-		}
-	case res.Mode == WhereCloud && p.GPUClass != "":
-		p.RunsWhere = tr(lang, "runs.cloud_class", p.GPUClass)
-	case res.Mode == WhereCloud && hw.GPUName == "":
-		p.RunsWhere = tr(lang, "runs.cloud_gpu", gb(res.Budget.GPUGiB))
-	case p.Fits == FitOffload:
-		p.RunsWhere = tr(lang, "runs.offload")
-	case hw.Phone:
-		p.RunsWhere = tr(lang, "runs.phone")
-	case hw.AppleUnified:
-		p.RunsWhere = tr(lang, "runs.mac", num(hw.GPUGiB, lang), gb(hw.UnifiedGiB))
-	case res.Budget.GPUGiB == 0 && res.Budget.RAMGiB > 0:
-		p.RunsWhere = tr(lang, "runs.cpu")
-	case hw.GPUName != "" && hw.GPUCount > 1:
-		p.RunsWhere = tr(lang, "runs.cards", hw.GPUCount, hw.GPUName, gb(res.Budget.GPUGiB))
-	case hw.GPUName != "":
-		p.RunsWhere = tr(lang, "runs.card", hw.GPUName)
-	default:
-		p.RunsWhere = tr(lang, "runs.gpu", gb(res.Budget.GPUGiB))
-	}
-
-	if p.lic != nil {
-		p.License = p.lic.TermsIn(lang)
-	} else {
-		p.License = m.License
-	}
-
-	var matched []string
-	for _, n := range req.Needs {
-		if n != StrengthGeneral && m.Has(n) {
-			matched = append(matched, string(n))
-		}
-	}
-	if req.Bulk && (p.Fits == FitAPI || m.ActiveB <= 9) {
-		p.Reasons = append(p.Reasons, tr(lang, "why.cheap_bulk"))
-	} else if len(matched) > 0 {
-		p.Reasons = append(p.Reasons, tr(lang, "why.strong", strings.Join(matched, ", ")))
-	} else {
-		p.Reasons = append(p.Reasons, tr(lang, "why.good", strings.ReplaceAll(strengthList(m), ";", ", ")))
-	}
-	if len(res.LeftOut) > 0 && p.lic != nil {
-		p.Reasons = append(p.Reasons, tr(lang, "why.allowed", p.lic.TermsIn(lang)))
-	}
-	if base := pol.BaseFamily(m); base != "" {
-		if l := pol.MainLicense(m); l != nil && !l.Permissive() {
-			p.Reasons = append(p.Reasons, tr(lang, "why.derivative", l.Name))
-		}
-	}
-	ctx := p.Memory.CtxTokens
-	switch {
-	case p.FineTune != "":
-		// Reasons were set by the fine-tuning path.
-	case p.Fits == FitAPI:
-		switch {
-		case p.MonthlyUSD > 0 && p.price != nil:
-			in, out := volumeTokens(req)
-			p.Reasons = append(p.Reasons, tr(lang, "why.cost", money(p.MonthlyUSD), humanCount(in, lang), humanCount(out, lang),
-				money(p.price.InputPerM), money(p.price.OutputPerM), p.price.Provider, p.price.DateRead))
-		case p.price != nil:
-			p.Reasons = append(p.Reasons, tr(lang, "why.price", money(p.price.InputPerM), money(p.price.OutputPerM), p.price.Provider, p.price.DateRead))
-		case m.Family == "DeepSeek":
-			p.Reasons = append(p.Reasons, tr(lang, "why.api_deepseek"))
-		case m.MoE():
-			p.Reasons = append(p.Reasons, tr(lang, "why.api_moe", gb(m.ActiveB), gb(m.TotalB)))
-		default:
-			p.Reasons = append(p.Reasons, tr(lang, "why.api"))
-		}
-	case p.Fits == FitNo:
-		p.Reasons = append(p.Reasons, tr(lang, "why.no_fit", num(p.Memory.TotalGiB, lang), p.Quant, fmtTokens(ctx)))
-	default:
-		var r string
-		if p.Memory.VisionGiB > 0 {
-			r = tr(lang, "why.memory_vision", p.Quant, num(p.Memory.TotalGiB, lang), fmtTokens(ctx), num(p.Memory.WeightsGiB, lang),
-				num(p.Memory.VisionGiB, lang), num(p.Memory.KVGiB, lang), num(p.Memory.OverheadGiB, lang))
-		} else {
-			r = tr(lang, "why.memory", p.Quant, num(p.Memory.TotalGiB, lang), fmtTokens(ctx), num(p.Memory.WeightsGiB, lang),
-				num(p.Memory.KVGiB, lang), num(p.Memory.OverheadGiB, lang))
-		}
-		if p.Memory.Approximate {
-			r += tr(lang, "why.kv_approx")
-		}
-		p.Reasons = append(p.Reasons, r)
-	}
-	if m.MoE() && p.Fits != FitAPI && p.FineTune == "" {
-		p.Reasons = append(p.Reasons, tr(lang, "why.moe", gb(m.ActiveB), gb(m.TotalB)))
-	}
-	switch {
-	case req.ContextTokens > 32768:
-		p.Reasons = append(p.Reasons, tr(lang, "why.context", fmtTokens(m.Context), fmtTokens(req.ContextTokens)))
-	case needs(req, StrengthLongContext) && m.Context >= 128000:
-		p.Reasons = append(p.Reasons, tr(lang, "why.long", fmtTokens(m.Context)))
-	}
-	if m.OllamaTag != "" && p.Fits != FitAPI && p.FineTune == "" {
-		p.Reasons = append(p.Reasons, tr(lang, "why.ollama", m.OllamaTag))
-	}
-	if !strings.HasPrefix(m.Confidence, "confirmed") {
-		p.Reasons = append(p.Reasons, tr(lang, "why.secondary"))
-	}
-	p.Warning = fitWarning(lang, p)
-}
-
-// fitWarning is the pick's quality, speed or headroom caveat in lang.
-func fitWarning(lang string, p *Pick) string {
-	if p.Fits == FitAPI || p.FineTune != "" {
-		return ""
-	}
-	var parts []string
-	switch p.Quant {
-	case Q3KM:
-		parts = append(parts, tr(lang, "warn.q3"))
-	case Q2K:
-		parts = append(parts, tr(lang, "warn.q2"))
-	}
-	switch p.Fits {
-	case FitOffload:
-		parts = append(parts, tr(lang, "warn.offload"))
-	case FitYes:
-		if p.Memory.TotalGiB > 0 && p.fitFree() < HeadroomShare {
-			parts = append(parts, tr(lang, "warn.tight", int(math.Round(100*(1-p.fitFree())))))
-		}
-	}
-	return strings.Join(parts, "; ")
-}
-
-func strengthList(m *Model) string {
-	var s []string
-	for _, x := range m.Strengths {
-		s = append(s, string(x))
-	}
-	return strings.Join(s, ", ")
-}
-
-// notes gathers the lesson's warnings that apply to this result.
-func notes(res Result) []string {
-	var out []string
-	req := res.Request
-	lang := req.Lang
-	c := req.Constraints
-	hw := req.Hardware
-	if res.NothingFits {
-		switch {
-		case res.Mode == WhereCloud:
-			out = append(out, tr(lang, "note.nothing_fits_cloud"))
-		default:
-			need := 0.0
-			for _, p := range res.Picks {
-				if need == 0 || p.Memory.TotalGiB < need {
-					need = p.Memory.TotalGiB
-				}
-			}
-			out = append(out, tr(lang, "note.nothing_fits", tr(lang, "note.would_fit", num(need/(1-HeadroomShare), lang)+" GiB")))
-		}
-	}
-	if len(res.LeftOut) > 0 {
-		out = append(out, tr(lang, "note.left_out", strings.Join(res.LeftOut, "; ")))
-	}
-	local := res.Mode == WhereLocal || res.Mode == WhereCloud
-	offload := false
-	for _, p := range res.Picks {
-		if p.Fits == FitOffload {
-			offload = true
-		}
-	}
-	if req.ContextTokens > 0 && len(res.Picks) > 0 {
-		why := ""
-		if req.ContextWhy != "" {
-			why = tr(lang, "note.context_pages", req.ContextWhy)
-			if req.ContextWhy == "whole codebase" {
-				why = ""
-			}
-		}
-		out = append(out, tr(lang, "note.context", fmtTokens(req.ContextTokens), why))
-	}
-	if req.FineTune != nil {
-		out = append(out, tr(lang, "note.finetune"))
-		if req.FineTune.Examples > 0 {
-			out = append(out, tr(lang, "note.finetune_data", humanCount(float64(req.FineTune.Examples), lang)))
-		}
-	}
-	if res.Mode == WhereLocal && hw.AppleUnified && hw.UnifiedGiB > 0 {
-		out = append(out, tr(lang, "note.mac", int(math.Round((hw.UnifiedGiB-6)*1024))))
-	}
-	if res.Mode == WhereLocal && hw.GPUCount > 1 {
-		out = append(out, tr(lang, "note.multi_gpu", hw.GPUCount))
-	}
-	if res.Mode == WhereLocal && hw.Phone {
-		out = append(out, tr(lang, "note.phone"))
-	} else if res.Mode == WhereLocal && res.Budget.GPUGiB == 0 {
-		out = append(out, tr(lang, "note.cpu"))
-	}
-	if local && !hw.Phone && (offload || res.NothingFits || (res.Budget.GPUGiB > 0 && res.Budget.GPUGiB < 12)) {
-		out = append(out, tr(lang, "note.small_gpu"))
-	}
-	if local && req.FineTune == nil {
-		roomy := len(res.Picks) > 0 && !res.NothingFits
-		for _, p := range res.Picks {
-			roomy = roomy && p.Fits == FitYes && p.free >= HeadroomShare
-		}
-		if roomy {
-			out = append(out, tr(lang, "note.headroom"))
-		}
-		out = append(out, tr(lang, "note.quant"))
-	}
-	if res.Mode == WhereAPI && (req.Bulk || req.ItemsPerMonth > 0) {
-		if req.Bulk {
-			out = append(out, tr(lang, "note.bulk"))
-		}
-		if req.ItemsPerMonth > 0 && req.TokensPerItem == 0 {
-			in, o := itemTokens(req)
-			out = append(out, tr(lang, "note.cost_assumed", strconv.Itoa(in), strconv.Itoa(o)))
-		}
-		var unpriced []string
-		for _, p := range res.Picks {
-			if p.price == nil {
-				unpriced = append(unpriced, plainName(p.Model.Name))
-			}
-		}
-		if len(unpriced) > 0 && req.ItemsPerMonth > 0 {
-			out = append(out, tr(lang, "note.cost_missing", strings.Join(unpriced, ", ")))
-		}
-		if c.BudgetUSD > 0 && len(res.Picks) > 0 && res.Picks[0].MonthlyUSD > c.BudgetUSD {
-			out = append(out, tr(lang, "note.budget_over", money(res.Picks[0].MonthlyUSD), money(c.BudgetUSD)))
-		}
-	}
-	families := map[string]bool{}
-	for _, p := range res.Picks {
-		if p.lic != nil && !p.lic.Permissive() {
-			families[p.Model.Family] = true
-			if p.lic.ID == "qwen" || p.lic.ID == "qwen-research" {
-				families["Qwen"] = true
-			}
-			if strings.HasPrefix(p.lic.ID, "llama") {
-				families["Llama"] = true
-			}
-		}
-	}
-	var lic []string
-	for _, f := range []string{"Llama", "Gemma", "Qwen", "Mistral"} {
-		if families[f] {
-			lic = append(lic, tr(lang, msg("note.lic."+f)))
-		}
-	}
-	if len(lic) > 0 {
-		out = append(out, tr(lang, "note.licenses", strings.Join(lic, ". ")))
-	}
-	switch {
-	case c.Residency == "EU":
-		out = append(out, tr(lang, "note.residency_eu"))
-	case c.Residency == "RU":
-		out = append(out, tr(lang, "note.residency_ru"))
-	}
-	if c.PrivacyLocalOnly && res.Mode == WhereAPI {
-		out = append(out, tr(lang, "note.privacy_api"))
-	}
-	return out
-}
-
-// Markdown is the learner-facing answer (CommonMark, escaped; well under
-// 3500 characters), in the learner's language, ending with the reminder to
-// test on one's own tasks. With questions pending it asks them instead.
-func (r Result) Markdown() string {
-	lang := r.Request.Lang
-	var b strings.Builder
-	b.Grow(2048)
-	if len(r.Questions) > 0 {
-		b.WriteString(render.EscapeMarkdown(tr(lang, "ask.intro")))
-		b.WriteString("\n")
-		for i, q := range r.Questions {
-			fmt.Fprintf(&b, "%d\\. %s\n", i+1, render.EscapeMarkdown(q.Text))
-		}
-		return b.String()
-	}
-	if len(r.Picks) == 0 {
-		b.WriteString(tr(lang, "nothing_matches"))
-		b.WriteString("\n\n")
-		b.WriteString(render.EscapeMarkdown(tr(lang, "relax")))
-		b.WriteString("\n\n")
-	}
-	for i, p := range r.Picks {
-		title := tr(lang, "title.top")
-		if i > 0 {
-			title = tr(lang, "title.alt", i)
-		}
-		if r.NothingFits {
-			title = tr(lang, "title.smallest", i+1)
-		}
-		b.WriteString("**")
-		b.WriteString(render.EscapeMarkdown(title))
-		b.WriteString(": ")
-		b.WriteString(render.EscapeMarkdown(p.Model.Name))
-		b.WriteString("**")
-		if !strings.Contains(strings.ToLower(p.Model.Name), strings.ToLower(p.Model.Family)) {
-			b.WriteString(" (")
-			b.WriteString(render.EscapeMarkdown(p.Model.Family))
-			b.WriteString(")")
-		}
-		b.WriteString("\n- ")
-		b.WriteString(render.EscapeMarkdown(tr(lang, "runs")))
-		b.WriteString(": ")
-		switch {
-		case p.Fits == FitAPI || p.FineTune != "":
-			b.WriteString(render.EscapeMarkdown(p.RunsWhere))
-		default:
-			b.WriteString(render.EscapeMarkdown(tr(lang, "runs.memory", p.RunsWhere, p.Quant, num(p.MemoryGiB, lang))))
-			switch p.Fits {
-			case FitOffload:
-				b.WriteString(render.EscapeMarkdown(tr(lang, "runs.offload_only")))
-			case FitNo:
-				b.WriteString(render.EscapeMarkdown(tr(lang, "runs.no_fit")))
-			}
-		}
-		b.WriteString("\n")
-		for j, reason := range p.Reasons {
-			if j >= 4 {
-				break
-			}
-			b.WriteString("- ")
-			b.WriteString(render.EscapeMarkdown(reason))
-			b.WriteString("\n")
-		}
-		if p.Warning != "" {
-			b.WriteString("- ⚠️ ")
-			b.WriteString(render.EscapeMarkdown(p.Warning))
-			b.WriteString("\n")
-		}
-		if !containsLicense(p.Reasons, p.License) {
-			b.WriteString("- ")
-			b.WriteString(render.EscapeMarkdown(tr(lang, "license")))
-			b.WriteString(": ")
-			b.WriteString(render.EscapeMarkdown(p.License))
-			b.WriteString("\n")
-		}
-		b.WriteString("\n")
-	}
-	if len(r.Notes) > 0 {
-		b.WriteString("**")
-		b.WriteString(render.EscapeMarkdown(tr(lang, "keep_in_mind")))
-		b.WriteString("**\n")
-		for _, n := range r.Notes {
-			if b.Len()+len(n) > 3300 {
-				break
-			}
-			b.WriteString("- ")
-			b.WriteString(render.EscapeMarkdown(n))
-			b.WriteString("\n")
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString(render.EscapeMarkdown(tr(lang, "test_reminder")))
-	b.WriteString("\n")
-	return b.String()
-}
-
-func containsLicense(reasons []string, lic string) bool {
-	for _, r := range reasons {
-		if strings.Contains(r, lic) {
-			return true
-		}
-	}
-	return false
-}
-
-// TestReminder closes every recommendation.
-var TestReminder = tr("en", "test_reminder")
-
-// jsonPick is the structured form of a pick.
-type jsonPick struct {
-	ModelID       string    `json:"model_id"`
-	Name          string    `json:"name"`
-	Family        string    `json:"family"`
-	Quantization  string    `json:"quantization"`
-	MemoryGiB     float64   `json:"memory_gib"`
-	Fits          FitStatus `json:"fits"`
-	RunsWhere     string    `json:"runs_where"`
-	License       string    `json:"license"`
-	CommercialUse string    `json:"commercial_use"`
-	MonthlyUSD    float64   `json:"monthly_usd,omitempty"`
-	FineTune      string    `json:"fine_tune,omitempty"`
-	Reasons       []string  `json:"reasons"`
-	Warning       string    `json:"warning,omitempty"`
-}
-
-// JSON is the structured result for scripts (`tutorbot recommend -json`).
-func (r Result) JSON() ([]byte, error) {
-	out := struct {
-		Mode          Where      `json:"mode"`
-		NothingFits   bool       `json:"nothing_fits"`
-		Questions     []Question `json:"questions,omitempty"`
-		ContextTokens int        `json:"context_tokens,omitempty"`
-		Picks         []jsonPick `json:"picks"`
-		LeftOut       []string   `json:"left_out,omitempty"`
-		Notes         []string   `json:"notes"`
-		Missing       []Field    `json:"missing,omitempty"`
-	}{Mode: r.Mode, NothingFits: r.NothingFits, Questions: r.Questions, ContextTokens: r.Request.ContextTokens,
-		Picks: make([]jsonPick, 0, len(r.Picks)), LeftOut: r.LeftOut, Notes: r.Notes, Missing: r.Request.Missing()}
-	if out.Notes == nil {
-		out.Notes = []string{}
-	}
-	for _, p := range r.Picks {
-		out.Picks = append(out.Picks, jsonPick{
-			ModelID: p.Model.ID, Name: p.Model.Name, Family: p.Model.Family, Quantization: string(p.Quant),
-			MemoryGiB: p.MemoryGiB, Fits: p.Fits, RunsWhere: p.RunsWhere, License: p.License,
-			CommercialUse: string(p.Commercial), MonthlyUSD: p.MonthlyUSD, FineTune: string(p.FineTune), Reasons: p.Reasons, Warning: p.Warning,
-		})
-	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encode recommendation: %w", err)
-	}
-	return b, nil
-}
-
-// plainName is a model's name without its parenthesised details
-// ("Llama 4 Scout (17Bx16E)" → "Llama 4 Scout").
-func plainName(n string) string {
-	if i := strings.Index(n, " ("); i > 0 {
-		return n[:i]
-	}
-	return n
+	return items
 }
