@@ -27,6 +27,9 @@ var notForLearners = map[string]string{
 	"send document":                          "the name of a failed call, in errors for the log",
 	"Where I run it (locally / API / cloud)": "a template field name the engine parses; the modal shows ModalWhere",
 	"Available GPU memory":                   "a template field name the engine parses; the modal shows ModalGPU",
+	"Not quite":                              "a verdict phrase the quiz strips from lesson explanations, read not said",
+	"Not really":                             "a verdict phrase the quiz strips from lesson explanations, read not said",
+	"Telegram answered error %d without a description": "an error for the log",
 }
 
 // sentenceWord is a word of two or more Latin letters.
