@@ -24,6 +24,13 @@ func (t *turn) remindCmd(arg string) {
 	switch {
 	case word == "":
 		t.later(func(ctx context.Context, t *turn) { t.remindStatus(key, "") })
+	case strings.HasPrefix(word, "course") || strings.HasPrefix(word, "nudge"):
+		what, arg, ok := courseWords(word)
+		if !ok {
+			t.say(msgRemindHelp)
+			return
+		}
+		t.courseMessagesCmd(what, arg)
 	case word == "off" || word == "stop":
 		t.later(func(ctx context.Context, t *turn) { t.remindOff(ctx, key) })
 	case strings.HasPrefix(word, "quiet"):
@@ -73,7 +80,12 @@ func (t *turn) remindOff(ctx context.Context, key string) {
 		t.remindError(err)
 		return
 	}
-	t.say("Reminders are off. /remind switches them on again.")
+	off := true
+	if err := t.e.cfg.Reminders.SetCourseMessages(ctx, key, &off, nil, t.ev.Platform, t.ev.UserID, t.ev.UserID); err != nil {
+		t.remindError(err)
+		return
+	}
+	t.say("Reminders are off, and so are course messages (a lesson that opens, nudges). /remind weekly switches re-testing reminders on again, /remind course on the course messages.")
 }
 
 // remindError shows a reminder error as a friendly sentence.
@@ -202,6 +214,8 @@ func (t *turn) pressRemind(p payload) {
 		t.setReminder(remind.MonthlyPreset())
 	case "off":
 		t.later(func(ctx context.Context, t *turn) { t.remindOff(ctx, key) })
+	case "noff":
+		t.courseMessagesCmd("nudges", "off")
 	default:
 		t.say(msgBadButton)
 	}

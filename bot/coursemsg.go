@@ -1,0 +1,268 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"tutorbot/lessons"
+	"tutorbot/remind"
+	"tutorbot/render"
+)
+
+// What course messages say (kept together for the message catalogs).
+const (
+	msgUnlocked     = "🔓 **Lesson %d · %s is open.**"
+	msgNudge        = "👋 Still with us? You stopped at page %d of %d of **Lesson %d · %s**. It takes a few minutes to pick up where you left off."
+	msgCourseOn     = "Course messages are on: I tell you when a lesson opens%s."
+	msgCourseOff    = "Course messages are off: I won't tell you when a lesson opens or nudge you to go on. /remind course on switches them on again."
+	msgNudgesOnly   = " and nudge you once per lesson when you've been away for a while (/remind nudges off stops that)"
+	msgNudgesOff    = "Nudges are off: I won't remind you of a lesson you haven't finished. /remind nudges on switches them on again."
+	msgNudgesOn     = "Nudges are on: if you stop in the middle of a lesson for a while, I'll remind you once."
+	labelContinue   = "Continue ▶"
+	labelOpenLesson = "Open the lesson ▶"
+	labelNudgesOff  = "No more nudges"
+)
+
+// timedUnlock reports whether a lesson opens at a time that needs a
+// message: a date, or a delay after the previous lesson.
+func timedUnlock(l *lessons.Lesson) bool {
+	return !l.Rule.Date.IsZero() || (l.Rule.AfterPrevious && l.Rule.Delay > 0)
+}
+
+// courseEvents holds what nextCourseEvent needs.
+type courseEvents struct {
+	course     *lessons.Course
+	st         *State
+	now        time.Time
+	loc        *time.Location
+	nudgeAfter time.Duration
+	set        remind.Settings
+}
+
+// unlockAt returns when lesson l opens for the learner with a message,
+// and whether that is known and still to be announced.
+func (c courseEvents) unlockAt(l *lessons.Lesson) (time.Time, bool) {
+	if !timedUnlock(l) {
+		return time.Time{}, false
+	}
+	if p := c.st.Progress[l.ID]; p != nil && (p.Announced || p.Seen > 0 || p.Quiz.Attempts > 0) {
+		return time.Time{}, false
+	}
+	var prevDone time.Time
+	if prev := c.course.Previous(l.ID); prev != nil {
+		if p := c.st.Progress[prev.ID]; p != nil {
+			prevDone = p.Done
+		}
+	}
+	at, known := l.Rule.At(prevDone, c.loc)
+	return at, known
+}
+
+// nudgeAt returns when the learner's nudge for their current lesson is
+// due, and whether one is to come at all.
+func (c courseEvents) nudgeAt() (*lessons.Lesson, time.Time, bool) {
+	if c.nudgeAfter <= 0 || c.set.NudgesOff || c.st.Active.IsZero() {
+		return nil, time.Time{}, false
+	}
+	l, _ := c.course.Lesson(c.st.Lesson, "")
+	if l == nil {
+		return nil, time.Time{}, false
+	}
+	p := c.st.Progress[l.ID]
+	if p == nil || p.Seen == 0 || p.Nudged || complete(l, p) {
+		return nil, time.Time{}, false
+	}
+	return l, c.st.Active.Add(c.nudgeAfter), true
+}
+
+// next is the learner's next course event after now (zero: none).
+func (c courseEvents) next() time.Time {
+	if c.st.Lesson == "" || c.set.CourseOff {
+		return time.Time{}
+	}
+	var best time.Time
+	consider := func(at time.Time) {
+		if at.After(c.now) && (best.IsZero() || at.Before(best)) {
+			best = at
+		}
+	}
+	for _, l := range c.course.Lessons {
+		if at, ok := c.unlockAt(l); ok {
+			consider(at)
+		}
+	}
+	if _, at, ok := c.nudgeAt(); ok {
+		if !at.After(c.now) {
+			at = c.now.Add(time.Second)
+		}
+		consider(at)
+	}
+	return best
+}
+
+// scheduleCourse keeps the learner's next course look in the due index, in
+// the turn's own transaction. It does nothing for courses without timed
+// unlocks when nudges are off.
+func (t *turn) scheduleCourse() error {
+	rem := t.e.cfg.Reminders
+	if rem == nil || t.tx == nil || t.forget || (t.e.cfg.NudgeAfter <= 0 && !t.course.TimedUnlocks()) {
+		return nil
+	}
+	key := t.ev.Key()
+	set, _, err := remind.Lookup(t.tx, key)
+	if err != nil {
+		return nil // an unreadable reminder record: /remind reports it
+	}
+	loc, err := set.Location()
+	if err != nil {
+		loc = time.UTC
+	}
+	ev := courseEvents{course: t.course, st: t.st, now: t.now, loc: loc, nudgeAfter: t.e.cfg.NudgeAfter, set: set}
+	at := ev.next()
+	if at.IsZero() {
+		return nil
+	}
+	_, err = remind.ScheduleCourseIn(t.tx, key, at, t.ev.Platform, t.ev.UserID, t.ev.UserID)
+	return err
+}
+
+// DeliverCourse sends a learner's course messages that are due (lessons
+// that opened, a nudge) and returns when to look again; it is the reminder
+// dispatcher's DeliverCourse function. Course messages switched off are
+// not sent (an opened lesson is still marked as told). An unreachable or
+// erased learner gets nothing (remind.ErrSkip).
+func (e *Engine) DeliverCourse(ctx context.Context, key string, s remind.Settings, at time.Time) (time.Time, error) {
+	st, err := e.state(key)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("deliver course messages to %s: %w", key, err)
+	}
+	if st == nil || st.Unreachable {
+		return time.Time{}, remind.ErrSkip
+	}
+	course := e.Course()
+	now := e.now().UTC()
+	loc, err := s.Location()
+	if err != nil {
+		loc = time.UTC
+	}
+	ev := courseEvents{course: course, st: st, now: now, loc: loc, nudgeAfter: e.cfg.NudgeAfter, set: s}
+	var opened []*lessons.Lesson
+	for _, l := range course.Lessons {
+		// Only lessons that opened while the learner was in the course.
+		if when, ok := ev.unlockAt(l); ok && !when.After(now) && when.After(st.Started) {
+			opened = append(opened, l)
+		}
+	}
+	nudge, nudgeAt, nudging := ev.nudgeAt()
+	nudging = nudging && !nudgeAt.After(now)
+	if s.CourseOff {
+		nudging = false
+	}
+	if !s.CourseOff {
+		for _, l := range opened {
+			md := fmt.Sprintf(msgUnlocked, l.Order, render.EscapeMarkdown(l.Title))
+			if err := e.pushCourse(ctx, s, md, []Button{{Label: labelOpenLesson, Payload: payL(kindOpen, l)}, {Label: labelCourse, Payload: pay(kindCourse)}}); err != nil {
+				return time.Time{}, err
+			}
+		}
+		if nudging {
+			p := st.Progress[nudge.ID]
+			l, _ := course.Lesson(nudge.ID, "")
+			md := fmt.Sprintf(msgNudge, min(p.Page, len(l.Pages)-1)+1, len(l.Pages), l.Order, render.EscapeMarkdown(l.Title))
+			if err := e.pushCourse(ctx, s, md, []Button{{Label: labelContinue, Payload: payL(kindOpen, l)}, {Label: labelNudgesOff, Payload: payWord(kindRemind, "noff")}}); err != nil {
+				return time.Time{}, err
+			}
+		}
+	}
+	if len(opened) > 0 || nudging {
+		err := e.update(ctx, key, func(st *State) error {
+			for _, l := range opened {
+				st.progress(l.ID).Announced = true
+			}
+			if nudging {
+				st.progress(nudge.ID).Nudged = true
+			}
+			return nil
+		})
+		if errors.Is(err, errNoLearner) {
+			return time.Time{}, nil
+		}
+		if err != nil {
+			return time.Time{}, fmt.Errorf("deliver course messages to %s: %w", key, err)
+		}
+		for _, l := range opened {
+			st.progress(l.ID).Announced = true
+		}
+		if nudging {
+			st.progress(nudge.ID).Nudged = true
+		}
+	}
+	return ev.next(), nil
+}
+
+// pushCourse sends one course message; an unreachable learner ends the
+// delivery (remind.ErrSkip).
+func (e *Engine) pushCourse(ctx context.Context, s remind.Settings, md string, buttons []Button) error {
+	err := e.push(ctx, s.Platform, s.UserID, s.ChatID, md, buttons)
+	if errors.Is(err, ErrUnreachable) {
+		if merr := e.MarkUnreachable(ctx, s.Platform, s.UserID); merr != nil {
+			e.log.Error("mark unreachable", "err", merr)
+		}
+		return fmt.Errorf("%w: %w", remind.ErrSkip, err)
+	}
+	return err
+}
+
+// courseMessagesCmd handles "/remind course on|off" and "/remind nudges on|off".
+func (t *turn) courseMessagesCmd(what, arg string) {
+	on := arg == "on"
+	if arg != "on" && arg != "off" {
+		t.say(msgRemindHelp)
+		return
+	}
+	off := !on
+	var courseOff, nudgesOff *bool
+	var md string
+	if what == "course" {
+		courseOff = &off
+		if on {
+			nudges := ""
+			if t.e.cfg.NudgeAfter > 0 {
+				nudges = msgNudgesOnly
+			}
+			md = fmt.Sprintf(msgCourseOn, nudges)
+		} else {
+			md = msgCourseOff
+		}
+	} else {
+		nudgesOff = &off
+		md = msgNudgesOn
+		if off {
+			md = msgNudgesOff
+		}
+	}
+	ev := t.ev
+	t.later(func(ctx context.Context, t *turn) {
+		if err := t.e.cfg.Reminders.SetCourseMessages(ctx, ev.Key(), courseOff, nudgesOff, ev.Platform, ev.UserID, ev.UserID); err != nil {
+			t.remindError(err)
+			return
+		}
+		t.say(md)
+	})
+}
+
+// courseWords are the first words of /remind that name course messages.
+func courseWords(word string) (what, arg string, ok bool) {
+	for _, w := range []string{"course", "nudges", "nudge"} {
+		if rest, found := strings.CutPrefix(word, w); found && (rest == "" || rest[0] == ' ') {
+			if w == "nudge" {
+				w = "nudges"
+			}
+			return w, strings.TrimSpace(rest), true
+		}
+	}
+	return "", "", false
+}
