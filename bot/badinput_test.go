@@ -145,7 +145,7 @@ func TestLearnersAreSeparate(t *testing.T) {
 func TestMarkUnreachableAndWriteAgain(t *testing.T) {
 	h := newHarness(t, render.Plain)
 	h.say("/start")
-	if err := h.engine.MarkUnreachable(context.Background(), "test", h.user); err != nil {
+	if err := h.engine.MarkUnreachable(context.Background(), "test", h.user, ""); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Contains(h.stored(h.user), []byte(`"unreachable":true`)) {
@@ -156,7 +156,7 @@ func TestMarkUnreachableAndWriteAgain(t *testing.T) {
 		t.Fatal("still unreachable after writing again")
 	}
 	// A learner never seen gets no record from being marked.
-	if err := h.engine.MarkUnreachable(context.Background(), "test", "999"); err != nil || h.stored("999") != nil {
+	if err := h.engine.MarkUnreachable(context.Background(), "test", "999", ""); err != nil || h.stored("999") != nil {
 		t.Fatalf("marking an unknown learner: err %v, record %s", err, h.stored("999"))
 	}
 }

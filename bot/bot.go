@@ -33,6 +33,16 @@ type Event struct {
 	Payload string
 	// Format is how replies must be rendered for this platform.
 	Format render.Format
+	// MessageID is the message whose button was pressed, when the
+	// platform lets the tutor edit it later (Telegram).
+	MessageID string
+	// Direct is set when the event came from the learner's private chat
+	// or DM.
+	Direct bool
+	// ViaOutbox asks for the turn's replies to be delivered through the
+	// outbox (when the engine has a Sender for the platform): Handle then
+	// returns only the answer to the event itself (Ack, Typing).
+	ViaOutbox bool
 }
 
 // Key is the storage key of the learner who caused the event.
@@ -119,11 +129,12 @@ type Messenger interface {
 // deliver to the learner (Telegram 403, Discord 50007).
 var ErrUnreachable = errors.New("learner unreachable")
 
-// Reachability records that a learner cannot be written to. The engine
-// implements it; adapters call it when the platform refuses a message. A
-// learner becomes reachable again as soon as they write to the tutor.
+// Reachability records that a chat of a learner cannot be written to. The
+// engine implements it; adapters call it when the platform refuses a
+// message (chatID empty: the learner's private chat or DM). A chat becomes
+// reachable again as soon as the learner writes there.
 type Reachability interface {
-	MarkUnreachable(ctx context.Context, platform, userID string) error
+	MarkUnreachable(ctx context.Context, platform, userID, chatID string) error
 }
 
 // Command is one chat command the tutor understands, for platform menus

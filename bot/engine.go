@@ -52,6 +52,9 @@ type Config struct {
 	NudgeAfter time.Duration
 	// Admins are the learner keys ("telegram:123") allowed to see /stats.
 	Admins map[string]bool
+	// OutboxMaxAge is how long an undelivered reply is retried before it
+	// is dropped (default DefaultOutboxMaxAge).
+	OutboxMaxAge time.Duration
 }
 
 // Completer answers a prompt with an OpenAI-compatible model (llm.Client).
@@ -80,6 +83,8 @@ type Engine struct {
 	jobs       sync.WaitGroup
 	jobCtx     context.Context
 	stopJobs   context.CancelFunc
+	chatJobs   map[string]map[*jobHandle]bool // chat key -> running jobs
+	out        *outbox
 	rendered   fitCache
 	pages      sync.Map // pageKey -> string, see pageText
 	states     stateCache
@@ -120,19 +125,48 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if cfg.LLMDailyLimit <= 0 {
 		cfg.LLMDailyLimit = 30
 	}
-	e := &Engine{db: cfg.DB, now: cfg.Now, log: cfg.Log, cfg: cfg, messengers: map[string]Messenger{}}
+	if cfg.OutboxMaxAge <= 0 {
+		cfg.OutboxMaxAge = DefaultOutboxMaxAge
+	}
+	e := &Engine{db: cfg.DB, now: cfg.Now, log: cfg.Log, cfg: cfg, messengers: map[string]Messenger{}, chatJobs: map[string]map[*jobHandle]bool{}}
 	e.course.Store(cfg.Course)
 	e.jobCtx, e.stopJobs = context.WithCancel(context.Background())
+	e.out = newOutbox(e, cfg.OutboxMaxAge)
 	return e, nil
 }
 
 // SetMessenger registers the messenger of a platform, used for replies
-// that come later (comparisons, re-test runs) and for reminders.
+// that come later (comparisons, re-test runs) and for reminders. A Sender
+// delivers through the outbox: the replies it left undelivered before a
+// restart are sent now.
 func (e *Engine) SetMessenger(m Messenger) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.messengers[m.Platform()] = m
+	e.mu.Unlock()
+	if _, ok := m.(Sender); ok {
+		if err := e.out.resume(m.Platform()); err != nil {
+			e.log.Error("resume outbox", "err", err)
+		}
+	}
 }
+
+// viaOutbox reports whether platform delivers through the outbox.
+func (e *Engine) viaOutbox(platform string) bool {
+	m, ok := e.messenger(platform)
+	if !ok {
+		return false
+	}
+	_, ok = m.(Sender)
+	return ok
+}
+
+// OutboxStats returns the outbox's counters.
+func (e *Engine) OutboxStats() OutboxStats { return e.out.stats() }
+
+// HoldOutbox stops (true) or resumes (false) sending from the outbox;
+// replies keep being stored. It exists for crash tests, which kill the
+// process between a commit and its send.
+func (e *Engine) HoldOutbox(hold bool) { e.out.hold.Store(hold) }
 
 func (e *Engine) messenger(platform string) (Messenger, bool) {
 	e.mu.Lock()
@@ -143,22 +177,61 @@ func (e *Engine) messenger(platform string) (Messenger, bool) {
 
 // Close waits for background work (comparisons, re-test runs) to finish,
 // or cancels it when ctx ends first.
+// Then it lets the outbox deliver what is waiting until ctx ends; what is
+// left stays stored and is sent after the next start.
 func (e *Engine) Close(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { e.jobs.Wait(); close(done) }()
+	var err error
 	select {
 	case <-done:
-		return nil
 	case <-ctx.Done():
 		e.stopJobs()
 		<-done
-		return fmt.Errorf("close engine: %w", ctx.Err())
+		err = fmt.Errorf("close engine: %w", ctx.Err())
 	}
+	if !e.out.hold.Load() {
+		_ = e.out.waitIdle(ctx)
+	}
+	e.out.close()
+	return err
 }
 
-// spawn runs job in the background until it ends or Close cancels it.
-func (e *Engine) spawn(job func(ctx context.Context)) {
-	e.jobs.Go(func() { job(e.jobCtx) })
+// jobHandle is a running background job, cancelled with its chat.
+type jobHandle struct{ cancel context.CancelFunc }
+
+// spawn runs job in the background until it ends, Close cancels it, or
+// the chat (chatKey) turns unreachable.
+func (e *Engine) spawn(chat string, job func(ctx context.Context)) {
+	ctx, cancel := context.WithCancel(e.jobCtx)
+	h := &jobHandle{cancel: cancel}
+	e.mu.Lock()
+	if e.chatJobs[chat] == nil {
+		e.chatJobs[chat] = map[*jobHandle]bool{}
+	}
+	e.chatJobs[chat][h] = true
+	e.mu.Unlock()
+	e.jobs.Go(func() {
+		defer func() {
+			cancel()
+			e.mu.Lock()
+			delete(e.chatJobs[chat], h)
+			if len(e.chatJobs[chat]) == 0 {
+				delete(e.chatJobs, chat)
+			}
+			e.mu.Unlock()
+		}()
+		job(ctx)
+	})
+}
+
+// cancelJobs cancels the background jobs of a chat.
+func (e *Engine) cancelJobs(chat string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for h := range e.chatJobs[chat] {
+		h.cancel()
+	}
 }
 
 // MaxText is the longest message the engine reads, in characters as the
@@ -182,10 +255,13 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	// The whole turn runs on the course as it is now; a reload meanwhile
 	// takes effect from the learner's next turn.
 	course := e.course.Load()
-	if out, ok := e.handleReadOnly(ev, course); ok {
+	durable := ev.ViaOutbox && e.viaOutbox(ev.Platform)
+	if out, ok := e.handleReadOnly(ev, course, durable); ok {
 		return out, nil
 	}
+	var items []*outItem
 	err := e.db.Update(ctx, func(tx *storage.Tx) error {
+		items = items[:0]
 		old := tx.Learner(key)
 		now := e.now().UTC()
 		st := e.states.take(key, old)
@@ -211,6 +287,14 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 			return err
 		}
 		t.tx = nil
+		if durable {
+			// The replies are part of the commit: they are delivered from
+			// the outbox even when the process dies right after it.
+			var err error
+			if items, err = t.stage(tx, t.out, true); err != nil {
+				return err
+			}
+		}
 		if t.forget {
 			return tx.DeleteLearner(key)
 		}
@@ -238,17 +322,98 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	}
 	// Rendering happens here, after the commit and outside the shared
 	// write transaction, so concurrent learners render in parallel.
-	out := t.replies()
+	var out []Reply
+	if durable {
+		for _, it := range items {
+			it.replies = splitReply(it.d.Reply, it.d.text(ev.Format))
+		}
+		e.out.enqueue(items)
+		out = t.notices()
+	} else {
+		out = t.replies()
+	}
 	// Work that must follow the commit: other stores, slow calls.
 	for _, f := range t.after {
 		more := &turn{e: e, course: course, ev: ev, st: t.st, now: t.now}
 		f(ctx, more)
-		out = append(out, more.replies()...)
+		if durable {
+			if err := e.deliver(ctx, more); err != nil {
+				e.log.Error("store later replies", "err", err)
+			}
+			out = append(out, more.notices()...)
+		} else {
+			out = append(out, more.replies()...)
+		}
 	}
+	chat := chatKey(ev.Platform, ev.UserID, ev.ChatID)
 	for _, j := range t.jobs {
-		e.spawn(j)
+		e.spawn(chat, j)
 	}
 	return out, nil
+}
+
+// stage writes the turn's drafts (not its acks) to the outbox in tx and
+// returns them as items to enqueue once tx is committed. With inPlace,
+// the first edit or next page takes the place of the pressed message.
+func (t *turn) stage(tx *storage.Tx, drafts []draft, inPlace bool) ([]*outItem, error) {
+	ev := t.ev
+	chat := chatKey(ev.Platform, ev.UserID, ev.ChatID)
+	var items []*outItem
+	inPlace = inPlace && ev.MessageID != ""
+	for _, d := range drafts {
+		if d.Kind == Ack || d.Kind == Typing || d.text == nil {
+			continue
+		}
+		en := outboxEntry{
+			Platform: ev.Platform, UserID: ev.UserID, ChatID: ev.ChatID, ThreadID: ev.ThreadID,
+			Kind: d.Kind, MD: d.md, Lesson: d.lesson, Lang: d.lang, Page: d.page, Header: d.header, Buttons: d.Buttons,
+			Supersedes: d.Supersedes, Private: d.Private, File: d.File, Created: t.now,
+		}
+		if inPlace && (d.Kind == Edit || d.Supersedes) {
+			en.MessageID, inPlace = ev.MessageID, false
+		}
+		b, err := json.Marshal(&en)
+		if err != nil {
+			return nil, fmt.Errorf("encode outbox entry: %w", err)
+		}
+		key, err := tx.AddOutbox(chat, b)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, &outItem{chat: chat, key: key, en: en, d: d})
+	}
+	return items, nil
+}
+
+// deliver stores the drafts of t (replies made after the turn's commit)
+// in the outbox, then sends them.
+func (e *Engine) deliver(ctx context.Context, t *turn) error {
+	var items []*outItem
+	err := e.db.Update(ctx, func(tx *storage.Tx) error {
+		var err error
+		items, err = t.stage(tx, t.out, false)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		it.replies = splitReply(it.d.Reply, it.d.text(t.ev.Format))
+	}
+	e.out.enqueue(items)
+	return nil
+}
+
+// notices returns the replies that answer the event itself (acks, typing),
+// which adapters show at once; the rest goes through the outbox.
+func (t *turn) notices() []Reply {
+	var out []Reply
+	for _, d := range t.out {
+		if d.Kind == Ack || d.Kind == Typing {
+			out = append(out, d.Reply)
+		}
+	}
+	return out
 }
 
 // readOnly names the commands that show the learner's state and usually
@@ -259,7 +424,11 @@ var readOnly = map[string]bool{"course": true, "progress": true, "help": true}
 // costs no commit (and no fsync). ok is false when the turn would change
 // the learner's record (or has work after the commit): then the caller
 // runs it again in a write transaction.
-func (e *Engine) handleReadOnly(ev Event, course *lessons.Course) (out []Reply, ok bool) {
+//
+// With durable, the replies still go through the chat's outbox queue, so
+// they keep their place behind replies not yet sent, but they are not
+// stored: they show nothing that was committed.
+func (e *Engine) handleReadOnly(ev Event, course *lessons.Course, durable bool) (out []Reply, ok bool) {
 	if ev.IsButton() || !strings.HasPrefix(ev.Text, "/") {
 		return nil, false
 	}
@@ -292,7 +461,20 @@ func (e *Engine) handleReadOnly(ev Event, course *lessons.Course) (out []Reply, 
 	if err != nil || t == nil {
 		return nil, false
 	}
-	return t.replies(), true
+	if !durable {
+		return t.replies(), true
+	}
+	chat := chatKey(ev.Platform, ev.UserID, ev.ChatID)
+	var items []*outItem
+	for _, d := range t.out {
+		if d.Kind == Ack || d.Kind == Typing || d.text == nil {
+			continue
+		}
+		en := outboxEntry{Platform: ev.Platform, UserID: ev.UserID, ChatID: ev.ChatID, ThreadID: ev.ThreadID, Created: t.now}
+		items = append(items, &outItem{chat: chat, en: en, replies: splitReply(d.Reply, d.text(ev.Format))})
+	}
+	e.out.enqueue(items)
+	return t.notices(), true
 }
 
 // update loads the learner's state, lets fn change it and commits it.
@@ -336,11 +518,20 @@ func (e *Engine) state(key string) (*State, error) {
 var errNoLearner = errors.New("no such learner")
 
 // push sends Markdown to a learner outside of an event (later replies,
-// reminders) through their platform's messenger.
+// reminders) through their platform's messenger: stored in the outbox and
+// sent from there when the platform delivers through it.
 func (e *Engine) push(ctx context.Context, platform, userID, chatID, md string, buttons ...[]Button) error {
 	m, ok := e.messenger(platform)
 	if !ok {
 		return fmt.Errorf("push to %s: no messenger for the platform", platform)
+	}
+	if _, ok := m.(Sender); ok {
+		t := &turn{e: e, ev: Event{Platform: platform, UserID: userID, ChatID: chatID, Format: m.Format()}, now: e.now().UTC()}
+		t.say(md, buttons...)
+		if err := e.deliver(ctx, t); err != nil {
+			return fmt.Errorf("push to %s: %w", platform, err)
+		}
+		return nil
 	}
 	parts := render.Fit(md, m.Format())
 	replies := make([]Reply, len(parts))
@@ -357,16 +548,38 @@ func (e *Engine) push(ctx context.Context, platform, userID, chatID, md string, 
 }
 
 // MarkUnreachable records that the platform refused to deliver to the
-// learner.
-func (e *Engine) MarkUnreachable(ctx context.Context, platform, userID string) error {
-	err := e.update(ctx, platform+":"+userID, func(st *State) error {
-		st.Unreachable = true
-		return nil
+// learner in chatID (empty: their private chat or DM). That chat's waiting
+// replies and background jobs are cancelled at once; the learner's other
+// chats are untouched. A message from the learner in that chat makes it
+// reachable again.
+func (e *Engine) MarkUnreachable(ctx context.Context, platform, userID, chatID string) error {
+	chat := chatKey(platform, userID, chatID)
+	e.cancelJobs(chat)
+	e.out.cancelChat(chat)
+	err := e.db.Update(ctx, func(tx *storage.Tx) error {
+		if _, err := tx.DeleteOutboxChat(chat); err != nil {
+			return err
+		}
+		key := platform + ":" + userID
+		old := tx.Learner(key)
+		if old == nil {
+			return nil // nothing stored: nothing will be sent to them either
+		}
+		st, err := decodeState(old)
+		if err != nil {
+			return err
+		}
+		st.markUnreachable(userID, chatID)
+		b, err := json.Marshal(st)
+		if err != nil {
+			return fmt.Errorf("encode learner record: %w", err)
+		}
+		return tx.PutLearner(key, b)
 	})
-	if errors.Is(err, errNoLearner) {
-		return nil // nothing stored: nothing will be sent to them either
+	if err != nil {
+		return fmt.Errorf("mark %s unreachable: %w", chat, err)
 	}
-	return err
+	return nil
 }
 
 // clean makes outside text safe to handle: valid UTF-8, no control
@@ -411,12 +624,38 @@ type turn struct {
 // later schedules f for after the commit.
 func (t *turn) later(f func(ctx context.Context, t *turn)) { t.after = append(t.after, f) }
 
+// slow schedules f, which may take long (an LLM call), for after the
+// commit. Where replies go through the outbox it runs in the background,
+// off the chat's turn queue, and its replies are delivered from the
+// outbox: the learner's next command is answered meanwhile. Elsewhere
+// (the terminal) it runs like later.
+func (t *turn) slow(f func(ctx context.Context, t *turn)) {
+	if !t.ev.ViaOutbox || !t.e.viaOutbox(t.ev.Platform) {
+		t.later(f)
+		return
+	}
+	e, ev, course, now := t.e, t.ev, t.course, t.now
+	t.background(func(ctx context.Context) {
+		more := &turn{e: e, course: course, ev: ev, now: now}
+		f(ctx, more)
+		if err := e.deliver(ctx, more); err != nil && ctx.Err() == nil {
+			e.log.Error("store slow replies", "err", err)
+		}
+	})
+}
+
 // background schedules a job for after the commit.
 func (t *turn) background(job func(ctx context.Context)) { t.jobs = append(t.jobs, job) }
 
 // draft is a reply whose text is rendered once the state is committed.
 type draft struct {
 	Reply
+	// md, or lesson and page, is the source of text, kept for the outbox.
+	md     string
+	lesson string
+	lang   string
+	page   int
+	header bool
 	// text builds the reply's text parts in a format; each part becomes a
 	// message, the first one keeps the Reply's kind, the last one its
 	// buttons.
@@ -432,7 +671,7 @@ func (t *turn) say(md string, buttons ...[]Button) {
 func (t *turn) add(r Reply, md string, buttons [][]Button) {
 	r.Buttons = buttons
 	e := t.e
-	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return e.rendered.fit(md, f) }})
+	t.out = append(t.out, draft{Reply: r, md: md, text: func(f render.Format) []string { return e.rendered.fit(md, f) }})
 }
 
 // attach adds Markdown md as a message that carries f as a document (md
@@ -510,7 +749,7 @@ func (t *turn) run() {
 	if t.st.Started.IsZero() {
 		t.st.Started = t.now
 	}
-	t.st.Unreachable = false
+	t.st.reachedIn(t.ev)
 	if t.now.Sub(t.st.Active) >= activeStep {
 		t.st.Active = t.now.Truncate(activeStep)
 	}

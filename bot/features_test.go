@@ -267,7 +267,7 @@ func TestRemindersAndDelivery(t *testing.T) {
 	if got := rec.text(); !strings.Contains(got, "Time to re-test your reference set (1 tasks)") {
 		t.Errorf("reminder: %s", got)
 	}
-	if err := h.engine.MarkUnreachable(context.Background(), "test", "42"); err != nil {
+	if err := h.engine.MarkUnreachable(context.Background(), "test", "42", ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.engine.DeliverReminder(context.Background(), "test:42", set, set.Next); err == nil {

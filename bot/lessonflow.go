@@ -79,7 +79,7 @@ func (t *turn) page(l *lessons.Lesson, i int, turned bool) {
 	}
 	// A page shown on its own (resumed, not turned to) says its lesson.
 	header := !turned
-	t.out = append(t.out, draft{Reply: r, text: func(f render.Format) []string { return []string{e.pageText(l, i, f, header)} }})
+	t.out = append(t.out, draft{Reply: r, lesson: l.ID, lang: l.Lang, page: i, header: header, text: func(f render.Format) []string { return []string{e.pageText(l, i, f, header)} }})
 	if i == n-1 {
 		t.checkCourseDone()
 	}

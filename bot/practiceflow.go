@@ -139,7 +139,7 @@ func (t *turn) recommend(req practice.Request) {
 		return
 	}
 	key := t.ev.Key()
-	t.later(func(ctx context.Context, t *turn) {
+	t.slow(func(ctx context.Context, t *turn) {
 		md, used, _ := practice.AnswerWithFallback(ctx, t.e.cfg.LLM, req, res)
 		if used {
 			err := t.e.update(ctx, key, func(st *State) error {

@@ -2,11 +2,13 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"tutorbot/storage"
 
 	"tutorbot/remind"
 	"tutorbot/render"
@@ -229,23 +231,80 @@ func (e *Engine) DeliverReminder(ctx context.Context, key string, s remind.Setti
 	if err != nil {
 		return fmt.Errorf("deliver reminder to %s: %w", key, err)
 	}
-	if st == nil || st.Unreachable {
+	if st == nil || !st.reachable(s.UserID, s.ChatID) {
 		return remind.ErrSkip
 	}
+	buttons := []Button{
+		{Label: "Run now", Payload: pay(kindRunNow)},
+		{Label: "Snooze a day", Payload: pay(kindSnooze)},
+		{Label: "Stop reminders", Payload: payWord(kindRemind, "off")},
+	}
+	if e.viaOutbox(s.Platform) {
+		return e.storeReminder(ctx, key, s, slot, buttons)
+	}
+	err = e.push(ctx, s.Platform, s.UserID, s.ChatID, reminderText(st), buttons)
+	if errors.Is(err, ErrUnreachable) {
+		return fmt.Errorf("%w: %w", remind.ErrSkip, err)
+	}
+	return err
+}
+
+// reminderText is the reminder for a learner in state st.
+func reminderText(st *State) string {
 	n := len(st.Tasks)
 	md := fmt.Sprintf("⏰ **Time to re-test your reference set (%d tasks)**\n\nModels change fast: run your own tasks again and see who's better for you now.", n)
 	if n == 0 {
 		md += "\n\nYour reference set is empty: /tasks add <text> adds a task."
 	}
-	err = e.push(ctx, s.Platform, s.UserID, s.ChatID, md, []Button{
-		{Label: "Run now", Payload: pay(kindRunNow)},
-		{Label: "Snooze a day", Payload: pay(kindSnooze)},
-		{Label: "Stop reminders", Payload: payWord(kindRemind, "off")},
+	return md
+}
+
+// storeReminder puts the reminder of slot into the outbox together with a
+// note of the slot in the learner's record, in one transaction: when the
+// dispatcher runs the slot again after a crash, the reminder is not stored
+// twice (the outbox already holds or sent it).
+func (e *Engine) storeReminder(ctx context.Context, key string, s remind.Settings, slot time.Time, buttons []Button) error {
+	m, _ := e.messenger(s.Platform)
+	var items []*outItem
+	skip := false
+	err := e.db.Update(ctx, func(tx *storage.Tx) error {
+		items, skip = nil, false
+		old := tx.Learner(key)
+		if old == nil {
+			skip = true
+			return nil
+		}
+		st, err := decodeState(old)
+		if err != nil {
+			return err
+		}
+		if !st.reachable(s.UserID, s.ChatID) || !st.Reminded.Before(slot) {
+			skip = true
+			return nil
+		}
+		st.Reminded = slot
+		t := &turn{e: e, ev: Event{Platform: s.Platform, UserID: s.UserID, ChatID: s.ChatID, Format: m.Format()}, now: e.now().UTC()}
+		t.say(reminderText(st), buttons)
+		if items, err = t.stage(tx, t.out, false); err != nil {
+			return err
+		}
+		b, err := json.Marshal(st)
+		if err != nil {
+			return fmt.Errorf("encode learner record: %w", err)
+		}
+		return tx.PutLearner(key, b)
 	})
-	if errors.Is(err, ErrUnreachable) {
-		return fmt.Errorf("%w: %w", remind.ErrSkip, err)
+	if err != nil {
+		return fmt.Errorf("store reminder for %s: %w", key, err)
 	}
-	return err
+	if skip {
+		return remind.ErrSkip
+	}
+	for _, it := range items {
+		it.replies = splitReply(it.d.Reply, it.d.text(m.Format()))
+	}
+	e.out.enqueue(items)
+	return nil
 }
 
 const msgRemindHelp = "Try /remind weekly, /remind monthly, or a cron expression such as /remind 0 10 * * MON (at most once an hour)."

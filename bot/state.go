@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"tutorbot/practice"
@@ -30,8 +31,14 @@ type State struct {
 	// Progress per lesson id.
 	Progress map[string]*Progress `json:"progress,omitempty"`
 	// Unreachable is set when the platform refused a message to the
-	// learner; nothing is sent to them until they write again.
+	// learner's private chat or DM; no reminder is sent until they write
+	// there again.
 	Unreachable bool `json:"unreachable,omitempty"`
+	// Reminded is the slot of the latest reminder stored for delivery.
+	Reminded time.Time `json:"reminded,omitzero"`
+	// UnreachableChats are the other chats (groups, channels) where the
+	// platform refused a message, until the learner writes there again.
+	UnreachableChats []string `json:"unreachable_chats,omitempty"`
 	// Pending names what the tutor is waiting for in the learner's next
 	// free text (a practice field), or is empty.
 	Pending string `json:"pending,omitempty"`
@@ -192,4 +199,39 @@ func (s *State) progress(id string) *Progress {
 		s.Progress[id] = p
 	}
 	return p
+}
+
+// markUnreachable records that chatID (empty or the user id: the private
+// chat) refused a message.
+func (st *State) markUnreachable(userID, chatID string) {
+	if chatID == "" || chatID == userID {
+		st.Unreachable = true
+		return
+	}
+	if !slices.Contains(st.UnreachableChats, chatID) {
+		st.UnreachableChats = append(st.UnreachableChats, chatID)
+	}
+}
+
+// reachedIn records that the learner wrote in the event's chat: it is
+// reachable again.
+func (st *State) reachedIn(ev Event) {
+	if ev.Direct || ev.ChatID == "" || ev.ChatID == ev.UserID {
+		st.Unreachable = false
+	}
+	if len(st.UnreachableChats) > 0 {
+		st.UnreachableChats = slices.DeleteFunc(st.UnreachableChats, func(c string) bool { return c == ev.ChatID })
+		if len(st.UnreachableChats) == 0 {
+			st.UnreachableChats = nil
+		}
+	}
+}
+
+// reachable reports whether chatID (empty: the private chat) may be
+// written to.
+func (st *State) reachable(userID, chatID string) bool {
+	if chatID == "" || chatID == userID {
+		return !st.Unreachable
+	}
+	return !slices.Contains(st.UnreachableChats, chatID)
 }

@@ -184,14 +184,15 @@ func (e *badEnv) await(chat int64, before int, cb string, d time.Duration) bool 
 	})
 }
 
-// settle waits until the adapter has handled n updates in all, so that
-// every message of the latest reply has arrived.
+// settle waits until the adapter has handled n updates in all and the
+// outbox has sent what they committed, so that every message of the
+// latest reply has arrived.
 func (e *badEnv) settle(t *testing.T, n int64) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for e.tg.Stats().UpdatesHandled < n {
+	for e.tg.Stats().UpdatesHandled < n || e.engine.OutboxStats().Waiting > 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("the adapter handled %d updates, not %d, within 5 s", e.tg.Stats().UpdatesHandled, n)
+			t.Fatalf("the adapter handled %d updates, not %d, within 5 s (%d replies waiting)", e.tg.Stats().UpdatesHandled, n, e.engine.OutboxStats().Waiting)
 		}
 		time.Sleep(time.Millisecond)
 	}

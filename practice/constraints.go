@@ -57,7 +57,7 @@ var (
 
 	militaryWords = []string{"military", "army", "armies", "armed forces", "defense contractor", "defence contractor", "defense ministry", "ministry of defence",
 		"ministry of defense", "department of defense", "dod", "weapon*", "warfare", "battlefield", "targeting", "missile*", "drone strike*", "espionage", "nuclear weapon*",
-		"военн*", "армия", "армии", "армейск*", "вооружённ*", "вооруженн*", "оборонн*", "минобороны", "министерств* обороны", "оружи*", "боев* дрон*", "шпионаж*", "разведк*"}
+		"военн*", "армия", "армии", "армейск*", "вооружённ*", "вооруженн*", "оборонн*", "минобороны", "министерство обороны", "министерства обороны", "министерству обороны", "министерством обороны", "оружи*", "боев* дрон*", "шпионаж*", "разведк*"}
 	decisionWords = []string{"approve", "approves", "approving", "approval*", "reject", "rejects", "rejecting", "rejection*", "deny", "denies", "denial*",
 		"decide", "decides", "deciding", "decision*", "scoring", "score", "scores", "screen", "screens", "screening", "shortlist*", "rank candidates",
 		"underwrit*", "eligibility", "triage", "decline", "declines", "auto-decline*", "rank", "ranks", "ranking", "одобр*", "отказ*", "решени*", "решать", "решает", "скоринг*", "отбор*", "отсев*", "оценива* заявк*"}
@@ -125,6 +125,9 @@ func parseAmount(s string) (float64, bool) {
 // monthlyUsers finds a stated user count ("900 million monthly users",
 // "MAU 120M", "150 млн пользователей"); 0 when none.
 func monthlyUsers(l string) int64 {
+	if !hasDigit(l) || !containsAny(l, "user", "mau", "customer", "subscri", "visitor", "player", "active", "пользоват", "юзер", "клиент", "подписч", "посетит", "игрок", "аудитор") {
+		return 0
+	}
 	var best float64
 	for _, m := range usersRE.FindAllStringSubmatch(l, -1) {
 		if v, ok := parseAmount(m[1]); ok {
@@ -168,7 +171,7 @@ func parseConstraints(v string) Constraints {
 // scanConstraints adds to c what lower-cased text l says about use,
 // users, origins, domains and residency. It only ever sets flags, so it
 // can run over the task as well as the constraints.
-func scanConstraints(c *Constraints, l string) {
+func scanConstraints(c *Constraints, l string) string {
 	// Origins and vendors first, blanked out so "no Chinese models" is not
 	// read as a need for Chinese.
 	l = scanOrigins(c, l)
@@ -210,10 +213,10 @@ func scanConstraints(c *Constraints, l string) {
 		c.EU = true
 	}
 	switch {
-	case residencyEU.MatchString(l):
+	case containsAny(l, "eu", "europ", "eea", "ес", "евро") && residencyEU.MatchString(l):
 		c.Residency = "EU"
 		c.EU = true
-	case residencyRU.MatchString(l):
+	case containsAny(l, "152", "росси", "рф", "russia") && residencyRU.MatchString(l):
 		c.Residency = "RU"
 	}
 	if n := monthlyUsers(l); n > c.Users {
@@ -236,16 +239,36 @@ func scanConstraints(c *Constraints, l string) {
 	for _, x := range languages(l) {
 		c.Languages = appendUnique(c.Languages, x)
 	}
+	return l
 }
+
+// containsAny reports whether s contains any of subs: a cheap test that
+// lets the costlier regular expressions run only where they can match.
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasDigit reports whether s has an ASCII digit.
+func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
 
 // scanOrigins reads excluded or required origins and vendors, and returns
 // l with those phrases blanked out.
 func scanOrigins(c *Constraints, l string) string {
+	origins := containsAny(l, "chin", "prc", "americ", "usa", "u.s", "us-", "europ", "eu", "french", "western", "кита", "кнр", "америк", "сша", "европ", "француз", "западн")
+	vendors := containsAny(l, "deepseek", "qwen", "alibaba", "mistral", "mixtral", "llama", "meta", "facebook", "gemma", "google", "phi", "microsoft", "кита", "америк")
+	if !origins && !vendors {
+		return l
+	}
 	blank := func(s string, loc []int) string {
 		return s[:loc[0]] + strings.Repeat(" ", loc[1]-loc[0]) + s[loc[1]:]
 	}
 	for _, re := range []*regexp.Regexp{originNegBefore, originNegAfter} {
-		for off := 0; off < len(l); {
+		for off := 0; origins && off < len(l); {
 			m := re.FindStringSubmatchIndex(l[off:])
 			if m == nil {
 				break
@@ -266,7 +289,7 @@ func scanOrigins(c *Constraints, l string) string {
 		}
 	}
 	for _, re := range []*regexp.Regexp{originOnly, originOnlyAfter} {
-		for {
+		for origins {
 			m := re.FindStringSubmatchIndex(l)
 			if m == nil {
 				break
@@ -288,7 +311,7 @@ func scanOrigins(c *Constraints, l string) string {
 		l = blank(l, m[:2])
 	}
 	for _, re := range []*regexp.Regexp{vendorNeg, vendorNegAfter} {
-		for {
+		for vendors {
 			m := re.FindStringSubmatchIndex(l)
 			if m == nil {
 				break
@@ -376,6 +399,9 @@ func appendDomain(ds []Domain, d Domain) []Domain {
 
 // budgetUSD reads a monthly budget in dollars ("$200/month", "100 USD в месяц").
 func budgetUSD(l string) float64 {
+	if !hasDigit(l) || !containsAny(l, "$", "usd", "dollar", "долл") {
+		return 0
+	}
 	m := budgetRE.FindStringSubmatch(l)
 	if m == nil {
 		return 0
@@ -481,14 +507,19 @@ func scanTask(r *Request, l string) {
 		case anyWord(l, "lora", "лора"):
 			ft.Method = "lora"
 		}
-		if m := fineTuneExamplesRE.FindStringSubmatch(l); m != nil {
+		if m := fineTuneExamplesRE.FindStringSubmatch(l); hasDigit(l) && m != nil {
 			if v, ok := parseAmount(m[1]); ok {
 				ft.Examples = int(math.Min(v*multiplier(m[2]), 1e9))
 			}
 		}
 		r.FineTune = ft
 	}
+	digits := hasDigit(l)
+	periods := digits && containsAny(l, "day", "week", "month", "year", "/", "день", "сутк", "недел", "месяц", "мес", "год")
 	for _, re := range []*regexp.Regexp{volumeRE, volumeSlashRE} {
+		if !periods {
+			break
+		}
 		if m := re.FindStringSubmatch(l); m != nil {
 			v, ok := parseAmount(m[1])
 			if !ok {
@@ -507,7 +538,7 @@ func scanTask(r *Request, l string) {
 			break
 		}
 	}
-	if r.ItemsPerMonth == 0 {
+	if r.ItemsPerMonth == 0 && periods {
 		if m := volumeBeforeRE.FindStringSubmatch(l); m != nil {
 			if v, ok := parseAmount(m[2]); ok {
 				v *= multiplier(m[3])
@@ -524,6 +555,9 @@ func scanTask(r *Request, l string) {
 		}
 	}
 	for _, re := range []*regexp.Regexp{tokensPerItemRE, tokensEachRE, tokensByRE} {
+		if !digits || !containsAny(l, "token", "токен") {
+			break
+		}
 		if m := re.FindStringSubmatch(l); m != nil {
 			if v, ok := parseAmount(m[1]); ok && v > 0 {
 				if m[2] != "" {
@@ -544,7 +578,11 @@ func scanTask(r *Request, l string) {
 // or implied by its input ("300-page contracts", "the whole codebase").
 func neededContext(l string) (int, string) {
 	best, why := 0, ""
+	digits := hasDigit(l)
 	for _, re := range []*regexp.Regexp{ctxExplicitRE, ctxAfterRE} {
+		if !digits || !containsAny(l, "token", "context", "ctx", "window", "токен", "контекст", "окно") {
+			break
+		}
 		for _, m := range re.FindAllStringSubmatch(l, -1) {
 			v, ok := parseAmount(m[1])
 			if !ok || v <= 0 {
@@ -566,10 +604,13 @@ func neededContext(l string) (int, string) {
 		}
 	}
 	for _, m := range pagesRE.FindAllStringSubmatch(l, -1) {
+		if !digits || !containsAny(l, "page", "стр") {
+			break
+		}
 		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
 			v := min(n, 40000) * TokensPerPage
 			if v > best {
-				best, why = v, m[1]+" pages"
+				best, why = v, m[1]
 			}
 		}
 	}

@@ -61,7 +61,7 @@ func recommendFineTune(cat *Catalog, req Request, res Result) Result {
 			}
 		}
 	}
-	res.LeftOut = out.list()
+	res.LeftOut, res.licenseDecided = out.list(), out.policy
 	if len(cands) == 0 {
 		res.NothingFits = true
 		res.Notes = append(res.Notes, notes(res)...)

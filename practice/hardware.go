@@ -100,7 +100,7 @@ func parseHardware(v string) (Hardware, msg) {
 	var cardGiB, cardAlt float64
 	if m := gpuRE.FindStringSubmatchIndex(l); m != nil {
 		key := strings.Join(strings.Fields(l[m[6]:m[7]]), " ")
-		if c, ok := lookupCard(key); ok {
+		if c, ok := lookupCard(key); ok && vendorAgrees(l[m[0]:m[6]], c.name) {
 			hw.GPUName = c.name
 			cardGiB, cardAlt = c.gib, c.alt
 			if m[2] >= 0 {
@@ -298,6 +298,20 @@ func positive(v float64) msg {
 	return ""
 }
 
+// vendorAgrees reports whether the words before a card number fit the card:
+// "RTX 9070" is not AMD's RX 9070, and "RX 4090" is not NVIDIA's.
+func vendorAgrees(prefix, name string) bool {
+	nvidia := anyWord(prefix, "rtx", "gtx", "geforce", "nvidia", "quadro", "tesla")
+	amd := anyWord(prefix, "rx", "radeon", "amd", "instinct")
+	switch {
+	case nvidia && (strings.HasPrefix(name, "RX ") || strings.HasPrefix(name, "Instinct") || strings.HasPrefix(name, "Arc")):
+		return false
+	case amd && (strings.HasPrefix(name, "RTX") || strings.HasPrefix(name, "GTX") || strings.HasPrefix(name, "Titan")):
+		return false
+	}
+	return true
+}
+
 func lookupCard(key string) (gpuCard, bool) {
 	if c, ok := gpuByKey[key]; ok {
 		return c, true
@@ -365,7 +379,7 @@ var needWords = []struct {
 }{
 	{StrengthCode, []string{"code", "coding", "coder", "programming", "programmer", "developer", "refactor*", "debug*", "bug", "bugs", "python", "javascript", "typescript", "golang", "go code", "rust", "java", "c++", "sql", "autocomplete", "copilot", "fim", "code review", "pull request*", "unit test*", "код*", "программ*", "разработ*", "рефактор*", "автодополн*"}},
 	{StrengthMath, []string{"math", "maths", "mathematics", "calculus", "algebra", "proof", "proofs", "olympiad", "equation*", "statistic*", "математ*", "уравнен*", "задачи по математике"}},
-	{StrengthReasoning, []string{"reasoning", "reason", "logic", "logical", "analysis", "analyse", "analyze", "analytic*", "complex", "planning", "step-by-step", "think*", "science", "scientific", "research", "рассужд*", "логик*", "анализ*", "сложн*", "планир*"}},
+	{StrengthReasoning, []string{"reasoning", "reason", "logic", "logical", "complex", "planning", "step-by-step", "think*", "рассужд*", "логик*", "сложн*", "планир*"}},
 	{StrengthMultilingual, []string{"translate", "translation", "translating", "translator", "multilingual", "languages", "localization", "localisation", "перевод*", "переводить", "мультиязыч*", "языках"}},
 	{StrengthVision, []string{"image", "images", "photo", "photos", "picture", "pictures", "screenshot*", "ocr", "scan", "scans", "scanned", "diagram*", "chart", "charts", "vision", "visual", "video", "videos", "invoice image*", "receipt*", "изображен*", "фото*", "картин*", "скриншот*", "распозна*", "скан*", "видео", "чек*", "диаграмм*"}},
 	{StrengthLongContext, []string{"long document*", "long context", "long-context", "long texts", "whole book*", "books", "large codebase*", "entire codebase", "entire repo*", "whole repo*", "contracts", "legal documents", "100k", "128k", "200k", "1m tokens", "длинн*", "книг*", "больши* документ*", "договор*", "вся кодовая база"}},

@@ -136,8 +136,19 @@ var messages = map[msg][2]string{
 	"warn.offload": {"only fits with part of it in system RAM on the CPU: expect a crawl", "помещается, только если часть модели уйдёт в оперативную память на CPU: будет очень медленно"},
 	"warn.tight":   {"fills %d%% of the memory: little room left for a longer context or a second request", "занимает %d%% памяти: почти не остаётся места для длинного контекста или второго запроса"},
 
+	"strength.code":         {"code", "код"},
+	"strength.math":         {"math", "математика"},
+	"strength.reasoning":    {"reasoning", "рассуждения"},
+	"strength.multilingual": {"many languages", "многоязычность"},
+	"strength.vision":       {"images", "изображения"},
+	"strength.small":        {"small size", "компактность"},
+	"strength.long-context": {"long context", "длинный контекст"},
+	"strength.general":      {"general tasks", "общие задачи"},
+	"strength.agents":       {"agents and tool use", "агенты и вызов инструментов"},
+	"strength.audio":        {"audio", "звук"},
+
 	// Left-out reasons (short, for "left out: …").
-	"out.users":                  {"%s (its %s-user line is below your %s users)", "%s (порог лицензии %s пользователей ниже ваших %s)"},
+	"out.users":                  {"%s (license line at %s monthly users; you have %s)", "%s (порог лицензии — %s пользователей в месяц, у вас %s)"},
 	"out.commercial":             {"%s (non-commercial license)", "%s (некоммерческая лицензия)"},
 	"out.production":             {"%s (not for production use)", "%s (не для продакшна)"},
 	"out.domain":                 {"%s (its use policy forbids %s)", "%s (политика использования запрещает: %s)"},
@@ -145,6 +156,7 @@ var messages = map[msg][2]string{
 	"out.origin":                 {"%s (origin: %s)", "%s (происхождение: %s)"},
 	"out.vendor":                 {"%s (excluded by you)", "%s (исключены вами)"},
 	"out.permissive":             {"%s (not Apache-2.0/MIT)", "%s (не Apache-2.0/MIT)"},
+	"out.context_n":              {"%d models whose context is shorter than %s", "модели с контекстом короче %[2]s: %[1]d шт."},
 	"out.residency":              {"%s's own API (it keeps data in %s)", "собственный API %s (хранит данные: %s)"},
 	"out.context":                {"%s (context shorter than %s)", "%s (контекст короче %s)"},
 	"domain.military":            {"military use", "военное применение"},
@@ -212,7 +224,7 @@ var messages = map[msg][2]string{
 		"Sized for %s tokens of context%s; models whose maximum context is shorter were left out.",
 		"Размеры рассчитаны на контекст %s токенов%s; модели с меньшим максимальным контекстом исключены.",
 	},
-	"note.context_pages": {" (%s at about 400 tokens a page)", " (%s — около 400 токенов на страницу)"},
+	"note.context_pages": {" (%s pages at about 400 tokens a page)", " (%s стр. — около 400 токенов на страницу)"},
 	"note.finetune": {
 		"Fine-tuning needs more memory than running: weights, adapters, gradients and optimizer states. QLoRA (4-bit base + LoRA adapters) needs the least: about 6 GB for 8B, 8.5 GB for 14B, 22 GB for 27B (Unsloth); full fine-tuning needs about 16 bytes per parameter.",
 		"Дообучению нужно больше памяти, чем запуску: веса, адаптеры, градиенты и состояния оптимизатора. Меньше всего нужно QLoRA (4-битная база + LoRA-адаптеры): около 6 GB для 8B, 8,5 GB для 14B, 22 GB для 27B (Unsloth); полное дообучение — около 16 байт на параметр.",

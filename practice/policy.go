@@ -80,7 +80,10 @@ type FamilyInfo struct {
 	Vendor  string `yaml:"vendor"`
 	// APIDataCountry is where the family's own API keeps data ("" if unknown).
 	APIDataCountry string `yaml:"api_data_country"`
-	Source         string `yaml:"source"`
+	// StrongLanguages are languages the family is known to be best at
+	// beyond English.
+	StrongLanguages []string `yaml:"strong_languages"`
+	Source          string   `yaml:"source"`
 }
 
 // Lineage records a derivative's base model.

@@ -68,6 +68,8 @@ type Result struct {
 	// LeftOut says which models the case ruled out and why (license,
 	// policy, origin, context), in the learner's language.
 	LeftOut []string `json:"left_out,omitempty"`
+
+	licenseDecided bool // a license, policy or origin rule left models out
 }
 
 // Question is one thing the tutor asks instead of guessing.
@@ -178,6 +180,7 @@ func Recommend(cat *Catalog, req Request) Result {
 	}
 
 	out := newLeftOut(lang)
+	out.ctx = req.ContextTokens
 	cands := make([]cand, 0, len(cat.Models))
 	for i := range cat.Models {
 		m := &cat.Models[i]
@@ -189,7 +192,7 @@ func Recommend(cat *Catalog, req Request) Result {
 			continue
 		}
 		if req.ContextTokens > 0 && m.Context < req.ContextTokens {
-			out.add("out.context", plainName(m.Name), fmtTokens(req.ContextTokens))
+			out.shortContext++
 			continue
 		}
 		if res.Mode == WhereAPI && c.Residency != "" {
@@ -221,7 +224,7 @@ func Recommend(cat *Catalog, req Request) Result {
 		default:
 			cd.fit = BestFitWith(*m, res.Budget, ctx, opts)
 		}
-		cd.score = score(&cd, req, res)
+		cd.score = score(&cd, req, res) + languageBonus(pol, m, req)
 		cands = append(cands, cd)
 	}
 
@@ -259,7 +262,7 @@ func Recommend(cat *Catalog, req Request) Result {
 		sort.SliceStable(fitting, func(i, j int) bool { return fitting[i].score > fitting[j].score })
 		chosen = choose(fitting)
 	}
-	res.LeftOut = out.list()
+	res.LeftOut, res.licenseDecided = out.list(), out.policy
 	for _, cd := range chosen {
 		p := Pick{
 			Model: *cd.m, Quant: cd.fit.Quant, Memory: cd.fit.Memory, Fits: cd.fit.Status, GPUClass: cd.gpuClass,
@@ -435,6 +438,14 @@ func isReasoningModel(m *Model) bool {
 	return strings.Contains(id, "-r1") || strings.HasPrefix(id, "qwq") || strings.HasPrefix(id, "magistral") || strings.Contains(id, "reasoning")
 }
 
+// isVisionVariant reports a model made by adding vision to a text model
+// (Llama 3.2 Vision, Qwen2.5-VL, Phi-3.5-vision), as opposed to one that is
+// natively multimodal.
+func isVisionVariant(m *Model) bool {
+	id := m.ID
+	return strings.Contains(id, "-vision") || strings.Contains(id, "-vl-") || strings.HasPrefix(id, "pixtral")
+}
+
 func isCoderModel(m *Model) bool {
 	return strings.Contains(m.ID, "coder") || strings.HasPrefix(m.ID, "codestral")
 }
@@ -444,16 +455,20 @@ func isCoderModel(m *Model) bool {
 func score(p *cand, req Request, res Result) float64 {
 	m := p.m
 	c := req.Constraints
-	s := 2*math.Log2(effectiveParams(m)) + 0.1*monthsSince2023(m.Released)
+	s := 2.5*math.Log2(effectiveParams(m)) + 0.1*monthsSince2023(m.Released)
 
 	for _, n := range req.Needs {
+		has := m.Has(n)
+		if n == StrengthLongContext && req.ContextTokens > 32768 {
+			has = m.Context >= req.ContextTokens // what the task needs, not the tag
+		}
 		switch {
 		case n == StrengthGeneral:
-			if m.Has(n) {
+			if has {
 				s += 1
 			}
-		case m.Has(n):
-			s += 4
+		case has:
+			s += 3
 		default:
 			s -= 3
 		}
@@ -473,6 +488,9 @@ func score(p *cand, req Request, res Result) float64 {
 	}
 	if !needs(req, StrengthVision) && m.HasModality("image") {
 		s -= 0.5
+		if isVisionVariant(m) {
+			s -= 4 // a vision variant of a text model: the text model does text better for less
+		}
 	}
 	if needs(req, StrengthLongContext) || req.ContextTokens > 32768 {
 		switch {
@@ -555,6 +573,25 @@ func score(p *cand, req Request, res Result) float64 {
 	return s
 }
 
+// languageBonus favours a family known to be strongest in a language the
+// task names (Chinese: Qwen and DeepSeek), its derivatives included.
+func languageBonus(pol *Policy, m *Model, req Request) float64 {
+	for _, fam := range pol.FamiliesOf(m) {
+		f := pol.Family(fam)
+		if f == nil {
+			continue
+		}
+		for _, l := range f.StrongLanguages {
+			for _, want := range req.Constraints.Languages {
+				if want == l {
+					return 4
+				}
+			}
+		}
+	}
+	return 0
+}
+
 func quantPenalty(q Quant) float64 {
 	switch q {
 	case Q4KM:
@@ -635,9 +672,13 @@ func choose(sorted []*cand) []*cand {
 
 // leftOut gathers, in order and without repeats, what the case ruled out.
 type leftOut struct {
-	lang  string
-	seen  map[string]bool
-	items []string
+	lang   string
+	seen   map[string]bool
+	items  []string
+	policy bool // a license, use-policy, origin or vendor rule was decisive
+	// shortContext counts models whose context is shorter than the task needs.
+	shortContext int
+	ctx          int
 }
 
 func newLeftOut(lang string) *leftOut { return &leftOut{lang: lang, seen: map[string]bool{}} }
@@ -648,15 +689,20 @@ func (o *leftOut) add(id msg, args ...any) {
 		return
 	}
 	o.seen[key] = true
+	o.policy = o.policy || id != "out.context"
 	o.items = append(o.items, tr(o.lang, id, args...))
 }
 
 // list is what was left out, at most eight reasons.
 func (o *leftOut) list() []string {
-	if len(o.items) > 8 {
-		return o.items[:8]
+	items := o.items
+	if len(items) > 8 {
+		items = items[:8]
 	}
-	return o.items
+	if o.shortContext > 0 {
+		items = append(items, tr(o.lang, "out.context_n", o.shortContext, fmtTokens(o.ctx)))
+	}
+	return items
 }
 
 // licenseLabel names a license the way learners know it.
@@ -724,8 +770,10 @@ func fmtTokens(n int) string {
 	switch {
 	case n >= 1_000_000:
 		return strconv.FormatFloat(math.Round(float64(n)/1e5)/10, 'f', -1, 64) + "M"
-	case n >= 1024:
-		return strconv.Itoa(int(math.Round(float64(n)/1024))) + "K"
+	case n >= 1024 && n%1024 == 0:
+		return strconv.Itoa(n/1024) + "K"
+	case n >= 1000:
+		return strconv.Itoa(int(math.Round(float64(n)/1000))) + "K"
 	}
 	return strconv.Itoa(n)
 }
@@ -814,7 +862,7 @@ func finish(p *Pick, req Request, res Result, pol *Policy) {
 	var matched []string
 	for _, n := range req.Needs {
 		if n != StrengthGeneral && m.Has(n) {
-			matched = append(matched, string(n))
+			matched = append(matched, tr(lang, msg("strength."+string(n))))
 		}
 	}
 	if req.Bulk && (p.Fits == FitAPI || m.ActiveB <= 9) {
@@ -822,9 +870,9 @@ func finish(p *Pick, req Request, res Result, pol *Policy) {
 	} else if len(matched) > 0 {
 		p.Reasons = append(p.Reasons, tr(lang, "why.strong", strings.Join(matched, ", ")))
 	} else {
-		p.Reasons = append(p.Reasons, tr(lang, "why.good", strings.ReplaceAll(strengthList(m), ";", ", ")))
+		p.Reasons = append(p.Reasons, tr(lang, "why.good", strengthList(m, lang)))
 	}
-	if len(res.LeftOut) > 0 && p.lic != nil {
+	if res.licenseDecided && p.lic != nil {
 		p.Reasons = append(p.Reasons, tr(lang, "why.allowed", p.lic.TermsIn(lang)))
 	}
 	if base := pol.BaseFamily(m); base != "" {
@@ -908,10 +956,10 @@ func fitWarning(lang string, p *Pick) string {
 	return strings.Join(parts, "; ")
 }
 
-func strengthList(m *Model) string {
+func strengthList(m *Model, lang string) string {
 	var s []string
 	for _, x := range m.Strengths {
-		s = append(s, string(x))
+		s = append(s, tr(lang, msg("strength."+string(x))))
 	}
 	return strings.Join(s, ", ")
 }

@@ -313,7 +313,9 @@ func (r *Request) Questions() []Question {
 			}
 		}
 		text := f.QuestionIn(r.Lang)
-		if issue := r.Issue(f); issue != "" {
+		if issue := r.Issue(f); issue != "" && f == MemoryField && r.Hardware.UnknownCard != "" {
+			text = issue // the issue is itself the question: how much memory has that card
+		} else if issue != "" {
 			text = issue + " " + text
 		} else if f == MemoryField {
 			text = tr(r.Lang, "mem.missing_local") + " " + text
@@ -393,7 +395,7 @@ func (r *Request) derive() {
 	// People write constraints into the task too ("a paid SaaS plugin",
 	// "for our bank", "no Chinese models"): the task adds to them.
 	before := r.Constraints
-	scanConstraints(&r.Constraints, task)
+	stripped := scanConstraints(&r.Constraints, task)
 	if !constraintsEqual(before, r.Constraints) {
 		r.Constraints.None = false
 	}
@@ -402,14 +404,10 @@ func (r *Request) derive() {
 	if n, why := neededContext(strings.ToLower(r.Constraints.Text)); n > r.ContextTokens {
 		r.ContextTokens, r.ContextWhy = n, why
 	}
-	r.Needs = taskNeeds(negatedNeedRE.ReplaceAllString(stripOrigins(task), " "), r.Constraints)
-}
-
-// stripOrigins blanks out origin and vendor exclusions ("no Chinese models")
-// so they are not read as needs ("Chinese").
-func stripOrigins(l string) string {
-	var c Constraints
-	return scanOrigins(&c, l)
+	if containsAny(stripped, "no", "not", "without", "don't", "doesn't", "без", "не ") {
+		stripped = negatedNeedRE.ReplaceAllString(stripped, " ")
+	}
+	r.Needs = taskNeeds(stripped, r.Constraints)
 }
 
 func constraintsEqual(a, b Constraints) bool {
@@ -825,6 +823,9 @@ func hasWord(s, w string) bool {
 }
 
 func wordIndex(s, w string) int {
+	if strings.Contains(strings.TrimSuffix(w, "*"), "* ") {
+		return phraseIndex(s, strings.Fields(w))
+	}
 	stem := strings.HasSuffix(w, "*")
 	w = strings.TrimSuffix(w, "*")
 	off := 0
@@ -853,6 +854,54 @@ func wordIndex(s, w string) int {
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// phraseIndex finds words in order, separated by spaces, each of which may
+// end in '*' to match any ending ("закрыт* контур*" matches "закрытом контуре").
+func phraseIndex(s string, words []string) int {
+	for off := 0; off < len(s); {
+		i := wordIndex(s[off:], words[0])
+		if i < 0 {
+			return -1
+		}
+		i += off
+		k, ok := endOfWord(s, i), true
+		for _, w := range words[1:] {
+			for k < len(s) && s[k] == ' ' {
+				k++
+			}
+			stem := strings.HasSuffix(w, "*")
+			w = strings.TrimSuffix(w, "*")
+			end := k + len(w)
+			if !strings.HasPrefix(s[k:], w) {
+				ok = false
+				break
+			}
+			if after, _ := utf8.DecodeRuneInString(s[end:]); !stem && end < len(s) && isWordRune(after) {
+				ok = false
+				break
+			}
+			k = endOfWord(s, k)
+		}
+		if ok {
+			return i
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		off = i + size
+	}
+	return -1
+}
+
+// endOfWord is the index just past the word starting at i.
+func endOfWord(s string, i int) int {
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isWordRune(r) && r != '-' {
+			break
+		}
+		i += size
+	}
+	return i
+}
 
 func anyWord(s string, words ...string) bool {
 	for _, w := range words {

@@ -93,7 +93,7 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	if err := guarded(path, "reading", func() error {
 		return b.Update(func(tx *bolt.Tx) error {
-			for _, name := range [][]byte{bucketMeta, bucketLearners, bucketDue, bucketRemind} {
+			for _, name := range [][]byte{bucketMeta, bucketLearners, bucketDue, bucketRemind, bucketOutbox} {
 				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 					return err
 				}

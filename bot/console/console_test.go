@@ -75,7 +75,7 @@ func TestLongLines(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 	if len(h.got) != 3 || h.got[0].Text != "/progress" || len(h.got[1].Text) != 100000 || h.got[2].Text != "/help" {
-		t.Fatalf("events: %d, first %.40q", len(h.got), h.got)
+		t.Fatalf("events: %d: %.200v", len(h.got), h.got)
 	}
 	if !strings.Contains(out.String(), "That message is too long for me (1048576 characters; I read up to 20000)") {
 		t.Errorf("no polite refusal with the length:\n%.300s", out.String())

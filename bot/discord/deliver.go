@@ -26,7 +26,7 @@ func (b *Bot) Deliver(ctx context.Context, userID, chatID string, replies []bot.
 	}
 	if cannotSend(err) {
 		if b.cfg.Reach != nil {
-			if rerr := b.cfg.Reach.MarkUnreachable(ctx, Platform, userID); rerr != nil {
+			if rerr := b.cfg.Reach.MarkUnreachable(ctx, Platform, userID, ""); rerr != nil {
 				b.log.Error("mark learner unreachable", "err", rerr, "user", userID)
 			}
 		}
@@ -53,4 +53,10 @@ func (b *Bot) dmChannel(ctx context.Context, userID string) (string, error) {
 func cannotSend(err error) bool {
 	var rest *discordgo.RESTError
 	return errors.As(err, &rest) && rest.Message != nil && rest.Message.Code == discordgo.ErrCodeCannotSendMessagesToThisUser
+}
+
+// Send implements bot.Sender: the engine's outbox delivers the learner's
+// later messages (comparisons, reminders) through it, by DM as Deliver.
+func (b *Bot) Send(ctx context.Context, to bot.Address, replies []bot.Reply) error {
+	return b.Deliver(ctx, to.UserID, to.ChatID, replies)
 }

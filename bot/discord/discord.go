@@ -111,7 +111,7 @@ type Bot struct {
 	interactions, deferred, directMsgs, sent, rateLimited, errs atomic.Int64
 }
 
-var _ bot.Messenger = (*Bot)(nil)
+var _ bot.Sender = (*Bot)(nil)
 
 // New prepares a Bot without touching the network.
 func New(cfg Config) (*Bot, error) {

@@ -29,7 +29,7 @@ func TestEventConversion(t *testing.T) {
 		{
 			name: "slash command with its option in a DM",
 			do:   func(h *harness) { h.command(learnerB, inDM(learnerB), "compare", "  write a haiku ") },
-			want: bot.Event{Platform: "discord", UserID: learnerB, ChatID: discordtest.DMChannel(learnerB), Name: "learner" + learnerB, Text: "/compare write a haiku", Format: render.DiscordMarkdown},
+			want: bot.Event{Platform: "discord", UserID: learnerB, ChatID: discordtest.DMChannel(learnerB), Name: "learner" + learnerB, Text: "/compare write a haiku", Format: render.DiscordMarkdown, Direct: true},
 		},
 		{
 			name: "button press carries the payload and the presser",
@@ -47,7 +47,7 @@ func TestEventConversion(t *testing.T) {
 		{
 			name: "typed text in a DM",
 			do:   func(h *harness) { h.dm(learnerA, " what is MoE? ") },
-			want: bot.Event{Platform: "discord", UserID: learnerA, ChatID: discordtest.DMChannel(learnerA), Name: "learner" + learnerA, Text: "what is MoE?", Format: render.DiscordMarkdown},
+			want: bot.Event{Platform: "discord", UserID: learnerA, ChatID: discordtest.DMChannel(learnerA), Name: "learner" + learnerA, Text: "what is MoE?", Format: render.DiscordMarkdown, Direct: true},
 		},
 	}
 	for _, tt := range tests {

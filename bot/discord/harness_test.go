@@ -71,7 +71,7 @@ type reach struct {
 	marks []string
 }
 
-func (r *reach) MarkUnreachable(_ context.Context, platform, userID string) error {
+func (r *reach) MarkUnreachable(_ context.Context, platform, userID, _ string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.marks = append(r.marks, platform+":"+userID)

@@ -38,7 +38,7 @@ func (b *Bot) interactionEvent(i *discordgo.Interaction) (ev bot.Event, ok bool)
 	if user == nil || user.ID == "" {
 		return bot.Event{}, false
 	}
-	ev = bot.Event{Platform: Platform, UserID: user.ID, ChatID: i.ChannelID, Name: displayName(i.Member, user), Format: render.DiscordMarkdown}
+	ev = bot.Event{Platform: Platform, UserID: user.ID, ChatID: i.ChannelID, Name: displayName(i.Member, user), Format: render.DiscordMarkdown, Direct: i.GuildID == ""}
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
 		data, isCmd := i.Data.(discordgo.ApplicationCommandInteractionData)
@@ -456,7 +456,7 @@ func (b *Bot) onMessage(s *discordgo.Session, mc *discordgo.MessageCreate) {
 	b.directMsgs.Add(1)
 	ctx, cancel := context.WithTimeout(b.ctx(), handleTimeout)
 	defer cancel()
-	ev := bot.Event{Platform: Platform, UserID: m.Author.ID, ChatID: m.ChannelID, Name: displayName(nil, m.Author), Text: text, Format: render.DiscordMarkdown}
+	ev := bot.Event{Platform: Platform, UserID: m.Author.ID, ChatID: m.ChannelID, Name: displayName(nil, m.Author), Text: text, Format: render.DiscordMarkdown, Direct: true}
 
 	done := make(chan result, 1)
 	go func() {

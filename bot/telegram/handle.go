@@ -36,7 +36,7 @@ func chatOf(u update) int64 {
 // ignores: channel posts, edits, messages without a user or without text,
 // other bots, commands addressed to another bot.
 func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
-	ev = bot.Event{Platform: Platform, Format: render.TelegramHTML}
+	ev = bot.Event{Platform: Platform, Format: render.TelegramHTML, ViaOutbox: true}
 	switch {
 	case u.Message != nil:
 		m := u.Message
@@ -49,6 +49,7 @@ func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 		}
 		ev.UserID, ev.ChatID, ev.Name, ev.Text = formatID(m.From.ID), formatID(m.Chat.ID), name(m.From), text
 		t = target{chat: m.Chat.ID, user: ev.UserID}
+		ev.Direct = m.Chat.Type == "private" || m.Chat.ID == m.From.ID
 		if m.IsTopic && m.ThreadID != 0 {
 			t.thread = m.ThreadID
 			ev.ThreadID = strconv.Itoa(m.ThreadID)
@@ -79,6 +80,10 @@ func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 			ev.ThreadID = strconv.Itoa(t.thread)
 		}
 		t.user = ev.UserID
+		ev.Direct = t.chat == q.From.ID
+		if t.msgID != 0 {
+			ev.MessageID = strconv.Itoa(t.msgID)
+		}
 		return ev, t, true
 	}
 	return ev, t, false

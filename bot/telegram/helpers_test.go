@@ -133,7 +133,7 @@ type reachRecorder struct {
 	users []string
 }
 
-func (r *reachRecorder) MarkUnreachable(_ context.Context, platform, userID string) error {
+func (r *reachRecorder) MarkUnreachable(_ context.Context, platform, userID, _ string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.users = append(r.users, platform+":"+userID)

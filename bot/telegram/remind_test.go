@@ -73,6 +73,14 @@ func TestReminderDeliveryAndBlockedLearner(t *testing.T) {
 	if sent < 2 {
 		t.Fatalf("sent %d reminders, want 2", sent)
 	}
+	// Reminders are stored in the outbox and sent from there.
+	for _, u := range []int64{1, 3} {
+		rig.srv.WaitFor(u, 5*time.Second, func(m []telegramtest.Message) bool { return len(m) > 0 })
+	}
+	set, _, _ := rig.dispatcher.Service.Get("telegram:2")
+	eventually(t, 5*time.Second, func() bool {
+		return errors.Is(rig.engine.DeliverReminder(context.Background(), "telegram:2", set, set.Next), remind.ErrSkip)
+	}, "the blocked learner marked unreachable")
 	for _, u := range []int64{1, 3} {
 		msgs := rig.srv.Sent(u)
 		if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Time to re-test your reference set (1 tasks)") || len(msgs[0].Keyboard) == 0 {
@@ -84,7 +92,6 @@ func TestReminderDeliveryAndBlockedLearner(t *testing.T) {
 	}
 	// The blocked learner is now unreachable: a later reminder is skipped
 	// without a call to Telegram.
-	set, _, _ := rig.dispatcher.Service.Get("telegram:2")
 	calls := len(rig.srv.Calls())
 	if err := rig.engine.DeliverReminder(context.Background(), "telegram:2", set, set.Next); !errors.Is(err, remind.ErrSkip) {
 		t.Errorf("reminder to an unreachable learner: %v", err)
@@ -103,11 +110,14 @@ func TestReminderPacingHonoursRetryAfter(t *testing.T) {
 	if _, err := rig.dispatcher.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	if !rig.srv.WaitFor(1, 5*time.Second, func(m []telegramtest.Message) bool { return len(m) > 0 }) {
+		t.Fatal("reminder lost after a 429")
+	}
 	if d := time.Since(start); d < time.Second {
 		t.Errorf("delivered %v after a retry_after of 1 s", d)
 	}
 	if len(rig.srv.Sent(1)) != 1 {
-		t.Fatal("reminder lost after a 429")
+		t.Fatalf("%d messages after a 429, want 1", len(rig.srv.Sent(1)))
 	}
 }
 
@@ -123,6 +133,7 @@ func BenchmarkReminderPace(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		rig.waitDelivered(b, n)
 		el := time.Since(start)
 		b.ReportMetric(float64(sent)/el.Seconds(), "msgs/s")
 		b.ReportMetric(float64(rig.srv.Limited()), "429s")
@@ -142,8 +153,16 @@ func TestReminderPaceWithinLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rig.waitDelivered(t, n)
 	pace := float64(sent) / time.Since(start).Seconds()
 	if sent != n || rig.srv.Limited() > 0 || pace < 90 {
 		t.Errorf("sent %d of %d at %.1f/s with %d 429s", sent, n, pace, rig.srv.Limited())
 	}
+}
+
+// waitDelivered waits until n reminders reached the fake server (they are
+// sent from the outbox after the dispatcher stored them).
+func (r *reminderRig) waitDelivered(tb testing.TB, n int) {
+	tb.Helper()
+	eventually(tb, 30*time.Second, func() bool { return r.engine.OutboxStats().Delivered >= int64(n) }, "%d reminders delivered", n)
 }

@@ -157,6 +157,7 @@ func (b *Bot) runPolling(ctx context.Context) error {
 	}
 	cancel()
 	b.waitWorkers(p, time.Second)
+	b.waitAnswers(time.Second)
 	// Confirm what was handled, so a restart does not handle it again.
 	advance()
 	if offset > confirmed && runErr == nil {
@@ -255,7 +256,22 @@ func (b *Bot) runWebhook(ctx context.Context) error {
 	}
 	cancel()
 	b.waitWorkers(p, time.Second)
+	b.waitAnswers(time.Second)
 	return nil
+}
+
+// waitAnswers waits for callback answers in flight, at most d.
+func (b *Bot) waitAnswers(d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		b.answers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		b.log.Warn("callback answers still running at shutdown")
+	}
 }
 
 // SecretHeader is the header in which Telegram sends the webhook's secret.

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -214,10 +213,9 @@ func (b *Bot) sendReplies(ctx context.Context, t target, replies []bot.Reply) er
 			}
 		}
 		// Answering the press does not change the chat, so it runs beside
-		// the replies; the update counts as handled once both are done.
-		var answered sync.WaitGroup
-		answered.Go(func() { b.answer(ctx, t.cbID, t.chat, text) })
-		defer answered.Wait()
+		// the replies, and a slow answer holds up neither them nor the
+		// chat's next update; Run waits for it before returning.
+		b.answers.Go(func() { b.answer(context.WithoutCancel(ctx), t.cbID, t.chat, text) })
 	}
 	inPlace := false // a reply already took the pressed message's place
 	var first error
@@ -246,7 +244,7 @@ func (b *Bot) sendReplies(ctx context.Context, t target, replies []bot.Reply) er
 		switch {
 		case err == nil:
 		case errors.Is(err, bot.ErrUnreachable):
-			b.markUnreachable(ctx, t.user)
+			b.markUnreachable(ctx, t.user, t.chat)
 			return err
 		case ctx.Err() != nil:
 			return ctx.Err()
@@ -261,12 +259,12 @@ func (b *Bot) sendReplies(ctx context.Context, t target, replies []bot.Reply) er
 	return first
 }
 
-func (b *Bot) markUnreachable(ctx context.Context, user string) {
-	b.log.Info("learner unreachable", "user", user)
+func (b *Bot) markUnreachable(ctx context.Context, user string, chat int64) {
+	b.log.Info("chat unreachable", "user", user, "chat", chat)
 	if b.cfg.Reach == nil || user == "" {
 		return
 	}
-	if err := b.cfg.Reach.MarkUnreachable(ctx, Platform, user); err != nil {
+	if err := b.cfg.Reach.MarkUnreachable(ctx, Platform, user, formatID(chat)); err != nil {
 		b.log.Error("mark learner unreachable", "user", user, "err", err)
 	}
 }

@@ -124,12 +124,14 @@ type Bot struct {
 	chats     map[int64]*chatLimit
 	lastSweep time.Time
 
+	answers sync.WaitGroup // callback answers in flight
+
 	runMu sync.Mutex
 	pipe  *pipeline // set while Run runs
 	hooks *recentIDs
 }
 
-var _ bot.Messenger = (*Bot)(nil)
+var _ bot.Sender = (*Bot)(nil)
 
 // New checks the token with getMe and returns a Bot ready to Run.
 func New(ctx context.Context, cfg Config) (*Bot, error) {
@@ -251,6 +253,54 @@ func (b *Bot) Deliver(ctx context.Context, userID, chatID string, replies []bot.
 	t := target{chat: chat, user: userID}
 	if err := b.sendReplies(ctx, t, replies); err != nil {
 		return fmt.Errorf("deliver to telegram chat %d: %w", chat, err)
+	}
+	return nil
+}
+
+// Send implements bot.Sender: it delivers the replies of one outbox entry
+// to its chat (in its forum topic), the first edit or next page in place
+// of the pressed message. A 403 comes back wrapping bot.ErrUnreachable (the
+// engine marks the chat), a 400 wrapping bot.ErrRejected; 429s are waited
+// out here, other failures are retried a few times, then returned for the
+// outbox to retry later.
+func (b *Bot) Send(ctx context.Context, to bot.Address, replies []bot.Reply) error {
+	chatID := to.ChatID
+	if chatID == "" {
+		chatID = to.UserID
+	}
+	chat, err := strconv.ParseInt(chatID, 10, 64)
+	if err != nil || chat == 0 {
+		return fmt.Errorf("send to telegram chat %q: %w: bad chat id", chatID, bot.ErrRejected)
+	}
+	t := target{chat: chat, user: to.UserID}
+	t.msgID, _ = strconv.Atoi(to.MessageID)
+	t.thread, _ = strconv.Atoi(to.ThreadID)
+	inPlace := false
+	for _, r := range replies {
+		if r.Kind == bot.Ack || r.Kind == bot.Typing {
+			continue
+		}
+		var err error
+		if (r.Kind == bot.Edit || r.Supersedes) && t.msgID != 0 && !inPlace {
+			inPlace = true
+			err = b.edit(ctx, chat, t.msgID, r)
+			if err != nil && !errors.Is(err, bot.ErrUnreachable) && ctx.Err() == nil {
+				b.log.Warn("edit failed, sending anew", "chat", chat, "err", err)
+				err = b.sendTo(ctx, chat, t.thread, r)
+			}
+		} else {
+			err = b.sendTo(ctx, chat, t.thread, r)
+		}
+		if err != nil {
+			var te *tgbotapi.Error
+			if errors.As(err, &te) && te.Code == 400 {
+				err = fmt.Errorf("%w: %w", bot.ErrRejected, err)
+			}
+			if ctx.Err() == nil {
+				b.stats.errors.Add(1)
+			}
+			return fmt.Errorf("send to telegram chat %d: %w", chat, err)
+		}
 	}
 	return nil
 }

@@ -1,0 +1,468 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"tutorbot/render"
+	"tutorbot/storage"
+)
+
+// Sender is a Messenger whose platform delivers through the engine's
+// outbox: every reply is written to the database in the same transaction
+// as the state it shows, and stays there until Send returns nil.
+type Sender interface {
+	Messenger
+	// Send delivers the messages of one outbox entry. It returns an error
+	// wrapping ErrUnreachable when the platform refuses the chat (the
+	// chat's entries and jobs are then cancelled), one wrapping
+	// ErrRejected when the platform refuses these messages for good (they
+	// are dropped), and one with a RetryAfter() time.Duration method when
+	// the platform asks to wait; anything else is retried with backoff.
+	Send(ctx context.Context, to Address, replies []Reply) error
+}
+
+// Address is where an outbox entry goes.
+type Address struct {
+	UserID   string
+	ChatID   string
+	ThreadID string
+	// MessageID, when set, is the message whose button caused the turn:
+	// the entry's first Edit or Supersedes reply takes its place.
+	MessageID string
+}
+
+// ErrRejected is wrapped by a Sender's error when the platform refuses a
+// message for good (a 400): retrying cannot help.
+var ErrRejected = errors.New("rejected by the platform")
+
+// DefaultOutboxMaxAge is how long an undelivered reply is retried.
+const DefaultOutboxMaxAge = 24 * time.Hour
+
+// outboxEntry is one reply as stored in the outbox: its source (Markdown
+// or a lesson page), rendered when sent, so a restart renders it again.
+type outboxEntry struct {
+	Platform   string     `json:"p"`
+	UserID     string     `json:"u"`
+	ChatID     string     `json:"c,omitempty"`
+	ThreadID   string     `json:"t,omitempty"`
+	MessageID  string     `json:"m,omitempty"`
+	Kind       Kind       `json:"k,omitempty"`
+	MD         string     `json:"md,omitempty"`
+	Lesson     string     `json:"l,omitempty"`
+	Lang       string     `json:"lg,omitempty"`
+	Page       int        `json:"pg,omitempty"`
+	Header     bool       `json:"hd,omitempty"`
+	Buttons    [][]Button `json:"b,omitempty"`
+	Supersedes bool       `json:"s,omitempty"`
+	Private    bool       `json:"pv,omitempty"`
+	File       *File      `json:"f,omitempty"`
+	Created    time.Time  `json:"at"`
+	Attempts   int        `json:"n,omitempty"`
+	NotBefore  time.Time  `json:"nb,omitempty"`
+}
+
+func (en *outboxEntry) address() Address {
+	return Address{UserID: en.UserID, ChatID: en.ChatID, ThreadID: en.ThreadID, MessageID: en.MessageID}
+}
+
+// chatKey names the chat of an entry or event: platform and chat id (the
+// user id where there is no chat id).
+func chatKey(platform, userID, chatID string) string {
+	if chatID == "" {
+		chatID = userID
+	}
+	return platform + ":" + chatID
+}
+
+// outItem is an entry waiting in memory, with its replies when they were
+// rendered already.
+type outItem struct {
+	chat    string
+	key     []byte // nil: not stored (a reply that shows nothing committed)
+	en      outboxEntry
+	replies []Reply
+	d       draft // the draft it was staged from, rendered after the commit
+}
+
+// OutboxStats are the outbox's counters.
+type OutboxStats struct {
+	// Delivered counts entries the platform accepted.
+	Delivered int64
+	// Retried counts failed attempts that were retried.
+	Retried int64
+	// Expired counts entries dropped after the maximum age.
+	Expired int64
+	// Rejected counts entries the platform refused for good.
+	Rejected int64
+	// Cancelled counts entries dropped because their chat turned
+	// unreachable, or superseded by a newer edit of the same message.
+	Cancelled int64
+	// Waiting is the number of entries in memory not yet delivered.
+	Waiting int64
+}
+
+// outbox delivers committed replies per chat, in order, one goroutine per
+// chat with entries, so a chat waiting for its rate limit or a retry holds
+// nobody else.
+type outbox struct {
+	e      *Engine
+	ctx    context.Context
+	cancel context.CancelFunc
+	maxAge time.Duration
+
+	mu     sync.Mutex
+	chats  map[string]*chatQueue
+	acks   [][]byte
+	acking bool
+	wg     sync.WaitGroup
+	idle   *sync.Cond // signalled when a chat queue empties
+
+	delivered, retried, expired, rejected, cancelled, waiting atomic.Int64
+	// hold, for tests, stops sending while set (entries stay stored).
+	hold atomic.Bool
+}
+
+type chatQueue struct {
+	items []*outItem
+}
+
+func newOutbox(e *Engine, maxAge time.Duration) *outbox {
+	o := &outbox{e: e, chats: map[string]*chatQueue{}, maxAge: maxAge}
+	o.ctx, o.cancel = context.WithCancel(context.Background())
+	o.idle = sync.NewCond(&o.mu)
+	return o
+}
+
+// enqueue appends items to their chats' queues and starts a sender for
+// every chat that had none.
+func (o *outbox) enqueue(items []*outItem) {
+	if len(items) == 0 {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, it := range items {
+		chat := it.chat
+		q := o.chats[chat]
+		if q == nil {
+			q = &chatQueue{}
+			o.chats[chat] = q
+			o.wg.Add(1)
+			go o.drain(chat, q)
+		}
+		q.items = append(q.items, it)
+		o.waiting.Add(1)
+	}
+}
+
+// cancelChat drops the chat's waiting entries from memory (the caller
+// deletes them from the database).
+func (o *outbox) cancelChat(chat string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if q := o.chats[chat]; q != nil {
+		o.cancelled.Add(int64(len(q.items)))
+		o.waiting.Add(-int64(len(q.items)))
+		q.items = nil
+	}
+}
+
+// drain sends the chat's entries in order until its queue is empty.
+func (o *outbox) drain(chat string, q *chatQueue) {
+	defer o.wg.Done()
+	for {
+		o.mu.Lock()
+		if len(q.items) == 0 || o.ctx.Err() != nil {
+			delete(o.chats, chat)
+			o.idle.Broadcast()
+			o.mu.Unlock()
+			return
+		}
+		it := q.items[0]
+		if superseded(it, q.items[1:]) {
+			q.items = q.items[1:]
+			o.waiting.Add(-1)
+			o.cancelled.Add(1)
+			o.mu.Unlock()
+			o.ack(it.key)
+			continue
+		}
+		o.mu.Unlock()
+
+		done := o.deliver(chat, it)
+		o.mu.Lock()
+		if done && len(q.items) > 0 && q.items[0] == it {
+			q.items = q.items[1:]
+			o.waiting.Add(-1)
+		}
+		o.mu.Unlock()
+	}
+}
+
+// superseded reports whether a later entry takes the place of the same
+// message as it: then it would only be overwritten.
+func superseded(it *outItem, later []*outItem) bool {
+	if it.en.MessageID == "" {
+		return false
+	}
+	for _, l := range later {
+		if l.en.MessageID == it.en.MessageID {
+			return true
+		}
+	}
+	return false
+}
+
+// deliver tries it until it is delivered or dropped (true), or the outbox
+// stops or the chat is cancelled (false: it stays stored or is gone).
+func (o *outbox) deliver(chat string, it *outItem) bool {
+	for {
+		if o.ctx.Err() != nil {
+			return false
+		}
+		for o.hold.Load() {
+			if sleepCtx(o.ctx, 10*time.Millisecond) != nil {
+				return false
+			}
+		}
+		now := o.e.now()
+		if o.maxAge > 0 && now.Sub(it.en.Created) > o.maxAge {
+			o.expired.Add(1)
+			o.e.log.Warn("outbox entry expired undelivered", "chat", chat, "attempts", it.en.Attempts)
+			o.ack(it.key)
+			return true
+		}
+		if wait := it.en.NotBefore.Sub(now); wait > 0 {
+			if sleepCtx(o.ctx, wait) != nil {
+				return false
+			}
+		}
+		m, ok := o.e.messenger(it.en.Platform)
+		s, isSender := m.(Sender)
+		if !ok || !isSender {
+			// The platform is not running in this process: the entry stays
+			// stored for a process that runs it.
+			return true
+		}
+		if it.replies == nil {
+			it.replies = o.e.renderEntry(&it.en, s.Format())
+		}
+		err := s.Send(o.ctx, it.en.address(), it.replies)
+		switch {
+		case err == nil:
+			o.delivered.Add(1)
+			o.ack(it.key)
+			return true
+		case o.ctx.Err() != nil:
+			return false
+		case errors.Is(err, ErrUnreachable):
+			if merr := o.e.MarkUnreachable(context.WithoutCancel(o.ctx), it.en.Platform, it.en.UserID, it.en.ChatID); merr != nil {
+				o.e.log.Error("mark chat unreachable", "chat", chat, "err", merr)
+			}
+			o.cancelChat(chat)
+			return false
+		case errors.Is(err, ErrRejected):
+			o.rejected.Add(1)
+			o.e.log.Error("outbox entry rejected, dropped", "chat", chat, "err", err)
+			o.ack(it.key)
+			return true
+		}
+		o.retried.Add(1)
+		it.en.Attempts++
+		wait := backoffWait(it.en.Attempts)
+		var ra interface{ RetryAfter() time.Duration }
+		if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+			wait = ra.RetryAfter()
+		}
+		it.en.NotBefore = o.e.now().Add(wait)
+		o.e.log.Warn("delivery failed, retrying", "chat", chat, "attempt", it.en.Attempts, "retry_in", wait.Round(time.Millisecond), "err", err)
+		o.persist(it)
+		if o.chatGone(chat, it) {
+			return false
+		}
+	}
+}
+
+// chatGone reports whether it was cancelled while being sent.
+func (o *outbox) chatGone(chat string, it *outItem) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	q := o.chats[chat]
+	return q == nil || len(q.items) == 0 || q.items[0] != it
+}
+
+// persist stores the entry's retry state, so a restart honours it.
+func (o *outbox) persist(it *outItem) {
+	if it.key == nil {
+		return
+	}
+	b, err := json.Marshal(&it.en)
+	if err == nil {
+		err = o.e.db.Update(context.WithoutCancel(o.ctx), func(tx *storage.Tx) error { return tx.PutOutbox(it.key, b) })
+	}
+	if err != nil {
+		o.e.log.Warn("store outbox retry state", "err", err)
+	}
+}
+
+// ack deletes a delivered entry. Deletes are gathered: one goroutine
+// deletes every key acknowledged meanwhile in one write.
+func (o *outbox) ack(key []byte) {
+	if key == nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.acks = append(o.acks, key)
+	if !o.acking {
+		o.acking = true
+		o.wg.Add(1)
+		go o.flush()
+	}
+}
+
+func (o *outbox) flush() {
+	defer o.wg.Done()
+	for {
+		o.mu.Lock()
+		keys := o.acks
+		o.acks = nil
+		if len(keys) == 0 {
+			o.acking = false
+			o.idle.Broadcast()
+			o.mu.Unlock()
+			return
+		}
+		o.mu.Unlock()
+		err := o.e.db.Update(context.Background(), func(tx *storage.Tx) error { return tx.DeleteOutbox(keys...) })
+		if err != nil {
+			// Left stored: sent once more after a restart (at least once).
+			o.e.log.Warn("delete delivered outbox entries", "entries", len(keys), "err", err)
+		}
+	}
+}
+
+// waitIdle waits until every queue is empty and every delivery deleted, or
+// ctx ends.
+func (o *outbox) waitIdle(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		o.mu.Lock()
+		o.idle.Broadcast()
+		o.mu.Unlock()
+	})
+	defer stop()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for len(o.chats) > 0 || o.acking {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		o.idle.Wait()
+	}
+	return nil
+}
+
+// close stops the senders; what is not delivered stays stored.
+func (o *outbox) close() {
+	o.cancel()
+	o.wg.Wait()
+}
+
+func (o *outbox) stats() OutboxStats {
+	return OutboxStats{
+		Delivered: o.delivered.Load(), Retried: o.retried.Load(), Expired: o.expired.Load(),
+		Rejected: o.rejected.Load(), Cancelled: o.cancelled.Load(), Waiting: o.waiting.Load(),
+	}
+}
+
+// backoffWait is the wait before retry number n (1-based): exponential
+// from 500 ms to 5 minutes, with jitter in its upper half.
+func backoffWait(n int) time.Duration {
+	d := 500 * time.Millisecond << min(n-1, 20)
+	if d > 5*time.Minute || d <= 0 {
+		d = 5 * time.Minute
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// resume loads the stored entries of platform and starts sending them:
+// replies committed before a crash or restart.
+func (o *outbox) resume(platform string) error {
+	var items []*outItem
+	err := o.e.db.View(func(tx *storage.Tx) error {
+		return tx.ForEachOutbox(func(k, v []byte) error {
+			var en outboxEntry
+			if err := json.Unmarshal(v, &en); err != nil {
+				o.e.log.Error("unreadable outbox entry, skipped", "err", err)
+				return nil
+			}
+			if en.Platform == platform {
+				items = append(items, &outItem{chat: storage.OutboxChat(k), key: append([]byte(nil), k...), en: en})
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("resume outbox of %s: %w", platform, err)
+	}
+	if len(items) > 0 {
+		o.e.log.Info("resuming undelivered replies", "platform", platform, "entries", len(items))
+	}
+	o.enqueue(items)
+	return nil
+}
+
+// renderEntry renders an entry's source for format f: a long text becomes
+// several messages; only the first can take a message's place, only the
+// last carries the buttons and the file.
+func (e *Engine) renderEntry(en *outboxEntry, f render.Format) []Reply {
+	var parts []string
+	switch {
+	case en.Lesson != "":
+		l, _ := e.course.Load().Lesson(en.Lesson, en.Lang)
+		if l == nil || len(l.Pages) == 0 {
+			return nil
+		}
+		parts = []string{e.pageText(l, min(en.Page, len(l.Pages)-1), f, en.Header)}
+	default:
+		parts = e.rendered.fit(en.MD, f)
+	}
+	base := Reply{Kind: en.Kind, Buttons: en.Buttons, Supersedes: en.Supersedes, Private: en.Private, File: en.File}
+	return splitReply(base, parts)
+}
+
+// splitReply makes one reply per part: only the first keeps the kind,
+// the place-taking and the file, only the last the buttons.
+func splitReply(r Reply, parts []string) []Reply {
+	out := make([]Reply, 0, len(parts))
+	for i, p := range parts {
+		x := r
+		x.Text = p
+		if i > 0 {
+			x.Kind, x.Supersedes, x.File = Send, false, nil
+		}
+		if i < len(parts)-1 {
+			x.Buttons = nil
+		}
+		out = append(out, x)
+	}
+	return out
+}
