@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"tutorbot/lessons"
 	"tutorbot/remind"
 	"tutorbot/render"
+	"tutorbot/storage"
 )
 
 // What course messages say (kept together for the message catalogs).
@@ -131,89 +133,107 @@ func (t *turn) scheduleCourse() error {
 
 // DeliverCourse sends a learner's course messages that are due (lessons
 // that opened, a nudge) and returns when to look again; it is the reminder
-// dispatcher's DeliverCourse function. Course messages switched off are
-// not sent (an opened lesson is still marked as told). An unreachable or
-// erased learner gets nothing (remind.ErrSkip).
+// dispatcher's DeliverCourse function. The messages are marked as sent in
+// the learner's record in the same transaction that puts them in the
+// outbox, so each is delivered once, also across a crash. Course messages
+// switched off are not sent (an opened lesson is still marked as told).
+// An unreachable or erased learner gets nothing (remind.ErrSkip).
 func (e *Engine) DeliverCourse(ctx context.Context, key string, s remind.Settings, at time.Time) (time.Time, error) {
-	st, err := e.state(key)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("deliver course messages to %s: %w", key, err)
+	m, ok := e.messenger(s.Platform)
+	if !ok {
+		return time.Time{}, fmt.Errorf("deliver course messages to %s: no messenger for %s", key, s.Platform)
 	}
-	if st == nil || st.Unreachable {
-		return time.Time{}, remind.ErrSkip
-	}
+	_, outbox := m.(Sender)
 	course := e.Course()
-	now := e.now().UTC()
 	loc, err := s.Location()
 	if err != nil {
 		loc = time.UTC
 	}
-	ev := courseEvents{course: course, st: st, now: now, loc: loc, nudgeAfter: e.cfg.NudgeAfter, set: s}
-	var opened []*lessons.Lesson
-	for _, l := range course.Lessons {
-		// Only lessons that opened while the learner was in the course.
-		if when, ok := ev.unlockAt(l); ok && !when.After(now) && when.After(st.Started) {
-			opened = append(opened, l)
-		}
-	}
-	nudge, nudgeAt, nudging := ev.nudgeAt()
-	nudging = nudging && !nudgeAt.After(now)
-	if s.CourseOff {
-		nudging = false
-	}
-	if !s.CourseOff {
-		for _, l := range opened {
-			md := fmt.Sprintf(msgUnlocked, l.Order, render.EscapeMarkdown(l.Title))
-			if err := e.pushCourse(ctx, s, md, []Button{{Label: labelOpenLesson, Payload: payL(kindOpen, l)}, {Label: labelCourse, Payload: pay(kindCourse)}}); err != nil {
-				return time.Time{}, err
-			}
-		}
-		if nudging {
-			p := st.Progress[nudge.ID]
-			l, _ := course.Lesson(nudge.ID, "")
-			md := fmt.Sprintf(msgNudge, min(p.Page, len(l.Pages)-1)+1, len(l.Pages), l.Order, render.EscapeMarkdown(l.Title))
-			if err := e.pushCourse(ctx, s, md, []Button{{Label: labelContinue, Payload: payL(kindOpen, l)}, {Label: labelNudgesOff, Payload: payWord(kindRemind, "noff")}}); err != nil {
-				return time.Time{}, err
-			}
-		}
-	}
-	if len(opened) > 0 || nudging {
-		err := e.update(ctx, key, func(st *State) error {
-			for _, l := range opened {
-				st.progress(l.ID).Announced = true
-			}
-			if nudging {
-				st.progress(nudge.ID).Nudged = true
-			}
+	var (
+		t     *turn
+		items []*outItem
+		next  time.Time
+		skip  bool
+	)
+	err = e.db.Update(ctx, func(tx *storage.Tx) error {
+		t, items, next, skip = nil, nil, time.Time{}, false
+		old := tx.Learner(key)
+		if old == nil {
+			skip = true
 			return nil
-		})
-		if errors.Is(err, errNoLearner) {
-			return time.Time{}, nil
 		}
+		st, err := decodeState(old)
 		if err != nil {
+			return err
+		}
+		if !st.reachable(s.UserID, s.ChatID) {
+			skip = true
+			return nil
+		}
+		now := e.now().UTC()
+		ev := courseEvents{course: course, st: st, now: now, loc: loc, nudgeAfter: e.cfg.NudgeAfter, set: s}
+		t = &turn{e: e, course: course, ev: Event{Platform: s.Platform, UserID: s.UserID, ChatID: s.ChatID, Format: m.Format()}, st: st, now: now}
+		changed := false
+		for _, l := range course.Lessons {
+			// Only lessons that opened while the learner was in the course.
+			when, ok := ev.unlockAt(l)
+			if !ok || when.After(now) || !when.After(st.Started) {
+				continue
+			}
+			st.progress(l.ID).Announced = true
+			changed = true
+			if !s.CourseOff {
+				t.say(fmt.Sprintf(msgUnlocked, l.Order, render.EscapeMarkdown(l.Title)), []Button{{Label: labelOpenLesson, Payload: payL(kindOpen, l)}, {Label: labelCourse, Payload: pay(kindCourse)}})
+			}
+		}
+		if l, when, ok := ev.nudgeAt(); ok && !when.After(now) && !s.CourseOff {
+			p := st.progress(l.ID)
+			p.Nudged = true
+			changed = true
+			t.say(fmt.Sprintf(msgNudge, min(p.Page, len(l.Pages)-1)+1, len(l.Pages), l.Order, render.EscapeMarkdown(l.Title)), []Button{{Label: labelContinue, Payload: payL(kindOpen, l)}, {Label: labelNudgesOff, Payload: payWord(kindRemind, "noff")}})
+		}
+		next = ev.next()
+		if !changed {
+			return nil
+		}
+		if outbox {
+			if items, err = t.stage(tx, t.out, false); err != nil {
+				return err
+			}
+		}
+		b, err := json.Marshal(st)
+		if err != nil {
+			return fmt.Errorf("encode learner record: %w", err)
+		}
+		return tx.PutLearner(key, b)
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("deliver course messages to %s: %w", key, err)
+	}
+	if skip {
+		return time.Time{}, remind.ErrSkip
+	}
+	if outbox {
+		for _, it := range items {
+			it.replies = splitReply(it.d.Reply, it.d.text(m.Format()))
+		}
+		e.out.enqueue(items)
+		return next, nil
+	}
+	// A messenger without an outbox (the terminal): sent after the commit,
+	// so a crash in between loses these messages rather than repeating.
+	if replies := t.replies(); len(replies) > 0 {
+		if err := m.Deliver(ctx, s.UserID, s.ChatID, replies); err != nil {
+			if errors.Is(err, ErrUnreachable) {
+				if merr := e.MarkUnreachable(ctx, s.Platform, s.UserID, s.ChatID); merr != nil {
+					e.log.Error("mark unreachable", "err", merr)
+				}
+				return time.Time{}, fmt.Errorf("%w: %w", remind.ErrSkip, err)
+			}
 			return time.Time{}, fmt.Errorf("deliver course messages to %s: %w", key, err)
 		}
-		for _, l := range opened {
-			st.progress(l.ID).Announced = true
-		}
-		if nudging {
-			st.progress(nudge.ID).Nudged = true
-		}
 	}
-	return ev.next(), nil
-}
-
-// pushCourse sends one course message; an unreachable learner ends the
-// delivery (remind.ErrSkip).
-func (e *Engine) pushCourse(ctx context.Context, s remind.Settings, md string, buttons []Button) error {
-	err := e.push(ctx, s.Platform, s.UserID, s.ChatID, md, buttons)
-	if errors.Is(err, ErrUnreachable) {
-		if merr := e.MarkUnreachable(ctx, s.Platform, s.UserID); merr != nil {
-			e.log.Error("mark unreachable", "err", merr)
-		}
-		return fmt.Errorf("%w: %w", remind.ErrSkip, err)
-	}
-	return err
+	return next, nil
 }
 
 // courseMessagesCmd handles "/remind course on|off" and "/remind nudges on|off".

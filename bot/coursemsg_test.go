@@ -249,7 +249,7 @@ func TestNoNudgeWhenOffOrUnreachable(t *testing.T) {
 	t.Run("unreachable", func(t *testing.T) {
 		r := newCourseRig(t, c, t0, 72*time.Hour)
 		r.say("/lesson")
-		if err := r.e.MarkUnreachable(context.Background(), "test", "42"); err != nil {
+		if err := r.e.MarkUnreachable(context.Background(), "test", "42", ""); err != nil {
 			t.Fatal(err)
 		}
 		r.set(t0.Add(100 * time.Hour))
@@ -269,4 +269,44 @@ func TestNoNudgeWhenOffOrUnreachable(t *testing.T) {
 			t.Errorf("nudge after the platform refused: %q", got)
 		}
 	})
+}
+
+// sender is a Messenger with an outbox (a Sender), as the platforms are.
+type sender struct{ recorder }
+
+func (s *sender) Send(_ context.Context, to bot.Address, replies []bot.Reply) error {
+	return s.Deliver(context.Background(), to.UserID, to.ChatID, replies)
+}
+
+// TestUnlockThroughTheOutbox delivers a lesson that opens through the
+// outbox, which marks it told in the same transaction: after a restart it
+// is neither lost nor sent again.
+func TestUnlockThroughTheOutbox(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	r := newCourseRig(t, unlockCourse(t), t0, 0)
+	s := &sender{}
+	r.e.SetMessenger(s)
+	r.say("/lesson")
+	r.say("/next")
+	r.set(t0.Add(50 * time.Hour))
+	if _, err := r.d.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(s.text(), "Lesson 2 · Lesson b is open") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := s.text(); strings.Count(got, "Lesson 2 · Lesson b is open") != 1 {
+		t.Fatalf("through the outbox: %q", got)
+	}
+	r.restart()
+	s2 := &sender{}
+	r.e.SetMessenger(s2)
+	if _, err := r.d.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if got := s2.text(); strings.Contains(got, "is open") {
+		t.Errorf("sent again after the restart: %q", got)
+	}
 }
