@@ -249,6 +249,8 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	if ev.Platform == "" || ev.UserID == "" {
 		return nil, errors.New("handle event: no platform or user")
 	}
+	// Counted before anything is cut, so a refusal states the real length.
+	textLen := textLength(ev.Text)
 	ev.Text = clean(ev.Text)
 	var t *turn
 	key := ev.Key()
@@ -278,7 +280,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 				st, old, lost = &State{Version: stateVersion}, nil, true
 			}
 		}
-		t = &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: now, isNew: old == nil}
+		t = &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: now, isNew: old == nil, textLen: textLen}
 		if lost {
 			t.say(msgProgressLost)
 		}
@@ -585,6 +587,9 @@ func (e *Engine) MarkUnreachable(ctx context.Context, platform, userID, chatID s
 // clean makes outside text safe to handle: valid UTF-8, no control
 // characters but newlines and tabs, surrounding space trimmed.
 func clean(s string) string {
+	if len(s) > 4*MaxText {
+		s = s[:4*MaxText] // longer is refused anyway (textLength)
+	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' {
@@ -611,6 +616,8 @@ type turn struct {
 	st         *State
 	now        time.Time
 	isNew      bool
+	// textLen is the event text's length in characters, before cleaning.
+	textLen int
 	// out collects the replies, rendered after the commit.
 	out []draft
 	// forget erases the learner instead of storing the state.
@@ -758,8 +765,8 @@ func (t *turn) run() {
 		return
 	}
 	text := t.ev.Text
-	if n := textLength(text); n > MaxText {
-		t.say(fmt.Sprintf(msgTooLong, n, MaxText))
+	if t.textLen > MaxText {
+		t.say(fmt.Sprintf(msgTooLong, t.textLen, MaxText))
 		return
 	}
 	if strings.HasPrefix(text, "/") {

@@ -12,6 +12,11 @@ func textLength(s string) int {
 	n := 0
 	joined, flagHalf := false, false
 	for _, r := range s {
+		if r < 0x300 && !joined { // before the first combining mark
+			flagHalf = false
+			n++
+			continue
+		}
 		switch {
 		case r == '\u200d':
 			joined = true

@@ -1,6 +1,6 @@
 // Package ops is what an operator watches: Prometheus metrics of the tutor
 // (updates, latency, messages, rate limits, reminders, LLM calls) and the
-// health and metrics HTTP endpoints.
+// health (/healthz), readiness (/readyz) and metrics HTTP endpoints.
 package ops
 
 import (
@@ -112,39 +112,47 @@ func llmResult(err error) string {
 // Check is one health check: nil when healthy.
 type Check func(ctx context.Context) error
 
-// Server serves /healthz and /metrics.
+// Server serves /healthz, /readyz and /metrics.
 type Server struct {
 	Addr    string
 	Metrics *Metrics
-	// Checks run on /healthz, by name.
+	// Checks run on /healthz, by name: is the tutor working (commits
+	// succeed, platforms connected)? A failure answers 503 with the reasons.
 	Checks map[string]Check
+	// Ready run on /readyz, by name: has the tutor finished starting
+	// (platforms connected)?
+	Ready map[string]Check
 	// Backup, when set, serves GET /backup (a consistent copy of the
 	// database) to clients on the loopback interface only.
 	Backup func(w io.Writer) (int64, error)
 	Log    *slog.Logger
+
+	probes probes
 }
 
-// Handler returns the HTTP handler of the endpoints.
+// Handler returns the HTTP handler of the endpoints. The gauges
+// tutorbot_healthy and tutorbot_ready (and one per check) report the same
+// checks to /metrics.
 func (s *Server) Handler() http.Handler {
+	s.registerProbes()
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-		defer cancel()
-		var bad []string
-		for name, c := range s.Checks {
-			if err := c(ctx); err != nil {
-				bad = append(bad, name+": "+err.Error())
+	probe := func(checks map[string]Check) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+			defer cancel()
+			bad := evaluate(ctx, checks)
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			if len(bad) > 0 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprintln(w, strings.Join(bad, "\n"))
+				return
 			}
+			fmt.Fprintln(w, "ok")
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if len(bad) > 0 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, strings.Join(bad, "\n"))
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
+	}
+	mux.HandleFunc("GET /healthz", probe(s.Checks))
+	mux.HandleFunc("GET /readyz", probe(s.Ready))
 	if s.Backup != nil {
 		mux.HandleFunc("GET /backup", func(w http.ResponseWriter, r *http.Request) {
 			host, _, _ := net.SplitHostPort(r.RemoteAddr)

@@ -69,7 +69,8 @@ type Result struct {
 	// policy, origin, context), in the learner's language.
 	LeftOut []string `json:"left_out,omitempty"`
 
-	licenseDecided bool // a license, policy or origin rule left models out
+	licenseDecided bool     // a license, policy or origin rule left models out
+	excluded       []string // names of the models a license, policy or origin rule left out
 }
 
 // Question is one thing the tutor asks instead of guessing.
@@ -186,6 +187,7 @@ func Recommend(cat *Catalog, req Request) Result {
 		m := &cat.Models[i]
 		lic, ok := allowed(pol, m, req, out)
 		if !ok {
+			res.excluded = append(res.excluded, plainName(m.Name))
 			continue
 		}
 		if !servesTask(m, req, res.Mode) {

@@ -34,7 +34,9 @@ const maxWriteUp = 3300
 const writeUpSystem = `You are the tutor of the course lesson "A Map of Open-Weight Models" (DeepSeek, Qwen, Mistral, Llama, Gemma, Phi).
 Write a model recommendation for the learner, grounded ONLY in the shortlist and figures you are given: do not add models, sizes, prices, benchmarks or license terms that are not in it.
 Keep the order: the top pick first, then the two alternatives. For each, say why it fits the task, which quantization and how much memory, and its license line.
-Mention the given warnings that matter. End by telling the learner to test the picks on their own tasks before trusting any benchmark.
+Name no other model as a recommendation: models outside the shortlist were left out for this learner's case (license, use policy, origin, context or memory), and the "Left out" note says why; you may repeat that reason.
+When a license or use policy decided the shortlist, say in one short line per pick why it is allowed here.
+Use GiB for memory throughout. Mention the given warnings that matter. End by telling the learner to test the picks on their own tasks before trusting any benchmark.
 Format: Markdown (bold, bullet lists; no tables, no headings). Under 3000 characters. Answer in the learner's language.`
 
 // WriteUp asks the LLM to write the recommendation from the filled template
@@ -60,6 +62,8 @@ func WriteUp(ctx context.Context, c Completer, req Request, res Result) (string,
 		return "", fmt.Errorf("write up recommendation: %w", ErrRefusal)
 	case !mentionsPick(text, res):
 		return "", fmt.Errorf("write up recommendation: %w", ErrUngrounded)
+	case namesExcluded(text, res) != "":
+		return "", fmt.Errorf("write up recommendation: names %s, which was left out: %w", namesExcluded(text, res), ErrUngrounded)
 	}
 	return trimAnswer(text, maxWriteUp), nil
 }
@@ -75,6 +79,8 @@ func writeUpPrompt(req Request, res Result) string {
 	fmt.Fprintf(&b, "- Constraints: %s\n", orDash(req.Constraints.Text))
 	if req.Lang == "ru" {
 		b.WriteString("- Language of the answer: Russian\n")
+	} else {
+		b.WriteString("- Language of the answer: English\n")
 	}
 	b.WriteString("\nThe shortlist from the rule engine (use only these facts):\n")
 	for i, p := range res.Picks {
@@ -83,7 +89,7 @@ func writeUpPrompt(req Request, res Result) string {
 			role = fmt.Sprintf("Alternative %d", i)
 		}
 		fmt.Fprintf(&b, "%d. %s: %s (%s family, %s parameters", i+1, role, p.Model.Name, p.Model.Family, paramsText(p.Model))
-		fmt.Fprintf(&b, ", context %dK tokens)\n", p.Model.Context/1024)
+		fmt.Fprintf(&b, ", context %s tokens)\n", fmtTokens(p.Model.Context))
 		if p.Fits == FitAPI {
 			fmt.Fprintf(&b, "   Runs: %s\n", p.RunsWhere)
 		} else {
@@ -108,6 +114,26 @@ func writeUpPrompt(req Request, res Result) string {
 	}
 	b.WriteString("\nWrite the recommendation now.")
 	return b.String()
+}
+
+// namesExcluded returns a model the write-up names although the rules left
+// it out for this case, or "".
+func namesExcluded(text string, res Result) string {
+	l := strings.ToLower(text)
+	for _, name := range res.excluded {
+		n := strings.ToLower(name)
+		if len(n) < 6 || !strings.Contains(l, n) {
+			continue
+		}
+		picked := false
+		for _, p := range res.Picks {
+			picked = picked || strings.Contains(strings.ToLower(p.Model.Name), n)
+		}
+		if !picked {
+			return name
+		}
+	}
+	return ""
 }
 
 func paramsText(m Model) string {

@@ -177,3 +177,34 @@ func TestWriteUpErrors(t *testing.T) {
 		t.Errorf("long answer: len=%d err=%v", len(text), err)
 	}
 }
+
+// TestWriteUpNamesNoExcludedModel: a write-up that recommends a model the
+// rules left out for this case (here Llama, above its 700M-user line) is
+// refused, so the learner gets the rule-based answer instead.
+func TestWriteUpNamesNoExcludedModel(t *testing.T) {
+	cat := mustCatalog(t)
+	req := ParseTemplate("Task: chat assistant in our social app with 900 million monthly users\nWhere I run it: locally\nAvailable GPU memory: 2 x A100 80GB\nConstraints: commercial")
+	res := Recommend(cat, req)
+	if len(res.Picks) == 0 {
+		t.Fatal("no picks")
+	}
+	for _, p := range res.Picks {
+		if p.Model.Family == "Llama" {
+			t.Fatalf("Llama picked above its user line: %s", p.Model.ID)
+		}
+	}
+	top := res.Picks[0].Model.Name
+	_, err := WriteUp(context.Background(), fixed("**"+top+"** is good, but honestly Llama 3.3 70B would be my real choice."), req, res)
+	if !errors.Is(err, ErrUngrounded) {
+		t.Errorf("a write-up naming an excluded model: err = %v, want ErrUngrounded", err)
+	}
+	if _, err := WriteUp(context.Background(), fixed("**"+top+"**: Llama was left out because of its 700M-user clause."), req, res); err != nil {
+		t.Errorf("saying why a family was left out is allowed: %v", err)
+	}
+	prompt := writeUpPrompt(req, res)
+	for _, want := range []string{"Left out", "700M", "Language of the answer: English"} {
+		if !strings.Contains(prompt, want) {
+			t.Errorf("prompt lacks %q", want)
+		}
+	}
+}

@@ -56,6 +56,8 @@ type committer struct {
 	exited chan struct{}
 
 	txs atomic.Int64 // shared write transactions run, for tests
+
+	health commitHealth
 }
 
 func newCommitter(db *bolt.DB, path string) *committer {
@@ -104,6 +106,7 @@ func (c *committer) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if fnErr != nil {
 		return fnErr
 	}
+	c.health.record(err)
 	if err != nil {
 		return fmt.Errorf("commit write to %s: %w", c.path, err)
 	}
@@ -191,6 +194,7 @@ func (c *committer) commit(batch []*request) {
 			batch = slices.Delete(batch, failed, failed+1)
 			continue
 		}
+		c.health.record(err)
 		if err != nil {
 			err = fmt.Errorf("commit %d writes to %s: %w", len(batch), c.path, err)
 		}

@@ -109,6 +109,8 @@ type Bot struct {
 	dms      sync.Map // userID -> DM channel id
 
 	interactions, deferred, directMsgs, sent, rateLimited, errs atomic.Int64
+
+	conn bot.Connection // the gateway connection; down until it connects
 }
 
 var _ bot.Sender = (*Bot)(nil)
@@ -163,8 +165,15 @@ func New(cfg Config) (*Bot, error) {
 	// even when decoding failed; the raw event lets the adapter decode
 	// each one itself and skip a bad one instead of acting on half of it.
 	s.AddHandler(b.onEvent)
+	b.conn.Down(time.Now())
+	s.AddHandler(func(*discordgo.Session, *discordgo.Connect) { b.conn.Up() })
+	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) { b.conn.Down(time.Now()) })
 	return b, nil
 }
+
+// Connection reports whether the gateway connection is up, for health
+// checks.
+func (b *Bot) Connection() *bot.Connection { return &b.conn }
 
 // onEvent decodes a gateway event the adapter handles (an interaction, a
 // message) and passes it on. One that does not decode is logged, without

@@ -104,12 +104,14 @@ func (b *Bot) runPolling(ctx context.Context) error {
 			var te *tgbotapi.Error
 			switch {
 			case errors.As(err, &te) && te.Code == 429:
+				b.conn.Up() // the server answered
 				b.stats.limited.Add(1)
 				_ = sleep(ctx, time.Duration(max(te.RetryAfter, 1))*time.Second)
 				continue
 			case errors.As(err, &te) && (te.Code == 401 || te.Code == 404):
 				runErr = fmt.Errorf("telegram: get updates: token rejected: %w", err)
 			default:
+				b.conn.Down(time.Now())
 				failures++
 				wait := backoff(failures-1, 500*time.Millisecond, 30*time.Second)
 				b.log.Warn("get updates failed", "err", err, "retry_in", wait.Round(time.Millisecond))
@@ -119,6 +121,7 @@ func (b *Bot) runPolling(ctx context.Context) error {
 			break
 		}
 		failures = 0
+		b.conn.Up()
 		confirmed = offset
 		fresh := 0
 		for _, u := range updates {

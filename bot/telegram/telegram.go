@@ -119,6 +119,7 @@ type Bot struct {
 	self     string          // bot username, lower case
 	global   *rate.Limiter
 	stats    counters
+	conn     bot.Connection // long polling's connection to the Bot API
 
 	chatsMu   sync.Mutex
 	chats     map[int64]*chatLimit
@@ -225,6 +226,10 @@ func (b *Bot) Platform() string { return Platform }
 
 // Format implements bot.Messenger.
 func (b *Bot) Format() render.Format { return render.TelegramHTML }
+
+// Connection reports whether long polling reaches the Bot API (always up
+// in webhook mode), for health checks.
+func (b *Bot) Connection() *bot.Connection { return &b.conn }
 
 // Stats returns a snapshot of the bot's counters.
 func (b *Bot) Stats() Stats {

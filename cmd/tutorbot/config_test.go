@@ -84,9 +84,16 @@ func TestDockerfileEssentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	df := string(b)
-	for _, want := range []string{"CGO_ENABLED=0", "USER nonroot", "VOLUME /data", "TUTORBOT_DB=/data/tutorbot.db", "AS build", "--chown=65532:65532", "HEALTHCHECK", "tutorbot\", \"healthcheck"} {
+	for _, want := range []string{"CGO_ENABLED=0", "USER 65532:65532", "--mount=type=cache,target=/root/.cache/go-build", "VOLUME /data", "TUTORBOT_DB=/data/tutorbot.db", "AS build", "--chown=65532:65532", "HEALTHCHECK", "tutorbot\", \"healthcheck"} {
 		if !strings.Contains(df, want) {
 			t.Errorf("Dockerfile misses %q", want)
+		}
+	}
+	// A "# syntax=" line makes Docker fetch a frontend image first (fails
+	// offline); a user name fails Kubernetes' runAsNonRoot.
+	for _, bad := range []string{"# syntax", "USER nonroot"} {
+		if strings.Contains(df, bad) {
+			t.Errorf("Dockerfile has %q", bad)
 		}
 	}
 }

@@ -30,14 +30,16 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	sub := "run"
+	// Without a subcommand the terminal tutor runs when no platform is
+	// configured; "run" itself is for servers and wants a platform.
+	sub, explicit := "run", false
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		sub, args = args[0], args[1:]
+		sub, args, explicit = args[0], args[1:], true
 	}
 	var err error
 	switch sub {
 	case "run":
-		err = runTutor(ctx, args, stdin, stdout, stderr, getenv)
+		err = runTutor(ctx, args, explicit, stdin, stdout, stderr, getenv)
 	case "lint":
 		err = runLint(args, stdout, stderr)
 	case "stats":
@@ -89,7 +91,8 @@ func (e usageError) Error() string { return e.msg }
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
-  tutorbot [run] [flags]      run the tutor (the terminal tutor when no platform token is set)
+  tutorbot [flags]            the terminal tutor, or the platforms when a token is set
+  tutorbot run [flags]        run the tutor on the configured platforms (a token is required)
   tutorbot lint [dir]         check lesson files (default: the built-in course)
   tutorbot stats [-csv]       course statistics from the database
   tutorbot backup FILE        a consistent copy of the database, also while the tutor runs

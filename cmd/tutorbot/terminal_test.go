@@ -103,3 +103,26 @@ func TestTerminalLongLine(t *testing.T) {
 		t.Errorf("output:\n%.2000s", o)
 	}
 }
+
+// TestRunWithoutPlatform: "tutorbot run" with no token fails with one line
+// (a container must not exit 0 and be restarted forever), while tutorbot
+// without a subcommand stays the terminal tutor.
+func TestRunWithoutPlatform(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "tutor.db")
+	env := func(k string) string {
+		if k == "TUTORBOT_DB" {
+			return db
+		}
+		return ""
+	}
+	var out, errOut bytes.Buffer
+	code := run(t.Context(), []string{"run"}, strings.NewReader("/start\n"), &out, &errOut, env)
+	if code == 0 || errOut.String() != "tutorbot: no platform configured: set TELEGRAM_TOKEN or DISCORD_TOKEN\n" {
+		t.Errorf("tutorbot run: exit %d, stderr %q", code, errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := run(t.Context(), nil, strings.NewReader("/start\n"), &out, &errOut, env); code != 0 || !strings.Contains(out.String(), "I'm your tutor") {
+		t.Errorf("tutorbot: exit %d, stdout %.200q, stderr %q", code, out.String(), errOut.String())
+	}
+}

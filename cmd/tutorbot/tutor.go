@@ -55,6 +55,8 @@ type config struct {
 	CheckTimeout    time.Duration
 	ReminderGap     time.Duration
 	NudgeAfter      time.Duration
+	CommitWindow    time.Duration
+	DownAfter       time.Duration
 }
 
 // secret reads a secret from NAME or from the file named by NAME_FILE.
@@ -103,6 +105,8 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	fl.BoolVar(&c.SkipCheck, "skip-check", false, "skip bbolt's consistency check of the whole database at start (the quick checks against the meta pages still run)")
 	fl.DurationVar(&c.CheckTimeout, "check-timeout", storage.DefaultCheckTimeout, "longest the consistency check at start may take")
 	nudge := fl.String("nudge-after", getenv("NUDGE_AFTER"), "send a learner who stopped in the middle of a lesson one nudge per lesson after this long, e.g. 72h (env NUDGE_AFTER; off when empty)")
+	commitWindow := fl.String("health-commit-window", envOr(getenv, "HEALTH_COMMIT_WINDOW", ops.DefaultCommitWindow.String()), "/healthz fails this long after a commit failed (env HEALTH_COMMIT_WINDOW)")
+	downAfter := fl.String("health-down-after", envOr(getenv, "HEALTH_DOWN_AFTER", ops.DefaultDownAfter.String()), "/healthz fails when a platform connection is down this long (env HEALTH_DOWN_AFTER)")
 	gap := fl.String("reminder-min-gap", envOr(getenv, "REMINDER_MIN_GAP", "1h"), "shortest time between two reminders to one learner, at least 1h; schedules firing more often are refused (env REMINDER_MIN_GAP)")
 	shutdown := fl.String("shutdown-timeout", envOr(getenv, "SHUTDOWN_TIMEOUT", "10s"), "how long in-flight work may finish after SIGINT/SIGTERM (env SHUTDOWN_TIMEOUT)")
 	fl.Usage = func() {
@@ -132,6 +136,12 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 		if c.NudgeAfter, err = time.ParseDuration(*nudge); err != nil || c.NudgeAfter < time.Hour || c.NudgeAfter > 90*24*time.Hour {
 			probs = append(probs, fmt.Sprintf("invalid NUDGE_AFTER %q (want a duration from 1h to 2160h, e.g. 72h)", *nudge))
 		}
+	}
+	if c.CommitWindow, err = time.ParseDuration(*commitWindow); err != nil || c.CommitWindow <= 0 {
+		probs = append(probs, fmt.Sprintf("invalid health commit window %q (want a duration like 1m)", *commitWindow))
+	}
+	if c.DownAfter, err = time.ParseDuration(*downAfter); err != nil || c.DownAfter <= 0 {
+		probs = append(probs, fmt.Sprintf("invalid health down-after %q (want a duration like 2m)", *downAfter))
 	}
 	if c.ReminderGap, err = time.ParseDuration(*gap); err != nil || c.ReminderGap < remind.MinInterval || c.ReminderGap > 30*24*time.Hour {
 		probs = append(probs, fmt.Sprintf("invalid reminder gap %q (want a duration from 1h to 720h)", *gap))
@@ -237,13 +247,21 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
-// runTutor runs the tutor until ctx ends or, in the terminal, the input ends.
-func runTutor(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+// errNoPlatform is "tutorbot run" without a platform token: in a container
+// an exit 0 would be restarted forever, so it fails instead.
+var errNoPlatform = errors.New("no platform configured: set TELEGRAM_TOKEN or DISCORD_TOKEN")
+
+// runTutor runs the tutor until ctx ends or, in the terminal, the input
+// ends. needPlatform ("tutorbot run") refuses to fall back to the terminal.
+func runTutor(ctx context.Context, args []string, needPlatform bool, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	cfg, err := parseConfig(args, stderr, getenv)
 	if err != nil {
 		return err
 	}
 	platforms := cfg.TelegramToken != "" || cfg.DiscordToken != ""
+	if needPlatform && !platforms {
+		return errNoPlatform
+	}
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogJSON || (platforms && !isTerminal(stderr)))
 	// Every secret, in every form, is removed from every log line.
 	log = slog.New(redact.Handler(log.Handler(), redact.New(cfg.TelegramToken, cfg.DiscordToken, cfg.LLMKey, cfg.WebhookSecret)))
@@ -319,7 +337,9 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	handler := metrics.Handler(engine)
-	checks := map[string]ops.Check{"database": db.Writable}
+	checks := map[string]ops.Check{"database": db.Writable, "commits": ops.CommitCheck(db.CommitHealth, cfg.CommitWindow, time.Now)}
+	ready := map[string]ops.Check{}
+	metrics.Count("tutorbot_commit_failures_total", "Write transactions that failed to commit (disk full, I/O error).", nil, func() int64 { return db.CommitHealth().Failures })
 	var runners []func(context.Context) error
 	if cfg.TelegramToken != "" {
 		tcfg := telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, Handler: handler, Reach: engine, Commands: engine.Commands(), GlobalRate: cfg.TelegramRate, PerChatRate: cfg.TelegramChat, Workers: cfg.TelegramWorkers, Log: log.With("platform", "telegram")}
@@ -331,6 +351,8 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 			return fmt.Errorf("start telegram: %w", err)
 		}
 		engine.SetMessenger(tg)
+		checks["telegram"] = ops.ConnectionCheck(tg.Connection(), cfg.DownAfter, time.Now)
+		ready["telegram"] = ops.ConnectedCheck(tg.Connection())
 		label := prometheus.Labels{"platform": "telegram"}
 		metrics.Count("tutorbot_messages_sent_total", "Messages sent to learners.", label, func() int64 { return tg.Stats().MessagesSent })
 		metrics.Count("tutorbot_rate_limited_total", "429 answers from the platform.", label, func() int64 { return tg.Stats().RateLimited })
@@ -344,6 +366,8 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 			return fmt.Errorf("start discord: %w", err)
 		}
 		engine.SetMessenger(dc)
+		checks["discord"] = ops.ConnectionCheck(dc.Connection(), cfg.DownAfter, time.Now)
+		ready["discord"] = ops.ConnectedCheck(dc.Connection())
 		label := prometheus.Labels{"platform": "discord"}
 		metrics.Count("tutorbot_messages_sent_total", "Messages sent to learners.", label, func() int64 { return dc.Stats().MessagesSent })
 		metrics.Count("tutorbot_rate_limited_total", "429 answers from the platform.", label, func() int64 { return dc.Stats().RateLimited })
@@ -351,7 +375,7 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 	}
 	runners = append(runners, d.Run)
 	if cfg.HTTPListen != "" {
-		srv := &ops.Server{Addr: cfg.HTTPListen, Metrics: metrics, Checks: checks, Backup: db.Backup, Log: log}
+		srv := &ops.Server{Addr: cfg.HTTPListen, Metrics: metrics, Checks: checks, Ready: ready, Backup: db.Backup, Log: log}
 		runners = append(runners, srv.Run)
 	}
 	errs := make(chan error, len(runners))
