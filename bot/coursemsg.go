@@ -14,20 +14,6 @@ import (
 	"tutorbot/storage"
 )
 
-// What course messages say (kept together for the message catalogs).
-const (
-	msgUnlocked     = "🔓 **Lesson %d · %s is open.**"
-	msgNudge        = "👋 Still with us? You stopped at page %d of %d of **Lesson %d · %s**. It takes a few minutes to pick up where you left off."
-	msgCourseOn     = "Course messages are on: I tell you when a lesson opens%s."
-	msgCourseOff    = "Course messages are off: I won't tell you when a lesson opens or nudge you to go on. /remind course on switches them on again."
-	msgNudgesOnly   = " and nudge you once per lesson when you've been away for a while (/remind nudges off stops that)"
-	msgNudgesOff    = "Nudges are off: I won't remind you of a lesson you haven't finished. /remind nudges on switches them on again."
-	msgNudgesOn     = "Nudges are on: if you stop in the middle of a lesson for a while, I'll remind you once."
-	labelContinue   = "Continue ▶"
-	labelOpenLesson = "Open the lesson ▶"
-	labelNudgesOff  = "No more nudges"
-)
-
 // timedUnlock reports whether a lesson opens at a time that needs a
 // message: a date, or a delay after the previous lesson.
 func timedUnlock(l *lessons.Lesson) bool {
@@ -172,7 +158,7 @@ func (e *Engine) DeliverCourse(ctx context.Context, key string, s remind.Setting
 		}
 		now := e.now().UTC()
 		ev := courseEvents{course: course, st: st, now: now, loc: loc, nudgeAfter: e.cfg.NudgeAfter, set: s}
-		t = &turn{e: e, course: course, ev: Event{Platform: s.Platform, UserID: s.UserID, ChatID: s.ChatID, Format: m.Format()}, st: st, now: now}
+		t = &turn{e: e, course: course, ev: Event{Platform: s.Platform, UserID: s.UserID, ChatID: s.ChatID, Format: m.Format()}, st: st, now: now, tr: e.msgs.For(st.Lang)}
 		changed := false
 		for _, l := range course.Lessons {
 			// Only lessons that opened while the learner was in the course.
@@ -183,14 +169,16 @@ func (e *Engine) DeliverCourse(ctx context.Context, key string, s remind.Setting
 			st.progress(l.ID).Announced = true
 			changed = true
 			if !s.CourseOff {
-				t.say(fmt.Sprintf(msgUnlocked, l.Order, render.EscapeMarkdown(l.Title)), []Button{{Label: labelOpenLesson, Payload: payL(kindOpen, l)}, {Label: labelCourse, Payload: pay(kindCourse)}})
+				l, _ := course.Lesson(l.ID, st.Lang)
+				t.say(t.tr.T("Unlocked", "Order", l.Order, "Title", render.EscapeMarkdown(l.Title)), []Button{{Label: t.tr.T("BtnOpenLesson"), Payload: payL(kindOpen, l)}, t.courseButton()})
 			}
 		}
 		if l, when, ok := ev.nudgeAt(); ok && !when.After(now) && !s.CourseOff {
 			p := st.progress(l.ID)
 			p.Nudged = true
 			changed = true
-			t.say(fmt.Sprintf(msgNudge, min(p.Page, len(l.Pages)-1)+1, len(l.Pages), l.Order, render.EscapeMarkdown(l.Title)), []Button{{Label: labelContinue, Payload: payL(kindOpen, l)}, {Label: labelNudgesOff, Payload: payWord(kindRemind, "noff")}})
+			l, _ := course.Lesson(l.ID, st.Lang)
+			t.say(t.tr.T("Nudge", "Page", min(p.Page, len(l.Pages)-1)+1, "Pages", len(l.Pages), "Order", l.Order, "Title", render.EscapeMarkdown(l.Title)), []Button{{Label: t.tr.T("BtnContinue"), Payload: payL(kindOpen, l)}, {Label: t.tr.T("BtnNoNudges"), Payload: payWord(kindRemind, "noff")}})
 		}
 		next = ev.next()
 		if !changed {
@@ -240,29 +228,23 @@ func (e *Engine) DeliverCourse(ctx context.Context, key string, s remind.Setting
 func (t *turn) courseMessagesCmd(what, arg string) {
 	on := arg == "on"
 	if arg != "on" && arg != "off" {
-		t.say(msgRemindHelp)
+		t.say(t.tr.T("RemindHelp"))
 		return
 	}
 	off := !on
 	var courseOff, nudgesOff *bool
 	var md string
-	if what == "course" {
-		courseOff = &off
-		if on {
-			nudges := ""
-			if t.e.cfg.NudgeAfter > 0 {
-				nudges = msgNudgesOnly
-			}
-			md = fmt.Sprintf(msgCourseOn, nudges)
-		} else {
-			md = msgCourseOff
-		}
-	} else {
-		nudgesOff = &off
-		md = msgNudgesOn
-		if off {
-			md = msgNudgesOff
-		}
+	switch {
+	case what == "course" && on && t.e.cfg.NudgeAfter > 0:
+		courseOff, md = &off, t.tr.T("CourseMessagesOnNudges")
+	case what == "course" && on:
+		courseOff, md = &off, t.tr.T("CourseMessagesOn")
+	case what == "course":
+		courseOff, md = &off, t.tr.T("CourseMessagesOff")
+	case on:
+		nudgesOff, md = &off, t.tr.T("NudgesOn")
+	default:
+		nudgesOff, md = &off, t.tr.T("NudgesOff")
 	}
 	ev := t.ev
 	t.later(func(ctx context.Context, t *turn) {

@@ -300,16 +300,6 @@ func scanOrigins(c *Constraints, l string) string {
 			l = blank(l, m[:2])
 		}
 	}
-	for {
-		m := originOnly.FindStringSubmatchIndex(l)
-		if m == nil {
-			break
-		}
-		if country := originWord(l[m[2]:m[3]]); country != "" {
-			c.OnlyOrigins = appendUnique(c.OnlyOrigins, country)
-		}
-		l = blank(l, m[:2])
-	}
 	for _, re := range []*regexp.Regexp{vendorNeg, vendorNegAfter} {
 		for vendors {
 			m := re.FindStringSubmatchIndex(l)

@@ -389,3 +389,23 @@ func FuzzScanConstraints(f *testing.F) {
 		}
 	})
 }
+
+func TestFillMergesLabelledFields(t *testing.T) {
+	r := ParseTemplate("Task: review Python code")
+	if !r.Fill("Where I run it: locally\nAvailable GPU memory: RTX 4090") {
+		t.Fatal("labelled fields were not taken")
+	}
+	if r.Task != "review Python code" || r.Where != WhereLocal || r.Hardware.GPUName != "RTX 4090" {
+		t.Errorf("after Fill: task %q where %q gpu %q", r.Task, r.Where, r.Hardware.GPUName)
+	}
+	if got := r.Missing(); len(got) != 1 || got[0] != ConstraintsField {
+		t.Errorf("missing %v, want only constraints", got)
+	}
+	before := r
+	if r.Fill("just some words") || r.Task != before.Task {
+		t.Error("text without labels changed the request")
+	}
+	if !r.Fill("Available GPU memory: RTX 9999") || r.Issue(MemoryField) == "" {
+		t.Errorf("an unknown card pasted as a field is not asked about: %+v", r.Issues)
+	}
+}

@@ -80,7 +80,7 @@ func recommendFineTune(cat *Catalog, req Request, res Result) Result {
 		serve := BestFitWith(*c.m, res.Budget, 4096, Options{})
 		p := Pick{Model: *c.m, Fits: FitYes, FineTune: c.method, MemoryGiB: math.Round(c.need*10) / 10, lic: c.lic,
 			Commercial: c.lic.Commercial, CommercialAllowed: c.lic.Commercial != CommercialNo, Quant: serve.Quant, Memory: serve.Memory}
-		p.Reasons = append(p.Reasons, tr(lang, "why.finetune", fineTuneName(c.method), num(c.need, lang), num(budget, lang)))
+		p.Reasons = append(p.Reasons, tr(lang, "why.finetune", fineTuneName(lang, c.method), num(c.need, lang), num(budget, lang)))
 		if serve.Status != FitNo {
 			p.Reasons = append(p.Reasons, tr(lang, "why.finetune_serve", serve.Quant, num(serve.Memory.TotalGiB, lang)))
 		}
@@ -89,20 +89,20 @@ func recommendFineTune(cat *Catalog, req Request, res Result) Result {
 	for i := range res.Picks {
 		finish(&res.Picks[i], req, res, pol)
 		p := &res.Picks[i]
-		p.RunsWhere = tr(lang, "runs.finetune", fineTuneName(p.FineTune), runsOn(req, res), num(p.MemoryGiB, lang))
+		p.RunsWhere = tr(lang, "runs.finetune", fineTuneName(lang, p.FineTune), runsOn(req, res), num(p.MemoryGiB, lang))
 	}
 	res.Notes = append(res.Notes, notes(res)...)
 	return res
 }
 
-func fineTuneName(m FineTuneMethod) string {
+func fineTuneName(lang string, m FineTuneMethod) string {
 	switch m {
 	case QLoRA:
 		return "QLoRA"
 	case LoRA:
 		return "LoRA"
 	}
-	return "full fine-tuning"
+	return tr(lang, "ft.full")
 }
 
 // runsOn names the learner's hardware briefly ("RTX 4090", "24 GiB").

@@ -264,6 +264,7 @@ var messages = map[msg][2]string{
 		"Don't trust benchmarks as the final truth: run a few of your own tasks on the top pick and an alternative (OpenRouter or Ollama make this quick) before you choose, and keep those tasks as your reference set for re-testing.",
 		"Не считайте бенчмарки истиной в последней инстанции: прежде чем выбрать, прогоните несколько своих задач на лучшем варианте и на альтернативе (через OpenRouter или Ollama это быстро) и сохраните эти задачи как эталонный набор для повторных проверок.",
 	},
+	"ft.full":       {"full fine-tuning", "полное дообучение"},
 	"catalog.empty": {"The model catalog is empty, so there is nothing to recommend.", "Каталог моделей пуст, рекомендовать нечего."},
 }
 

@@ -381,6 +381,40 @@ func (r *Request) Set(f Field, answer string) error {
 	return nil
 }
 
+// Fill merges the labelled fields of text ("Where I run it: locally",
+// "Доступная память GPU: 24 GB") into r, keeping the others: a learner
+// answering one question often pastes the rest of the template. It
+// reports false, changing nothing, when text has no field labels.
+func (r *Request) Fill(text string) bool {
+	text = capInput(text)
+	if len(findLabels(text)) == 0 {
+		return false
+	}
+	p := ParseTemplateIn(text, r.Lang)
+	if len(p.Filled) == 0 {
+		return false
+	}
+	for _, f := range p.Filled {
+		switch f {
+		case TaskField:
+			r.Task = p.Task
+		case WhereField:
+			r.Where = p.Where
+		case MemoryField:
+			r.Hardware = p.Hardware
+		case ConstraintsField:
+			r.Constraints = p.Constraints
+		}
+		r.markFilled(f)
+		r.clearIssue(f)
+		if issue := p.Issue(f); issue != "" {
+			r.setIssue(f, issue)
+		}
+	}
+	r.derive()
+	return true
+}
+
 // derive recomputes what follows from the task and constraints together.
 func (r *Request) derive() {
 	if r.filled(ConstraintsField) {
