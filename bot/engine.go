@@ -58,6 +58,10 @@ type Config struct {
 	// OutboxMaxAge is how long an undelivered reply is retried before it
 	// is dropped (default DefaultOutboxMaxAge).
 	OutboxMaxAge time.Duration
+	// OutboxRetryBase is the first wait before a failed delivery is tried
+	// again; it doubles with each failure up to 600 times itself (default
+	// 500 ms, so at most 5 minutes). Tests shorten it.
+	OutboxRetryBase time.Duration
 }
 
 // Completer answers a prompt with an OpenAI-compatible model (llm.Client).
@@ -143,6 +147,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	e.course.Store(cfg.Course)
 	e.jobCtx, e.stopJobs = context.WithCancel(context.Background())
 	e.out = newOutbox(e, cfg.OutboxMaxAge)
+	if cfg.OutboxRetryBase > 0 {
+		e.out.retryBase = cfg.OutboxRetryBase
+	}
 	return e, nil
 }
 
@@ -657,6 +664,7 @@ func (t *turn) slow(f func(ctx context.Context, t *turn)) {
 		return
 	}
 	e, ev, course, now := t.e, t.ev, t.course, t.now
+	t.out = append(t.out, draft{Reply: Reply{Kind: Typing}}) // shown at once
 	t.background(func(ctx context.Context) {
 		more := &turn{e: e, course: course, ev: ev, now: now}
 		f(ctx, more)

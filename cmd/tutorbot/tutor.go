@@ -294,6 +294,12 @@ func runTutor(ctx context.Context, args []string, needPlatform bool, stdin io.Re
 	if err != nil {
 		return err
 	}
+	if getenv("TUTORBOT_TEST_HOLD_OUTBOX") == "1" {
+		// Test hook of the crash tests: replies are committed to the
+		// outbox but not sent, so a kill lands between commit and send.
+		engine.HoldOutbox(true)
+		log.Warn("outbox held: replies are stored, not sent (TUTORBOT_TEST_HOLD_OUTBOX)")
+	}
 	defer func() {
 		// Comparisons and re-test runs in flight get the shutdown bound.
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
