@@ -27,6 +27,13 @@ func (t *turn) remindCmd(arg string) {
 	switch {
 	case word == "":
 		t.later(func(ctx context.Context, t *turn) { t.remindStatus(key, "") })
+	case strings.HasPrefix(word, "course") || strings.HasPrefix(word, "nudge"):
+		what, arg, ok := courseWords(word)
+		if !ok {
+			t.say(t.tr.T("RemindHelp"))
+			return
+		}
+		t.courseMessagesCmd(what, arg)
 	case word == "off" || word == "stop":
 		t.later(func(ctx context.Context, t *turn) { t.remindOff(ctx, key) })
 	case strings.HasPrefix(word, "quiet"):
@@ -73,6 +80,11 @@ func (t *turn) setReminder(sched remind.Schedule) {
 
 func (t *turn) remindOff(ctx context.Context, key string) {
 	if err := t.e.cfg.Reminders.Off(ctx, key); err != nil && !errors.Is(err, remind.ErrNoReminder) {
+		t.remindError(err)
+		return
+	}
+	off := true
+	if err := t.e.cfg.Reminders.SetCourseMessages(ctx, key, &off, nil, t.ev.Platform, t.ev.UserID, t.ev.UserID); err != nil {
 		t.remindError(err)
 		return
 	}
@@ -256,6 +268,8 @@ func (t *turn) pressRemind(p payload) {
 		t.setReminder(remind.MonthlyPreset())
 	case "off":
 		t.later(func(ctx context.Context, t *turn) { t.remindOff(ctx, key) })
+	case "noff":
+		t.courseMessagesCmd("nudges", "off")
 	default:
 		t.say(t.tr.T("BadButton"))
 	}
