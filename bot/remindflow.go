@@ -109,6 +109,9 @@ func (t *turn) remindProblem(err error) string {
 	if t.tr.Lang() == locale.English {
 		return render.EscapeMarkdown(remind.Friendly(err))
 	}
+	if errors.Is(err, remind.ErrBelowGap) {
+		return t.tr.N("RemindProblemBelowGap", int(max(t.e.cfg.Reminders.MinGap, remind.MinInterval)/time.Hour))
+	}
 	for _, k := range remindProblems {
 		if errors.Is(err, k.kind) {
 			return t.tr.T(k.id)
