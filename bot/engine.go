@@ -48,6 +48,9 @@ type Config struct {
 	LLMDailyLimit int
 	// Reminders, when set, enables /remind and /timezone.
 	Reminders *remind.Service
+	// NudgeAfter, when positive, sends a learner who stopped in the middle
+	// of a lesson one nudge per lesson after that long (NUDGE_AFTER).
+	NudgeAfter time.Duration
 	// Admins are the learner keys ("telegram:123") allowed to see /stats.
 	Admins map[string]bool
 	// Messages are the message catalogs (default: the embedded ones).
@@ -298,6 +301,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 			t.say(t.tr.T("ProgressLost"))
 		}
 		t.run()
+		if err := t.scheduleCourse(); err != nil {
+			return err
+		}
 		t.tx = nil
 		if durable {
 			// The replies are part of the commit: they are delivered from
