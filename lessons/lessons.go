@@ -69,6 +69,7 @@ type Lesson struct {
 	Rule UnlockRule `yaml:"-"`
 
 	rendered map[render.Format][]string
+	ref      string // RefOf(ID), set by Parse
 }
 
 // Page returns page i (from 0) rendered in format f.
@@ -82,7 +83,12 @@ func (l *Lesson) Page(i int, f render.Format) string {
 
 // Ref is the lesson's short, stable reference for button payloads: derived
 // from its id, so it survives renumbering.
-func (l *Lesson) Ref() string { return RefOf(l.ID) }
+func (l *Lesson) Ref() string {
+	if l.ref == "" {
+		return RefOf(l.ID)
+	}
+	return l.ref
+}
 
 // RefOf is the payload reference of lesson id: "l" and up to 8 base-36
 // digits of a hash of the id.
@@ -443,6 +449,7 @@ func Parse(name string, data []byte) (*Lesson, Problems) {
 	}
 	l.File = name
 	l.Body = body
+	l.ref = RefOf(l.ID)
 	lines := frontLines(&node)
 
 	var probs Problems
