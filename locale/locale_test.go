@@ -232,3 +232,15 @@ func BenchmarkLocalize(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoad is the start-up cost of the catalogs: parsing every
+// language's file and preparing its messages.
+func BenchmarkLoad(b *testing.B) {
+	fsys := os.DirFS(".")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := locale.Load(fsys); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
