@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"tutorbot/bot"
 	"tutorbot/render"
@@ -138,5 +139,26 @@ func TestLanguageSwitchMidQuizKeepsTheAttempt(t *testing.T) {
 		if p.Quiz.Attempts != 1 || !p.Quiz.Finished || p.Quiz.Best != 2 {
 			t.Errorf("quiz record after the switch: %+v", p.Quiz)
 		}
+	}
+}
+
+// TestUntranslatedLessonInEnglishWithANote: a Russian learner gets a lesson
+// that has no Russian version in English, with a one-line note in Russian,
+// and a translated lesson in Russian without it.
+func TestUntranslatedLessonInEnglishWithANote(t *testing.T) {
+	c := mustLoad(t, fstest.MapFS{
+		"en/a.md": {Data: lessonWith("a", 1, 2)},
+		"en/b.md": {Data: lessonWith("b", 2, 2)},
+		"ru/a.md": {Data: []byte(strings.Replace(string(lessonWith("a", 1, 2)), "title: Lesson a", "title: Урок а", 1))},
+	})
+	h := newCourseHarness(t, c)
+	h.lang = "ru"
+	text := replyText(h.say("/lesson 1"))
+	if strings.Contains(text, "не переведён") || !strings.Contains(text, "Урок а") {
+		t.Errorf("translated lesson: %q", text)
+	}
+	text = replyText(h.say("/lesson 2"))
+	if !strings.Contains(text, "Этот урок ещё не переведён на ваш язык") || !strings.Contains(text, "Lesson b") {
+		t.Errorf("untranslated lesson: %q", text)
 	}
 }
