@@ -162,3 +162,30 @@ func TestUntranslatedLessonInEnglishWithANote(t *testing.T) {
 		t.Errorf("untranslated lesson: %q", text)
 	}
 }
+
+// TestLLMWriteUpAskedInTheLearnersLanguage: a Russian learner's template
+// in English still asks the LLM (through the fake OpenAI-compatible
+// server) for a Russian answer, and an English learner's Russian template
+// for an English one.
+func TestLLMWriteUpAskedInTheLearnersLanguage(t *testing.T) {
+	for _, tc := range []struct{ lang, template, want string }{
+		{"ru", "Task: review Go code\nWhere I run it: locally\nAvailable GPU memory: 24 GB\nConstraints: none", "Language of the answer: Russian"},
+		{"en", "Задача: ревью кода на Go\nГде запускаю: локально\nДоступная память GPU: 24 ГБ\nОграничения: нет", "Language of the answer: English"},
+	} {
+		h, srv, _ := newFeatureHarness(t, true)
+		h.lang = tc.lang
+		srv.SetReply("writer", "Qwen2.5-Coder-32B-Instruct at Q4_K_M.")
+		h.say("/practice " + tc.template)
+		calls := srv.CallsFor("writer")
+		if len(calls) == 0 {
+			t.Fatalf("%s: the LLM was not asked", tc.lang)
+		}
+		var prompt strings.Builder
+		for _, m := range calls[len(calls)-1].Messages {
+			prompt.WriteString(m.Content)
+		}
+		if !strings.Contains(prompt.String(), tc.want) {
+			t.Errorf("%s learner: the prompt does not say %q:\n%s", tc.lang, tc.want, prompt.String())
+		}
+	}
+}
