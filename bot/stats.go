@@ -235,5 +235,12 @@ func (t *turn) statsCmd() {
 			return
 		}
 		t.say(s.Markdown())
+		f, err := ComputeFunnel(t.e.db, t.course, t.now, "", nil)
+		if err == nil {
+			err = t.sendChart(f)
+		}
+		if err != nil {
+			t.e.log.Error("stats chart", "err", err)
+		}
 	})
 }

@@ -183,7 +183,7 @@ func show(w io.Writer, replies []bot.Reply) []bot.Button {
 		fmt.Fprintln(w, r.Text)
 		if r.File != nil {
 			// A terminal has no attachments: the file follows its caption.
-			fmt.Fprintf(w, "--- %s ---\n%s\n", r.File.Name, r.File.Data)
+			fmt.Fprint(w, fileText(r.File))
 		}
 		var labels []string
 		for _, row := range r.Buttons {
@@ -200,4 +200,13 @@ func show(w io.Writer, replies []bot.Reply) []bot.Button {
 		fmt.Fprintln(w)
 	}
 	return shown
+}
+
+// fileText is how a file shows in a terminal: a text file follows its name;
+// an image cannot be shown, so only its name and size are.
+func fileText(f *bot.File) string {
+	if f.Image {
+		return fmt.Sprintf("--- %s: an image of %d bytes (tutorbot stats -png FILE saves the chart) ---\n", f.Name, len(f.Data))
+	}
+	return fmt.Sprintf("--- %s ---\n%s\n", f.Name, f.Data)
 }

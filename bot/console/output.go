@@ -48,7 +48,7 @@ func (o *Output) Deliver(_ context.Context, _, _ string, replies []bot.Reply) er
 				return fmt.Errorf("print to terminal: %w", err)
 			}
 			if r.File != nil {
-				if _, err := fmt.Fprintf(o.w, "--- %s ---\n%s\n", r.File.Name, r.File.Data); err != nil {
+				if _, err := fmt.Fprint(o.w, fileText(r.File)); err != nil {
 					return fmt.Errorf("print to terminal: %w", err)
 				}
 			}
