@@ -33,6 +33,10 @@ type Event struct {
 	Payload string
 	// Format is how replies must be rendered for this platform.
 	Format render.Format
+	// Lang is the language the platform reports for the learner, as it
+	// reports it ("ru", "ru-RU", "en-US", "ru_RU.UTF-8"); it picks the
+	// learner's language on first contact. Empty when unknown.
+	Lang string
 	// MessageID is the message whose button was pressed, when the
 	// platform lets the tutor edit it later (Telegram).
 	MessageID string
@@ -151,5 +155,18 @@ type Command struct {
 	// or is empty when it takes none.
 	Arg string
 	// ArgDescription describes Arg.
+	ArgDescription string
+	// Translations are Description and ArgDescription in the other
+	// languages the tutor speaks, by language code ("ru"); Description and
+	// ArgDescription are English, the default.
+	Translations map[string]CommandText
+}
+
+// CommandText is a command's menu texts in one language.
+type CommandText struct {
+	// Name is the command's name in the language, where a platform
+	// shows localized names (Discord); the command still runs by Name.
+	Name           string
+	Description    string
 	ArgDescription string
 }

@@ -5,14 +5,19 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"tutorbot/locale"
 	"tutorbot/quiz"
 	"tutorbot/render"
 )
 
-// command is one chat command: its menu entry and what it does.
+// command is one chat command: its name, the catalog ids of its menu
+// texts, and what it does.
 type command struct {
-	Command
-	run func(t *turn, arg string)
+	name string
+	// desc is the message id of its description; arg, when not empty,
+	// names its one free-text argument and argDesc describes it.
+	desc, arg, argDesc string
+	run                func(t *turn, arg string)
 }
 
 // commands lists every command in menu order.
@@ -20,35 +25,62 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{Command{Name: "start", Description: "Welcome and what the tutor offers"}, (*turn).start},
-		{Command{Name: "course", Description: "The course map: every lesson and where you are"}, func(t *turn, _ string) { t.courseMap() }},
-		{Command{Name: "lesson", Description: "Open the lesson where you stopped, or lesson N", Arg: "lesson", ArgDescription: "a lesson number or id (optional)"}, (*turn).lessonCmd},
-		{Command{Name: "next", Description: "Next page of the lesson"}, func(t *turn, _ string) { t.move(+1) }},
-		{Command{Name: "back", Description: "Previous page of the lesson"}, func(t *turn, _ string) { t.move(-1) }},
-		{Command{Name: "quiz", Description: "Take the lesson's quiz"}, func(t *turn, _ string) { t.quiz() }},
-		{Command{Name: "progress", Description: "Your progress in every lesson and the course"}, func(t *turn, _ string) { t.progress() }},
-		{Command{Name: "practice", Description: "Get an open-weight model recommendation for your task", Arg: "template", ArgDescription: "the filled-in template (optional)"}, (*turn).practiceStart},
-		{Command{Name: "history", Description: "Your past model recommendations"}, func(t *turn, _ string) { t.history() }},
-		{Command{Name: "compare", Description: "Run one prompt on DeepSeek, Qwen and Mistral side by side", Arg: "prompt", ArgDescription: "the prompt; start with blind to hide model names"}, (*turn).compare},
-		{Command{Name: "tasks", Description: "Your reference set of tasks for re-testing", Arg: "action", ArgDescription: "add <text> or remove <number>"}, (*turn).tasks},
-		{Command{Name: "remind", Description: "Re-testing reminders on your schedule", Arg: "schedule", ArgDescription: "weekly, biweekly, monthly, a cron expression, quiet 22-8, or off"}, (*turn).remindCmd},
-		{Command{Name: "timezone", Description: "Your time zone for reminders", Arg: "zone", ArgDescription: "an IANA name such as Europe/Berlin"}, (*turn).timezone},
-		{Command{Name: "reset", Description: "Start the lesson and quiz over"}, func(t *turn, _ string) { t.reset() }},
-		{Command{Name: "mydata", Description: "Everything the tutor stores about you"}, func(t *turn, _ string) { t.myData() }},
-		{Command{Name: "forget", Description: "Erase everything the tutor stores about you"}, func(t *turn, _ string) { t.forgetCmd() }},
-		{Command{Name: "stats", Description: "Course statistics (admins only)"}, func(t *turn, _ string) { t.statsCmd() }},
-		{Command{Name: "reload", Description: "Re-read the lessons folder (admins only)"}, func(t *turn, _ string) { t.reloadCmd() }},
-		{Command{Name: "help", Description: "What the tutor can do"}, func(t *turn, _ string) { t.help() }},
+		{"start", "CmdStart", "", "", (*turn).start},
+		{"course", "CmdCourse", "", "", func(t *turn, _ string) { t.courseMap() }},
+		{"lesson", "CmdLesson", "lesson", "CmdLessonArg", (*turn).lessonCmd},
+		{"next", "CmdNext", "", "", func(t *turn, _ string) { t.move(+1) }},
+		{"back", "CmdBack", "", "", func(t *turn, _ string) { t.move(-1) }},
+		{"quiz", "CmdQuiz", "", "", func(t *turn, _ string) { t.quiz() }},
+		{"progress", "CmdProgress", "", "", func(t *turn, _ string) { t.progress() }},
+		{"practice", "CmdPractice", "template", "CmdPracticeArg", (*turn).practiceStart},
+		{"history", "CmdHistory", "", "", func(t *turn, _ string) { t.history() }},
+		{"compare", "CmdCompare", "prompt", "CmdCompareArg", (*turn).compare},
+		{"tasks", "CmdTasks", "action", "CmdTasksArg", (*turn).tasks},
+		{"remind", "CmdRemind", "schedule", "CmdRemindArg", (*turn).remindCmd},
+		{"timezone", "CmdTimezone", "zone", "CmdTimezoneArg", (*turn).timezone},
+		{"language", "CmdLanguage", "language", "CmdLanguageArg", (*turn).language},
+		{"reset", "CmdReset", "", "", func(t *turn, _ string) { t.reset() }},
+		{"mydata", "CmdMydata", "", "", func(t *turn, _ string) { t.myData() }},
+		{"forget", "CmdForget", "", "", func(t *turn, _ string) { t.forgetCmd() }},
+		{"stats", "CmdStats", "", "", func(t *turn, _ string) { t.statsCmd() }},
+		{"reload", "CmdReload", "", "", func(t *turn, _ string) { t.reloadCmd() }},
+		{"help", "CmdHelp", "", "", func(t *turn, _ string) { t.help() }},
 	}
 }
 
-// Commands returns the commands for platform menus.
+// Commands returns the commands for platform menus, described in English
+// (the default) and in every other language with a catalog.
 func (e *Engine) Commands() []Command {
 	out := make([]Command, len(commands))
 	for i, c := range commands {
-		out[i] = c.Command
+		out[i] = c.menu(e.msgs.For(locale.English))
+		for _, lang := range e.msgs.Langs() {
+			if lang == locale.English {
+				continue
+			}
+			if out[i].Translations == nil {
+				out[i].Translations = map[string]CommandText{}
+			}
+			loc := e.msgs.For(lang)
+			m := c.menu(loc)
+			out[i].Translations[lang] = CommandText{Name: loc.T(c.nameID()), Description: m.Description, ArgDescription: m.ArgDescription}
+		}
 	}
 	return out
+}
+
+// nameID is the message id of the command's localized name.
+func (c command) nameID() string {
+	return "CmdName" + strings.ToUpper(c.name[:1]) + c.name[1:]
+}
+
+// menu is the command's menu entry in loc's language.
+func (c command) menu(loc *locale.Localizer) Command {
+	m := Command{Name: c.name, Description: loc.T(c.desc), Arg: c.arg}
+	if c.argDesc != "" {
+		m.ArgDescription = loc.T(c.argDesc)
+	}
+	return m
 }
 
 // splitCommand splits "/name@bot arg" into a lower-case name and its
@@ -69,7 +101,15 @@ func (t *turn) command(text string) {
 	// A command ends whatever free text the tutor was waiting for.
 	t.st.Pending = ""
 	for _, c := range commands {
-		if c.Name == name {
+		if c.name == name {
+			c.run(t, arg)
+			return
+		}
+	}
+	for _, c := range commands {
+		// A command runs by its name in the learner's language too
+		// ("/урок").
+		if name == t.tr.T(c.nameID()) {
 			c.run(t, arg)
 			return
 		}
@@ -78,7 +118,7 @@ func (t *turn) command(text string) {
 	if utf8.RuneCountInString(shown) > 30 {
 		shown = string([]rune(shown)[:30]) + "…"
 	}
-	t.say(fmt.Sprintf(msgUnknownCommand, render.EscapeMarkdown("/"+shown)))
+	t.say(t.tr.T("UnknownCommand", "Command", render.EscapeMarkdown("/"+shown)))
 }
 
 func (t *turn) start(arg string) {
@@ -96,35 +136,36 @@ func (t *turn) start(arg string) {
 	if utf8.RuneCountInString(name) > 40 {
 		name = string([]rune(name)[:40])
 	}
-	greet := "Hi!"
+	greet := t.tr.T("Greeting")
 	if name != "" {
-		greet = "Hi, " + render.EscapeMarkdown(name) + "!"
+		greet = t.tr.T("GreetingNamed", "Name", render.EscapeMarkdown(name))
 	}
-	md := fmt.Sprintf(msgWelcome, greet, render.EscapeMarkdown(t.course.Title(t.lang())), lessonCount(t.course.Len()), l.Order, render.EscapeMarkdown(l.Title), render.EscapeMarkdown(l.Subtitle))
-	label := "▶ Start the lesson"
+	md := t.tr.T("Welcome", "Greeting", greet, "Course", render.EscapeMarkdown(t.course.Title(t.lang())), "Lessons", t.tr.N("Lessons", t.course.Len()),
+		"Order", l.Order, "Title", render.EscapeMarkdown(l.Title), "Subtitle", render.EscapeMarkdown(l.Subtitle))
+	label := t.tr.T("BtnStartLesson")
 	if p.Seen > 0 {
-		md += fmt.Sprintf("\n\nYou stopped at page %d of %d.", p.Page+1, len(l.Pages))
-		label = "▶ Continue the lesson"
+		md += "\n\n" + t.tr.T("WelcomeStopped", "Page", p.Page+1, "Pages", len(l.Pages))
+		label = t.tr.T("BtnContinueLesson")
 	}
 	row := []Button{{Label: label, Payload: pay(kindLesson)}}
 	if len(l.Quiz) > 0 {
-		row = append(row, Button{Label: "Take the quiz", Payload: payL(kindQuiz, l)})
+		row = append(row, Button{Label: t.tr.T("BtnTakeQuiz"), Payload: payL(kindQuiz, l)})
 	}
-	t.say(md, append(row, Button{Label: labelCourse, Payload: pay(kindCourse)}))
+	t.say(md, append(row, t.courseButton()))
 }
 
 func (t *turn) help() {
 	var b strings.Builder
-	b.WriteString(msgHelpIntro)
+	b.WriteString(t.tr.T("HelpIntro") + "\n")
 	for _, c := range commands {
-		fmt.Fprintf(&b, "\n- /%s — %s", c.Name, render.EscapeMarkdown(c.Description))
+		fmt.Fprintf(&b, "\n- /%s — %s", c.name, render.EscapeMarkdown(t.tr.T(c.desc)))
 	}
-	b.WriteString("\n\n" + msgHelpOutro)
+	b.WriteString("\n\n" + t.tr.T("HelpOutro"))
 	t.say(b.String())
 }
 
 func (t *turn) reset() {
-	t.say(msgResetConfirm, []Button{{Label: "Yes, start over", Payload: pay(kindReset, t.newConfirm())}})
+	t.say(t.tr.T("ResetConfirm"), []Button{{Label: t.tr.T("BtnResetYes"), Payload: pay(kindReset, t.newConfirm())}})
 }
 
 // newConfirm numbers a new confirmation button; only the latest one works.
@@ -139,8 +180,8 @@ func (t *turn) newConfirm() int {
 func (t *turn) confirmed(p payload) bool {
 	n, ok := p.num(0)
 	if !ok || t.st.Confirm == 0 || n != t.st.Confirm {
-		t.ack("That confirmation is out of date.")
-		t.say("That confirmation button is out of date, so nothing was changed. Run the command again if you still want it.")
+		t.ack(t.tr.T("ConfirmStaleAck"))
+		t.say(t.tr.T("ConfirmStale"))
 		return false
 	}
 	t.st.Confirm = 0
@@ -155,12 +196,12 @@ func (t *turn) doReset() {
 	}
 	t.st.Lesson = ""
 	t.st.Pending = ""
-	t.say(msgResetDone, []Button{{Label: "▶ Start the lesson", Payload: pay(kindLesson)}})
+	t.say(t.tr.T("ResetDone"), []Button{{Label: t.tr.T("BtnStartLesson"), Payload: pay(kindLesson)}})
 }
 
 func (t *turn) freeText(text string) {
 	if text == "" {
-		t.say(msgEmpty)
+		t.say(t.tr.T("Empty"))
 		return
 	}
 	switch p := t.st.Pending; {
@@ -177,21 +218,21 @@ func (t *turn) freeText(text string) {
 	}
 	l := t.lesson()
 	if a := t.st.progress(l.ID).Quiz.Attempt; a != nil {
-		t.say(msgTextInQuiz, []Button{{Label: "Show the question", Payload: payL(kindQuiz, l)}})
+		t.say(t.tr.T("TextInQuiz"), []Button{{Label: t.tr.T("BtnShowQuestion"), Payload: payL(kindQuiz, l)}})
 		return
 	}
-	t.say(msgHint, []Button{{Label: "▶ Lesson", Payload: pay(kindLesson)}, {Label: labelCourse, Payload: pay(kindCourse)}})
+	t.say(t.tr.T("Hint"), []Button{{Label: t.tr.T("BtnLesson"), Payload: pay(kindLesson)}, t.courseButton()})
 }
 
 // press handles a button payload.
 func (t *turn) press(raw string) {
 	p, err := parsePayload(raw)
 	if err != nil {
-		t.ack("This button no longer works.")
+		t.ack(t.tr.T("ButtonGone"))
 		if err == errPayloadVersion {
-			t.say(msgOldButton)
+			t.say(t.tr.T("OldButton"))
 		} else {
-			t.say(msgBadButton)
+			t.say(t.tr.T("BadButton"))
 		}
 		return
 	}
@@ -223,15 +264,17 @@ func (t *turn) press(raw string) {
 		t.runNow()
 	case kindRemind, kindSnooze:
 		t.pressRemind(p)
+	case kindLanguage:
+		t.pressLanguage(p)
 	case kindForget:
 		if t.isNew {
 			t.forget = true
-			t.say("There is nothing stored about you.")
+			t.say(t.tr.T("NothingStored"))
 		} else if t.confirmed(p) {
 			t.doForget()
 		}
 	default:
-		t.ack("This button no longer works.")
-		t.say(msgBadButton)
+		t.ack(t.tr.T("ButtonGone"))
+		t.say(t.tr.T("BadButton"))
 	}
 }

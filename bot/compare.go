@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"tutorbot/llm"
+	"tutorbot/locale"
 	"tutorbot/render"
 )
 
@@ -26,21 +28,21 @@ func (t *turn) compare(arg string) {
 		blind, arg = true, strings.TrimSpace(rest)
 	}
 	if arg == "" {
-		t.say("Give me a prompt: /compare <your prompt>. Put blind first (/compare blind <prompt>) to hide the model names until you vote.")
+		t.say(t.tr.T("CompareNoPrompt"))
 		return
 	}
 	if n := utf8.RuneCountInString(arg); n > MaxTaskLen {
-		t.say(fmt.Sprintf("That prompt is %d characters; /compare takes up to %d.", n, MaxTaskLen))
+		t.say(t.tr.T("ComparePromptTooLong", "Length", n, "Max", MaxTaskLen))
 		return
 	}
 	t.st.LastPrompt = arg
 	if t.e.cfg.LLM == nil {
-		t.say(msgNoEndpoint, []Button{{Label: "Save the prompt to my reference set", Payload: payWord(kindTask, "lp")}})
+		t.say(t.tr.T("NoEndpoint"), []Button{{Label: t.tr.T("BtnSavePrompt"), Payload: payWord(kindTask, "lp")}})
 		return
 	}
 	models := t.e.cfg.CompareModels
 	if !t.spendLLM(len(models)) {
-		t.say(fmt.Sprintf("You've used today's %d model calls. Try again tomorrow.", t.e.cfg.LLMDailyLimit))
+		t.say(t.tr.T("LLMLimit", "Limit", t.e.cfg.LLMDailyLimit))
 		return
 	}
 	t.st.NextID++
@@ -54,23 +56,23 @@ func (t *turn) compare(arg string) {
 	}
 	names := make([]string, len(models))
 	for i := range models {
-		names[i] = render.EscapeMarkdown(answerLabel(c, i))
+		names[i] = render.EscapeMarkdown(answerLabel(t.tr, c, i))
 	}
-	t.say(fmt.Sprintf("Asking %s. Each answer arrives as soon as it is ready.", strings.Join(names, ", ")))
-	ev := t.ev
-	t.background(func(ctx context.Context) { t.e.runCompare(ctx, ev, c) })
+	t.say(t.tr.T("CompareAsking", "Models", strings.Join(names, ", ")))
+	ev, loc := t.ev, t.tr
+	t.background(func(ctx context.Context) { t.e.runCompare(ctx, loc, ev, c) })
 }
 
 // answerLabel names answer i: the model, or a letter in blind mode.
-func answerLabel(c Comparison, i int) string {
+func answerLabel(loc *locale.Localizer, c Comparison, i int) string {
 	if c.Blind && c.Best < 0 {
-		return "Model " + letter(i)
+		return loc.T("CompareModelLetter", "Letter", letter(i))
 	}
 	return c.Answers[i].Model
 }
 
 // runCompare asks every model at once; each answer is stored, then shown.
-func (e *Engine) runCompare(ctx context.Context, ev Event, c Comparison) {
+func (e *Engine) runCompare(ctx context.Context, loc *locale.Localizer, ev Event, c Comparison) {
 	key := ev.Key()
 	var wg sync.WaitGroup
 	for i := range c.Answers {
@@ -88,8 +90,8 @@ func (e *Engine) runCompare(ctx context.Context, ev Event, c Comparison) {
 				e.log.Warn("store comparison answer", "err", err)
 				return
 			}
-			head := fmt.Sprintf("**%s**", render.EscapeMarkdown(answerLabel(c, i)))
-			if err := e.push(ctx, ev.Platform, ev.UserID, ev.ChatID, head+" · "+res.summary()+"\n\n"+res.body()); err != nil {
+			head := fmt.Sprintf("**%s**", render.EscapeMarkdown(answerLabel(loc, c, i)))
+			if err := e.push(ctx, ev.Platform, ev.UserID, ev.ChatID, head+" · "+res.summary(loc)+"\n\n"+res.body(loc)); err != nil {
 				e.log.Warn("send comparison answer", "err", err)
 			}
 		})
@@ -97,10 +99,10 @@ func (e *Engine) runCompare(ctx context.Context, ev Event, c Comparison) {
 	wg.Wait()
 	var row []Button
 	for i := range c.Answers {
-		row = append(row, Button{Label: "Best: " + letterOrName(c, i), Payload: pay(kindVote, c.ID, i)})
+		row = append(row, Button{Label: loc.T("BtnBest", "Name", letterOrName(c, i)), Payload: pay(kindVote, c.ID, i)})
 	}
-	err := e.push(ctx, ev.Platform, ev.UserID, ev.ChatID, "Which answer was best for your task? Your vote is kept as a note.", row,
-		[]Button{{Label: "Save the prompt to my reference set", Payload: payWord(kindTask, "cp", strconv.Itoa(c.ID))}})
+	err := e.push(ctx, ev.Platform, ev.UserID, ev.ChatID, loc.T("CompareVote"), row,
+		[]Button{{Label: loc.T("BtnSavePrompt"), Payload: payWord(kindTask, "cp", strconv.Itoa(c.ID))}})
 	if err != nil {
 		e.log.Warn("send comparison vote", "err", err)
 	}
@@ -121,7 +123,31 @@ func letterOrName(c Comparison, i int) string {
 type asked struct {
 	stored CompareAnswer
 	text   string
+	// reason is why the call failed (stored, in English), err the
+	// failure itself; both empty on success.
 	reason string
+	err    error
+}
+
+// reasonIn is why an LLM call failed, in the learner's language.
+func reasonIn(loc *locale.Localizer, err error) string {
+	switch {
+	case errors.Is(err, llm.ErrTimeout):
+		return loc.T("LLMTimeout")
+	case errors.Is(err, llm.ErrRateLimited):
+		return loc.T("LLMRateLimited")
+	case errors.Is(err, llm.ErrUnavailable):
+		return loc.T("LLMUnavailable")
+	case errors.Is(err, llm.ErrRejected):
+		return loc.T("LLMRejected")
+	case errors.Is(err, llm.ErrBadResponse):
+		return loc.T("LLMBadResponse")
+	case errors.Is(err, llm.ErrEmptyAnswer):
+		return loc.T("LLMEmpty")
+	case errors.Is(err, llm.ErrCanceled):
+		return loc.T("LLMCanceled")
+	}
+	return loc.T("LLMFailed")
 }
 
 // ask sends prompt to model within the comparison deadline.
@@ -133,6 +159,7 @@ func (e *Engine) ask(ctx context.Context, model, prompt string) asked {
 	if err != nil {
 		a.reason = llm.Reason(err)
 		a.stored.Error = a.reason
+		a.err = err
 		return a
 	}
 	a.text = ans.Text
@@ -142,17 +169,17 @@ func (e *Engine) ask(ctx context.Context, model, prompt string) asked {
 	return a
 }
 
-func (a asked) summary() string {
+func (a asked) summary(loc *locale.Localizer) string {
 	if a.reason != "" {
-		return "failed: " + render.EscapeMarkdown(a.reason)
+		return loc.T("CompareFailed", "Reason", render.EscapeMarkdown(reasonIn(loc, a.err)))
 	}
-	return fmt.Sprintf("%.1f s · %d → %d tokens", float64(a.stored.LatencyMS)/1000, a.stored.PromptTokens, a.stored.CompletionTokens)
+	return loc.T("CompareFigures", "Seconds", fmt.Sprintf("%.1f", float64(a.stored.LatencyMS)/1000), "In", a.stored.PromptTokens, "Out", a.stored.CompletionTokens)
 }
 
 // body is the answer as the model wrote it (Markdown), shortened.
-func (a asked) body() string {
+func (a asked) body(loc *locale.Localizer) string {
 	if a.reason != "" {
-		return "The other models' answers still arrive."
+		return loc.T("CompareOthersArrive")
 	}
 	text := a.text
 	if utf8.RuneCountInString(text) > maxAnswerShown {
@@ -182,43 +209,43 @@ func (t *turn) vote(p payload) {
 		}
 		wasBlind := c.Blind && c.Best < 0
 		c.Best = i
-		msg := fmt.Sprintf("Noted: **%s** was best for this task.", render.EscapeMarkdown(c.Answers[i].Model))
+		msg := t.tr.T("CompareNoted", "Model", render.EscapeMarkdown(c.Answers[i].Model))
 		if wasBlind {
 			var names []string
 			for j, a := range c.Answers {
-				names = append(names, fmt.Sprintf("%s was %s", letter(j), render.EscapeMarkdown(a.Model)))
+				names = append(names, t.tr.T("CompareWas", "Letter", letter(j), "Model", render.EscapeMarkdown(a.Model)))
 			}
-			msg += "\n\nRevealed: " + strings.Join(names, "; ") + "."
+			msg += "\n\n" + t.tr.T("CompareRevealed", "List", strings.Join(names, "; "))
 		}
 		t.say(msg)
 		return
 	}
-	t.ack("That comparison is no longer kept.")
+	t.ack(t.tr.T("ComparisonGone"))
 }
 
 // runNow re-tests the reference set on the compare models in the
 // background, one compact table per task.
 func (t *turn) runNow() {
 	if len(t.st.Tasks) == 0 {
-		t.say(msgNoTasks)
+		t.say(t.tr.T("NoTasks"))
 		return
 	}
 	if t.e.cfg.LLM == nil {
-		t.say(msgNoEndpoint)
+		t.say(t.tr.T("NoEndpoint"))
 		return
 	}
 	calls := len(t.st.Tasks) * len(t.e.cfg.CompareModels)
 	if !t.spendLLM(calls) {
-		t.say(fmt.Sprintf("Re-testing %d tasks needs %d model calls, more than today's limit allows. Try again tomorrow.", len(t.st.Tasks), calls))
+		t.say(t.tr.T("RetestTooMany", "Tasks", len(t.st.Tasks), "Calls", calls))
 		return
 	}
-	t.say(fmt.Sprintf("Re-testing %d tasks on %d models. Results arrive task by task.", len(t.st.Tasks), len(t.e.cfg.CompareModels)))
-	ev, tasks, compares := t.ev, append([]Task(nil), t.st.Tasks...), append([]Comparison(nil), t.st.Compares...)
-	t.background(func(ctx context.Context) { t.e.retest(ctx, ev, tasks, compares) })
+	t.say(t.tr.T("Retesting", "Tasks", len(t.st.Tasks), "Models", len(t.e.cfg.CompareModels)))
+	ev, loc, tasks, compares := t.ev, t.tr, append([]Task(nil), t.st.Tasks...), append([]Comparison(nil), t.st.Compares...)
+	t.background(func(ctx context.Context) { t.e.retest(ctx, loc, ev, tasks, compares) })
 }
 
 // retest runs every task on every model and marks what changed.
-func (e *Engine) retest(ctx context.Context, ev Event, tasks []Task, compares []Comparison) {
+func (e *Engine) retest(ctx context.Context, loc *locale.Localizer, ev Event, tasks []Task, compares []Comparison) {
 	for n, task := range tasks {
 		results := make([]asked, len(e.cfg.CompareModels))
 		var wg sync.WaitGroup
@@ -227,30 +254,30 @@ func (e *Engine) retest(ctx context.Context, ev Event, tasks []Task, compares []
 		}
 		wg.Wait()
 		var b strings.Builder
-		fmt.Fprintf(&b, "**Task %d**: %s\n", n+1, render.EscapeMarkdown(excerpt(task.Text, 120)))
+		b.WriteString(loc.T("RetestTask", "N", n+1, "Text", render.EscapeMarkdown(excerpt(task.Text, 120))) + "\n")
 		last := map[string]string{}
 		for _, r := range results {
 			m := r.stored.Model
-			fmt.Fprintf(&b, "\n- %s: %s", render.EscapeMarkdown(m), r.summary())
+			fmt.Fprintf(&b, "\n- %s: %s", render.EscapeMarkdown(m), r.summary(loc))
 			switch prev := task.Last[m]; {
 			case r.reason != "":
 				if prev != "" {
 					last[m] = prev
 				}
 			case prev == "":
-				b.WriteString(" — first run")
+				b.WriteString(loc.T("RetestFirst"))
 				last[m] = r.stored.Fingerprint
 			case prev != r.stored.Fingerprint:
-				fmt.Fprintf(&b, " — **changed** since %s", task.LastRun.Format("2 Jan"))
+				b.WriteString(loc.T("RetestChanged", "Date", loc.DateShort(task.LastRun)))
 				last[m] = r.stored.Fingerprint
 			default:
-				b.WriteString(" — same as last run")
+				b.WriteString(loc.T("RetestSame"))
 				last[m] = prev
 			}
 		}
 		for _, c := range compares {
 			if c.Prompt == task.Text && c.Best >= 0 && c.Best < len(c.Answers) {
-				fmt.Fprintf(&b, "\n\nYour verdict on %s: %s was best.", c.At.Format("2 Jan"), render.EscapeMarkdown(c.Answers[c.Best].Model))
+				b.WriteString("\n\n" + loc.T("RetestVerdict", "Date", loc.DateShort(c.At), "Model", render.EscapeMarkdown(c.Answers[c.Best].Model)))
 			}
 		}
 		now := e.now().UTC()

@@ -13,29 +13,14 @@ import (
 	"tutorbot/render"
 )
 
-// What the tutor says about the course, as Markdown (kept together for
-// the message catalogs).
-const (
-	msgCourseHead      = "**%s**\n%s · %d read · %d of %d quizzes passed"
-	msgCourseLine      = "%d\\. %s — %s"
-	msgCourseHint      = "Open a lesson with its button or /lesson <number>."
-	msgNoLesson        = "There is no lesson %s. /course lists the lessons."
-	msgLocked          = "🔒 **Lesson %d · %s** is not open yet: it opens %s."
-	msgLockedAfter     = "%sthe previous lesson is done (its last page read or its quiz passed)"
-	msgNoQuiz          = "Lesson %d has no quiz."
-	msgLastPageNoQuiz  = "You've reached the end of the lesson."
-	msgFellBack        = "_This lesson is not translated into your language yet, so it is in English._"
-	msgProgressHead    = "**Your progress · %s**"
-	msgProgressTotal   = "**Course:** %d of %d lessons read · %d of %d quizzes passed · average best score %d%%"
-	msgProgressNoScore = "**Course:** %d of %d lessons read · %d of %d quizzes passed"
-	msgCourseDone      = "🎓 **You've finished the course *%s*!**\n\nEvery lesson read and every quiz passed:\n%s\n\nWell done. /course shows the map; /practice, /compare and /tasks keep working for your own tasks."
-)
+// msgCourseLine is one lesson's line on the course map: number, title,
+// status (a layout, not words; the words come from the catalogs).
+const msgCourseLine = "%d\\. %s — %s"
 
-// Button labels about the course.
-const (
-	labelNextLesson = "Next lesson ▶"
-	labelCourse     = "Course map"
-)
+// courseButton opens the course map.
+func (t *turn) courseButton() Button {
+	return Button{Label: t.tr.T("BtnCourse"), Payload: pay(kindCourse)}
+}
 
 // Payload arguments that name a lesson are its Ref (stable across
 // renumbering); buttons sent before courses carry the lesson's order.
@@ -179,36 +164,25 @@ func (t *turn) lock(l *lessons.Lesson) (locked bool, at time.Time, known bool) {
 // opensText says when a locked lesson opens.
 func (t *turn) opensText(l *lessons.Lesson, at time.Time, known bool) string {
 	if known {
-		return "on " + at.In(t.loc()).Format("Mon 2 Jan 2006, 15:04")
+		return t.tr.T("OpensOn", "Date", t.tr.DateTimeLocal(at.In(t.loc())))
 	}
-	delay := ""
 	if d := l.Rule.Delay; d > 0 {
-		delay = durationText(d) + " after "
-	} else {
-		delay = "once "
+		return t.tr.T("OpensAfter", "Delay", t.durationText(d))
 	}
-	return fmt.Sprintf(msgLockedAfter, delay)
+	return t.tr.T("OpensOnce")
 }
 
 // durationText says a delay in days or hours.
-func durationText(d time.Duration) string {
+func (t *turn) durationText(d time.Duration) string {
 	if d%(24*time.Hour) == 0 {
-		n := int(d / (24 * time.Hour))
-		if n == 1 {
-			return "1 day"
-		}
-		return fmt.Sprintf("%d days", n)
+		return t.tr.N("Days", int(d/(24*time.Hour)))
 	}
-	n := int(d / time.Hour)
-	if n == 1 {
-		return "1 hour"
-	}
-	return fmt.Sprintf("%d hours", n)
+	return t.tr.N("Hours", int(d/time.Hour))
 }
 
 // sayLocked tells the learner when a locked lesson opens.
 func (t *turn) sayLocked(l *lessons.Lesson, at time.Time, known bool) {
-	t.say(fmt.Sprintf(msgLocked, l.Order, render.EscapeMarkdown(l.Title), t.opensText(l, at, known)), []Button{{Label: labelCourse, Payload: pay(kindCourse)}})
+	t.say(t.tr.T("Locked", "Order", l.Order, "Title", render.EscapeMarkdown(l.Title), "When", t.opensText(l, at, known)), []Button{t.courseButton()})
 }
 
 // openLesson moves the learner into lesson l at the page where they
@@ -236,7 +210,7 @@ func (t *turn) lessonCmd(arg string) {
 	if utf8.RuneCountInString(shown) > 30 {
 		shown = string([]rune(shown)[:30]) + "…"
 	}
-	t.say(fmt.Sprintf(msgNoLesson, render.EscapeMarkdown(shown)), []Button{{Label: labelCourse, Payload: pay(kindCourse)}})
+	t.say(t.tr.T("NoLesson", "Lesson", render.EscapeMarkdown(shown)), []Button{t.courseButton()})
 }
 
 // findLesson finds a lesson by its number or its id.
@@ -258,27 +232,27 @@ func (t *turn) findLesson(arg string) (*lessons.Lesson, bool) {
 // lessonStatus is one lesson's status in a few words.
 func (t *turn) lessonStatus(l *lessons.Lesson) string {
 	if locked, at, known := t.lock(l); locked {
-		return "🔒 opens " + t.opensText(l, at, known)
+		return t.tr.T("StatusLocked", "When", t.opensText(l, at, known))
 	}
 	p := t.st.Progress[l.ID]
 	if p == nil || (p.Seen == 0 && p.Quiz.Attempts == 0) {
-		return "not started"
+		return t.tr.T("StatusNotStarted")
 	}
 	n := len(l.Pages)
 	page, seen := min(p.Page, n-1), min(p.Seen, n)
 	var parts []string
 	switch {
 	case p.Finished:
-		parts = append(parts, "read")
+		parts = append(parts, t.tr.T("StatusRead"))
 	case seen > 0:
-		parts = append(parts, fmt.Sprintf("page %d/%d", page+1, n))
+		parts = append(parts, t.tr.T("StatusPage", "Page", page+1, "Pages", n))
 	}
 	q := p.Quiz
 	switch {
 	case q.Attempt != nil:
-		parts = append(parts, "quiz in progress")
+		parts = append(parts, t.tr.T("StatusQuizRunning"))
 	case q.Finished:
-		parts = append(parts, fmt.Sprintf("quiz %d/%d (best)", min(q.Best, len(l.Quiz)), len(l.Quiz)))
+		parts = append(parts, t.tr.T("StatusQuizBest", "Best", min(q.Best, len(l.Quiz)), "Total", len(l.Quiz)))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -311,14 +285,6 @@ func (t *turn) courseTotals() (read, passedN, quizzes int, avgPct int, scored bo
 	return read, passedN, quizzes, 0, false
 }
 
-// lessonCount says "1 lesson" or "N lessons".
-func lessonCount(n int) string {
-	if n == 1 {
-		return "1 lesson"
-	}
-	return fmt.Sprintf("%d lessons", n)
-}
-
 // maxMapButtons bounds the lesson buttons under the course map (Discord
 // takes at most 25 buttons on a message).
 const maxMapButtons = 20
@@ -329,7 +295,7 @@ func (t *turn) courseMap() {
 	c := t.course
 	read, passedN, quizzes, _, _ := t.courseTotals()
 	var b strings.Builder
-	fmt.Fprintf(&b, msgCourseHead, render.EscapeMarkdown(c.Title(t.lang())), lessonCount(c.Len()), read, passedN, quizzes)
+	b.WriteString(t.tr.T("CourseHead", "Course", render.EscapeMarkdown(c.Title(t.lang())), "Lessons", t.tr.N("Lessons", c.Len()), "Read", read, "Passed", passedN, "Quizzes", quizzes))
 	b.WriteString("\n")
 	cur := c.Index(t.st.Lesson)
 	for _, base := range c.Lessons {
@@ -341,7 +307,7 @@ func (t *turn) courseMap() {
 		b.WriteString("\n")
 		fmt.Fprintf(&b, msgCourseLine, l.Order, title, t.lessonStatus(l))
 	}
-	b.WriteString("\n\n" + msgCourseHint)
+	b.WriteString("\n\n" + t.tr.T("CourseHint"))
 	from := max(0, min(cur-maxMapButtons/2, c.Len()-maxMapButtons))
 	var rows [][]Button
 	var row []Button
@@ -363,29 +329,29 @@ func (t *turn) courseMap() {
 func (t *turn) progress() {
 	c := t.course
 	var b strings.Builder
-	fmt.Fprintf(&b, msgProgressHead, render.EscapeMarkdown(c.Title(t.lang())))
+	b.WriteString(t.tr.T("ProgressHead", "Course", render.EscapeMarkdown(c.Title(t.lang()))))
 	b.WriteString("\n")
 	for _, base := range c.Lessons {
 		l, _ := c.Lesson(base.ID, t.lang())
 		b.WriteString("\n")
 		fmt.Fprintf(&b, msgCourseLine, l.Order, render.EscapeMarkdown(l.Title), t.lessonStatus(l))
 		if p := t.st.Progress[l.ID]; p != nil && p.Quiz.Finished && len(l.Quiz) > 0 {
-			fmt.Fprintf(&b, "; last %d/%d, %d attempt(s)", min(p.Quiz.Last, len(l.Quiz)), len(l.Quiz), p.Quiz.Attempts)
+			b.WriteString(t.tr.N("ProgressLast", p.Quiz.Attempts, "Last", min(p.Quiz.Last, len(l.Quiz)), "Total", len(l.Quiz)))
 		}
 	}
 	read, passedN, quizzes, avg, scored := t.courseTotals()
 	b.WriteString("\n\n")
 	if scored {
-		fmt.Fprintf(&b, msgProgressTotal, read, c.Len(), passedN, quizzes, avg)
+		b.WriteString(t.tr.T("ProgressTotal", "Read", read, "Lessons", c.Len(), "Passed", passedN, "Quizzes", quizzes, "Avg", avg))
 	} else {
-		fmt.Fprintf(&b, msgProgressNoScore, read, c.Len(), passedN, quizzes)
+		b.WriteString(t.tr.T("ProgressNoScore", "Read", read, "Lessons", c.Len(), "Passed", passedN, "Quizzes", quizzes))
 	}
 	l := t.lesson()
-	row := []Button{{Label: "▶ Lesson", Payload: pay(kindLesson)}}
+	row := []Button{{Label: t.tr.T("BtnLesson"), Payload: pay(kindLesson)}}
 	if len(l.Quiz) > 0 {
-		row = append(row, Button{Label: "Quiz", Payload: payL(kindQuiz, l)})
+		row = append(row, Button{Label: t.tr.T("BtnQuiz"), Payload: payL(kindQuiz, l)})
 	}
-	row = append(row, Button{Label: labelCourse, Payload: pay(kindCourse)})
+	row = append(row, t.courseButton())
 	t.say(b.String(), row)
 }
 
@@ -394,15 +360,15 @@ func (t *turn) progress() {
 func (t *turn) nextButtons(l *lessons.Lesson) []Button {
 	var row []Button
 	if next := t.course.Next(l.ID); next != nil {
-		row = append(row, Button{Label: labelNextLesson, Payload: payL(kindOpen, next)})
+		row = append(row, Button{Label: t.tr.T("BtnNextLesson"), Payload: payL(kindOpen, next)})
 	}
-	return append(row, Button{Label: labelCourse, Payload: pay(kindCourse)})
+	return append(row, t.courseButton())
 }
 
 // checkCourseDone tells the learner, once, that the whole course is done.
 func (t *turn) checkCourseDone() {
 	if md, ok := t.courseDone(); ok {
-		t.say(md, []Button{{Label: labelCourse, Payload: pay(kindCourse)}})
+		t.say(md, []Button{t.courseButton()})
 	}
 }
 
@@ -422,20 +388,20 @@ func (t *turn) courseDone() (md string, ok bool) {
 		l, _ := t.course.Lesson(base.ID, t.lang())
 		line := fmt.Sprintf("- %d\\. %s", l.Order, render.EscapeMarkdown(l.Title))
 		if len(l.Quiz) > 0 {
-			line += fmt.Sprintf(" — best %d/%d", min(p.Quiz.Best, len(l.Quiz)), len(l.Quiz))
+			line += t.tr.T("CourseDoneBest", "Best", min(p.Quiz.Best, len(l.Quiz)), "Total", len(l.Quiz))
 		}
 		lines = append(lines, line)
 	}
 	t.st.CourseDone = t.now
-	return fmt.Sprintf(msgCourseDone, render.EscapeMarkdown(t.course.Title(t.lang())), strings.Join(lines, "\n")), true
+	return t.tr.T("CourseDone", "Course", render.EscapeMarkdown(t.course.Title(t.lang())), "Lessons", strings.Join(lines, "\n")), true
 }
 
 // pressOpen handles a button that opens a lesson.
 func (t *turn) pressOpen(p payload) {
 	l, ok := t.lessonArg(p, 0)
 	if !ok {
-		t.ack("That lesson no longer exists.")
-		t.say(fmt.Sprintf(msgNoLesson, "on that button"), []Button{{Label: labelCourse, Payload: pay(kindCourse)}})
+		t.ack(t.tr.T("LessonGone"))
+		t.say(t.tr.T("NoLessonButton"), []Button{t.courseButton()})
 		return
 	}
 	t.openLesson(l)

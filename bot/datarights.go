@@ -3,14 +3,10 @@ package bot
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 )
 
-// msgMyData is the caption of the /mydata file; myDataFile is its name.
-const (
-	msgMyData  = "**Everything I store about you** is in this file (%d bytes of JSON). /forget erases it."
-	myDataFile = "tutorbot-mydata.json"
-)
+// myDataFile is the name of the /mydata file.
+const myDataFile = "tutorbot-mydata.json"
 
 // myData sends the learner everything stored about them as JSON.
 func (t *turn) myData() {
@@ -20,7 +16,7 @@ func (t *turn) myData() {
 		st, err := t.e.state(key)
 		if err != nil {
 			t.e.log.Error("read learner for /mydata", "err", err)
-			t.say(errorReply)
+			t.say(t.tr.T("ErrorReply"))
 			return
 		}
 		doc["learner"] = st
@@ -31,21 +27,20 @@ func (t *turn) myData() {
 		}
 		b, err := json.MarshalIndent(doc, "", "  ")
 		if err != nil {
-			t.say(errorReply)
+			t.say(t.tr.T("ErrorReply"))
 			return
 		}
-		t.attach(fmt.Sprintf(msgMyData, len(b)), File{Name: myDataFile, Data: b})
+		t.attach(t.tr.N("MyDataFile", len(b)), File{Name: myDataFile, Data: b})
 	})
 }
 
 // forgetCmd asks before erasing everything about the learner.
 func (t *turn) forgetCmd() {
-	t.say("Erase everything I store about you: lesson progress, quiz scores, practice history, reference set, comparisons and reminders? This cannot be undone.",
-		[]Button{{Label: "Yes, erase everything", Payload: pay(kindForget, t.newConfirm())}})
+	t.say(t.tr.T("ForgetConfirm"), []Button{{Label: t.tr.T("BtnForgetYes"), Payload: pay(kindForget, t.newConfirm())}})
 }
 
 // doForget erases the learner's record, reminder and due entries.
 func (t *turn) doForget() {
 	t.forget = true
-	t.say("Done: everything I stored about you is erased. If you write again, you start fresh.")
+	t.say(t.tr.T("ForgetDone"))
 }

@@ -15,6 +15,7 @@ import (
 
 	"tutorbot/lessons"
 	"tutorbot/llm"
+	"tutorbot/locale"
 	"tutorbot/practice"
 	"tutorbot/remind"
 	"tutorbot/render"
@@ -49,6 +50,8 @@ type Config struct {
 	Reminders *remind.Service
 	// Admins are the learner keys ("telegram:123") allowed to see /stats.
 	Admins map[string]bool
+	// Messages are the message catalogs (default: the embedded ones).
+	Messages *locale.Catalog
 	// OutboxMaxAge is how long an undelivered reply is retried before it
 	// is dropped (default DefaultOutboxMaxAge).
 	OutboxMaxAge time.Duration
@@ -73,6 +76,7 @@ type Engine struct {
 	now    func() time.Time
 	log    *slog.Logger
 	cfg    Config
+	msgs   *locale.Catalog
 
 	reloadMu   sync.Mutex
 	mu         sync.Mutex
@@ -113,6 +117,13 @@ func NewEngine(cfg Config) (*Engine, error) {
 		}
 		cfg.Catalog = cat
 	}
+	if cfg.Messages == nil {
+		msgs, err := locale.Default()
+		if err != nil {
+			return nil, fmt.Errorf("new engine: %w", err)
+		}
+		cfg.Messages = msgs
+	}
 	if len(cfg.CompareModels) == 0 {
 		cfg.CompareModels = DefaultCompareModels
 	}
@@ -125,7 +136,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if cfg.OutboxMaxAge <= 0 {
 		cfg.OutboxMaxAge = DefaultOutboxMaxAge
 	}
-	e := &Engine{db: cfg.DB, now: cfg.Now, log: cfg.Log, cfg: cfg, messengers: map[string]Messenger{}, chatJobs: map[string]map[*jobHandle]bool{}}
+	e := &Engine{db: cfg.DB, now: cfg.Now, log: cfg.Log, cfg: cfg, msgs: cfg.Messages, messengers: map[string]Messenger{}, chatJobs: map[string]map[*jobHandle]bool{}}
 	e.course.Store(cfg.Course)
 	e.jobCtx, e.stopJobs = context.WithCancel(context.Background())
 	e.out = newOutbox(e, cfg.OutboxMaxAge)
@@ -236,9 +247,6 @@ func (e *Engine) cancelJobs(chat string) {
 // states their real length.
 const MaxText = 20000
 
-// errorReply is what a learner sees when the tutor itself failed.
-const errorReply = "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
-
 // Handle runs one step of the conversation of the learner who caused ev.
 // The learner's new state is committed before Handle returns. On error the
 // replies hold a learner-facing apology and the error says what failed.
@@ -279,7 +287,8 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 		}
 		t = &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: now, isNew: old == nil, textLen: textLen}
 		if lost {
-			t.say(msgProgressLost)
+			t.pickLang()
+			t.say(t.tr.T("ProgressLost"))
 		}
 		t.run()
 		t.tx = nil
@@ -314,7 +323,11 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	})
 	if err != nil {
 		e.log.Error("handle event", "platform", ev.Platform, "err", err)
-		return []Reply{{Kind: Send, Text: render.Render(errorReply, ev.Format)}}, fmt.Errorf("handle event of %s: %w", key, err)
+		loc := e.msgs.For(e.msgs.Match(ev.Lang))
+		if t != nil && t.tr != nil {
+			loc = t.tr
+		}
+		return []Reply{{Kind: Send, Text: render.Render(loc.T("ErrorReply"), ev.Format)}}, fmt.Errorf("handle event of %s: %w", key, err)
 	}
 	// Rendering happens here, after the commit and outside the shared
 	// write transaction, so concurrent learners render in parallel.
@@ -330,7 +343,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	}
 	// Work that must follow the commit: other stores, slow calls.
 	for _, f := range t.after {
-		more := &turn{e: e, course: course, ev: ev, st: t.st, now: t.now}
+		more := &turn{e: e, course: course, ev: ev, st: t.st, now: t.now, tr: t.tr}
 		f(ctx, more)
 		if durable {
 			if err := e.deliver(ctx, more); err != nil {
@@ -612,6 +625,8 @@ type turn struct {
 	isNew      bool
 	// textLen is the event text's length in characters, before cleaning.
 	textLen int
+	// tr says things in the learner's language.
+	tr *locale.Localizer
 	// out collects the replies, rendered after the commit.
 	out []draft
 	// forget erases the learner instead of storing the state.
@@ -651,7 +666,8 @@ func (t *turn) background(job func(ctx context.Context)) { t.jobs = append(t.job
 // draft is a reply whose text is rendered once the state is committed.
 type draft struct {
 	Reply
-	// md, or lesson and page, is the source of text, kept for the outbox.
+	// md, or lesson and page (in the learner's language lang), is the
+	// source of text, kept for the outbox.
 	md     string
 	lesson string
 	lang   string
@@ -712,8 +728,8 @@ func (t *turn) replies() []Reply {
 	return out
 }
 
-// lang is the learner's language for lesson text ("" for the default).
-func (t *turn) lang() string { return "" }
+// lang is the learner's language for lesson text.
+func (t *turn) lang() string { return t.st.Lang }
 
 // lesson returns the learner's current lesson, in their language where it
 // is written in it.
@@ -746,10 +762,21 @@ func (e *Engine) SetCourse(c *lessons.Course) error {
 // rewritten just to move it by less.
 const activeStep = 10 * time.Minute
 
+// pickLang takes the learner's language from the platform on first contact
+// and chooses the turn's localizer.
+func (t *turn) pickLang() {
+	if t.st.Lang == "" || !t.e.msgs.Has(t.st.Lang) {
+		t.st.Lang = t.e.msgs.Match(t.ev.Lang)
+	}
+	t.tr = t.e.msgs.For(t.st.Lang)
+}
+
 func (t *turn) run() {
 	if t.st.Started.IsZero() {
 		t.st.Started = t.now
 	}
+	t.pickLang()
+	t.st.Unreachable = false
 	t.st.reachedIn(t.ev)
 	if t.now.Sub(t.st.Active) >= activeStep {
 		t.st.Active = t.now.Truncate(activeStep)
@@ -760,7 +787,7 @@ func (t *turn) run() {
 	}
 	text := t.ev.Text
 	if t.textLen > MaxText {
-		t.say(fmt.Sprintf(msgTooLong, t.textLen, MaxText))
+		t.say(t.tr.T("TooLong", "Length", t.textLen, "Max", MaxText))
 		return
 	}
 	if strings.HasPrefix(text, "/") {

@@ -32,8 +32,10 @@ type harness struct {
 	engine *bot.Engine
 	user   string
 	format render.Format
-	last   []bot.Button // buttons of the latest replies that had any
-	log    strings.Builder
+	// lang is the language the platform reports with each event.
+	lang string
+	last []bot.Button // buttons of the latest replies that had any
+	log  strings.Builder
 }
 
 func newHarness(t testing.TB, format render.Format) *harness {
@@ -81,6 +83,9 @@ func (h *harness) reopen() {
 func (h *harness) event(ev bot.Event) []bot.Reply {
 	h.t.Helper()
 	ev.Platform, ev.UserID, ev.ChatID, ev.Format = "test", h.user, h.user, h.format
+	if ev.Lang == "" {
+		ev.Lang = h.lang
+	}
 	replies, err := h.engine.Handle(context.Background(), ev)
 	if err != nil {
 		h.t.Fatalf("handle %+v: %v", ev, err)
@@ -244,6 +249,11 @@ func TestExplanationDropsRepeatedVerdict(t *testing.T) {
 		{"Rightly so.", "Right", "Rightly so."},
 		{"Right.", "Right", "Right."},
 		{"That describes Phi.", "No", "That describes Phi."},
+		{"Not quite. The lesson says otherwise.", "No", "The lesson says otherwise."},
+		{"Noted: it depends.", "No", "Noted: it depends."},
+		{"Не совсем. В уроке сказано иначе.", "No", "В уроке сказано иначе."},
+		{"Верно. Веса можно скачать.", "Right", "Веса можно скачать."},
+		{"Correct — weights run locally.", "Right", "weights run locally."},
 	} {
 		if got := bot.Explanation(c.text, c.word); got != c.want {
 			t.Errorf("Explanation(%q, %q) = %q, want %q", c.text, c.word, got, c.want)

@@ -264,7 +264,7 @@ func TestRemindersAndDelivery(t *testing.T) {
 	if err := h.engine.DeliverReminder(context.Background(), "test:42", set, set.Next); err != nil {
 		t.Fatal(err)
 	}
-	if got := rec.text(); !strings.Contains(got, "Time to re-test your reference set (1 tasks)") {
+	if got := rec.text(); !strings.Contains(got, "Time to re-test your reference set (1 task)") {
 		t.Errorf("reminder: %s", got)
 	}
 	if err := h.engine.MarkUnreachable(context.Background(), "test", "42", ""); err != nil {

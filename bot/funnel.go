@@ -2,31 +2,21 @@ package bot
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"tutorbot/chart"
 	"tutorbot/lessons"
+	"tutorbot/locale"
 	"tutorbot/storage"
-)
-
-// Labels of the funnel chart (English until the message catalogs carry
-// them).
-const (
-	lblPage       = "L%d · page %d"
-	lblRead       = "L%d read"
-	lblQuizTaken  = "L%d quiz taken"
-	lblQuizPassed = "L%d quiz passed"
-	lblQuestion   = "L%d Q%d. %s"
-	lblOption     = "%s. %s"
-	lblSubtitle   = "%s · %d learners"
-	lblSubCohort  = "%s · %s · %d learners"
 )
 
 // ComputeFunnel counts, over the learners for whom member returns true
 // (every learner when member is nil), how many reached each page of each
 // lesson, read it, took and passed its quiz, and how often each quiz option
-// was chosen. cohort, when set, is named in the chart's subtitle.
-func ComputeFunnel(db *storage.DB, course *lessons.Course, now time.Time, cohort string, member func(key string) bool) (chart.Funnel, error) {
+// was chosen. cohort, when set, is named in the chart's subtitle; loc is
+// the reader's language (English when nil).
+func ComputeFunnel(db *storage.DB, course *lessons.Course, loc *locale.Localizer, now time.Time, cohort string, member func(key string) bool) (chart.Funnel, error) {
 	var states []*State
 	err := db.View(func(tx *storage.Tx) error {
 		return tx.ForEachLearner(func(key string, rec []byte) error {
@@ -44,17 +34,26 @@ func ComputeFunnel(db *storage.DB, course *lessons.Course, now time.Time, cohort
 	if err != nil {
 		return chart.Funnel{}, fmt.Errorf("compute funnel: %w", err)
 	}
-	return funnelOf(course, now, cohort, states), nil
+	if loc == nil {
+		c, err := locale.Default()
+		if err != nil {
+			return chart.Funnel{}, fmt.Errorf("compute funnel: %w", err)
+		}
+		loc = c.For(locale.English)
+	}
+	return funnelOf(course, loc, now, cohort, states), nil
 }
 
 // funnelOf counts the funnel of the given learners.
-func funnelOf(course *lessons.Course, now time.Time, cohort string, states []*State) chart.Funnel {
-	date := now.UTC().Format("2006-01-02")
-	f := chart.Funnel{Title: course.Title(""), Subtitle: fmt.Sprintf(lblSubtitle, date, len(states))}
+func funnelOf(course *lessons.Course, loc *locale.Localizer, now time.Time, cohort string, states []*State) chart.Funnel {
+	sub := []string{now.UTC().Format(time.DateOnly)}
 	if cohort != "" {
-		f.Subtitle = fmt.Sprintf(lblSubCohort, date, cohort, len(states))
+		sub = append(sub, cohort)
 	}
-	for n, l := range course.Lessons {
+	sub = append(sub, loc.N("ChartLearners", len(states)))
+	f := chart.Funnel{Title: course.Title(loc.Lang()), Subtitle: strings.Join(sub, " · ")}
+	for n, base := range course.Lessons {
+		l, _ := course.Lesson(base.ID, loc.Lang())
 		pages := make([]int, len(l.Pages))
 		read, taken, pass := 0, 0, 0
 		chosen := map[string]map[string]int{}
@@ -86,20 +85,20 @@ func funnelOf(course *lessons.Course, now time.Time, cohort string, states []*St
 		}
 		num := n + 1
 		for i, c := range pages {
-			f.Steps = append(f.Steps, chart.Step{Label: fmt.Sprintf(lblPage, num, i+1), Count: c})
+			f.Steps = append(f.Steps, chart.Step{Label: loc.T("ChartPage", "Lesson", num, "Page", i+1), Count: c})
 		}
-		f.Steps = append(f.Steps, chart.Step{Label: fmt.Sprintf(lblRead, num), Count: read})
+		f.Steps = append(f.Steps, chart.Step{Label: loc.T("ChartRead", "Lesson", num), Count: read})
 		if len(l.Quiz) == 0 {
 			continue
 		}
 		f.Steps = append(f.Steps,
-			chart.Step{Label: fmt.Sprintf(lblQuizTaken, num), Count: taken},
-			chart.Step{Label: fmt.Sprintf(lblQuizPassed, num), Count: pass})
+			chart.Step{Label: loc.T("ChartQuizTaken", "Lesson", num), Count: taken},
+			chart.Step{Label: loc.T("ChartQuizPassed", "Lesson", num), Count: pass})
 		for qi, q := range l.Quiz {
-			cq := chart.Question{Label: fmt.Sprintf(lblQuestion, num, qi+1, q.Text)}
+			cq := chart.Question{Label: loc.T("ChartQuestion", "Lesson", num, "N", qi+1, "Text", q.Text)}
 			for oi, o := range q.Options {
 				cq.Options = append(cq.Options, chart.Option{
-					Label:   fmt.Sprintf(lblOption, letter(oi), o.Text),
+					Label:   letter(oi) + ". " + o.Text,
 					Count:   chosen[q.ID][o.ID],
 					Correct: o.ID == q.Answer,
 				})

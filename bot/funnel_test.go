@@ -31,7 +31,7 @@ func TestFunnelData(t *testing.T) {
 	h.press("B")
 	h.press("C")
 	course, _ := lessons.Default()
-	f, err := bot.ComputeFunnel(h.db, course, clock(), "", nil)
+	f, err := bot.ComputeFunnel(h.db, course, nil, clock(), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,11 +39,11 @@ func TestFunnelData(t *testing.T) {
 	golden(t, "funnel.json", string(got)+"\n")
 
 	// Only learner 44: the member filter.
-	f, err = bot.ComputeFunnel(h.db, course, clock(), "spring", func(key string) bool { return key == "test:44" })
+	f, err = bot.ComputeFunnel(h.db, course, nil, clock(), "spring", func(key string) bool { return key == "test:44" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Subtitle != "2026-11-26 · spring · 1 learners" {
+	if f.Subtitle != "2026-11-26 · spring · 1 learner" {
 		t.Errorf("subtitle %q", f.Subtitle)
 	}
 	for _, s := range f.Steps {

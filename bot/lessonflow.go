@@ -1,9 +1,8 @@
 package bot
 
 import (
-	"fmt"
-
 	"tutorbot/lessons"
+	"tutorbot/locale"
 	"tutorbot/render"
 )
 
@@ -27,11 +26,11 @@ func (t *turn) move(d int) {
 	}
 	switch next := cur + d; {
 	case next < 0:
-		t.say(msgFirstPage, t.pageButtons(l, cur))
+		t.say(t.tr.T("FirstPage"), t.pageButtons(l, cur))
 	case next >= len(l.Pages) && len(l.Quiz) == 0:
-		t.say(msgLastPageNoQuiz, append(t.nextButtons(l), Button{Label: "◀ Back", Payload: payL(kindPage, l, cur)}))
+		t.say(t.tr.T("LastPageNoQuiz"), append(t.nextButtons(l), Button{Label: t.tr.T("BtnBack"), Payload: payL(kindPage, l, cur)}))
 	case next >= len(l.Pages):
-		t.say(msgLastPage, []Button{{Label: "Take the quiz ▶", Payload: payL(kindQuiz, l)}, {Label: "◀ Back", Payload: payL(kindPage, l, cur)}})
+		t.say(t.tr.T("LastPage"), []Button{{Label: t.tr.T("BtnTakeQuizNext"), Payload: payL(kindQuiz, l)}, {Label: t.tr.T("BtnBack"), Payload: payL(kindPage, l, cur)}})
 	default:
 		t.page(l, next, false)
 	}
@@ -42,8 +41,8 @@ func (t *turn) pressPage(p payload) {
 	l, ok1 := t.lessonArg(p, 0)
 	idx, ok2 := p.num(1)
 	if !ok1 || !ok2 || idx >= len(l.Pages) {
-		t.ack("That page no longer exists.")
-		t.say(msgBadButton)
+		t.ack(t.tr.T("PageGone"))
+		t.say(t.tr.T("BadButton"))
 		return
 	}
 	if locked, at, known := t.lock(l); locked {
@@ -53,7 +52,7 @@ func (t *turn) pressPage(p payload) {
 	if pr := t.progressOf(l); t.st.Lesson == l.ID && pr.Seen > 0 && pr.Page == idx {
 		// A second tap, or a button replayed: the page may already show,
 		// so say where the learner is rather than nothing.
-		t.ack(fmt.Sprintf("You are on page %d of %d.", idx+1, len(l.Pages)))
+		t.ack(t.tr.T("OnPage", "Page", idx+1, "Pages", len(l.Pages)))
 	}
 	t.st.Lesson = l.ID
 	t.page(l, idx, true)
@@ -73,21 +72,22 @@ func (t *turn) page(l *lessons.Lesson, i int, turned bool) {
 		t.markDone(l, p)
 	}
 	r := Reply{Kind: Send, Buttons: [][]Button{t.pageButtons(l, i)}, Supersedes: turned}
-	e := t.e
+	e, loc := t.e, t.tr
 	if _, fell := t.course.Lesson(l.ID, t.lang()); fell && i == 0 {
-		t.say(msgFellBack)
+		t.say(t.tr.T("LessonInEnglish"))
 	}
 	// A page shown on its own (resumed, not turned to) says its lesson.
 	header := !turned
-	t.out = append(t.out, draft{Reply: r, lesson: l.ID, lang: l.Lang, page: i, header: header, text: func(f render.Format) []string { return []string{e.pageText(l, i, f, header)} }})
+	t.out = append(t.out, draft{Reply: r, lesson: l.ID, lang: t.st.Lang, page: i, header: header, text: func(f render.Format) []string { return []string{e.pageText(loc, l, i, f, header)} }})
 	if i == n-1 {
 		t.checkCourseDone()
 	}
 }
 
-// pageKey names one page as shown in one format.
+// pageKey names one page as shown in one format and language.
 type pageKey struct {
 	lesson *lessons.Lesson
+	lang   string
 	page   int
 	f      render.Format
 	header bool
@@ -96,22 +96,22 @@ type pageKey struct {
 // pageText is page i of l as shown: under the lesson's heading on the first
 // page, over its counter on every page. It is the same for every learner,
 // so each page is rendered once per format (the course is finite).
-func (e *Engine) pageText(l *lessons.Lesson, i int, f render.Format, header bool) string {
-	k := pageKey{l, i, f, header || i == 0}
+func (e *Engine) pageText(loc *locale.Localizer, l *lessons.Lesson, i int, f render.Format, header bool) string {
+	k := pageKey{l, loc.Lang(), i, f, header || i == 0}
 	if v, ok := e.pages.Load(k); ok {
 		return v.(string)
 	}
 	text := l.Page(i, f)
 	if i == 0 {
-		header := fmt.Sprintf("**Lesson %d · %s**", l.Order, render.EscapeMarkdown(l.Title))
+		header := loc.T("LessonHeading", "Order", l.Order, "Title", render.EscapeMarkdown(l.Title))
 		if l.Subtitle != "" {
-			header += fmt.Sprintf("\n\n*%s*", render.EscapeMarkdown(l.Subtitle))
+			header += "\n\n*" + render.EscapeMarkdown(l.Subtitle) + "*"
 		}
 		text = render.Render(header, f) + "\n\n" + text
 	} else if header {
-		text = render.Render(fmt.Sprintf("**Lesson %d · %s**", l.Order, render.EscapeMarkdown(l.Title)), f) + "\n\n" + text
+		text = render.Render(loc.T("LessonHeading", "Order", l.Order, "Title", render.EscapeMarkdown(l.Title)), f) + "\n\n" + text
 	}
-	text += "\n\n" + render.Render(fmt.Sprintf("— page %d/%d —", i+1, len(l.Pages)), f)
+	text += "\n\n" + render.Render(loc.T("PageCounter", "Page", i+1, "Pages", len(l.Pages)), f)
 	e.pages.Store(k, text)
 	return text
 }
@@ -122,9 +122,9 @@ func (t *turn) pageButtons(l *lessons.Lesson, i int) []Button {
 	var row []Button
 	switch {
 	case i < len(l.Pages)-1:
-		row = append(row, Button{Label: "Next ▶", Payload: payL(kindPage, l, i+1)})
+		row = append(row, Button{Label: t.tr.T("BtnNext"), Payload: payL(kindPage, l, i+1)})
 	case len(l.Quiz) > 0:
-		row = append(row, Button{Label: "Take the quiz ▶", Payload: payL(kindQuiz, l)}, Button{Label: "Practice", Payload: payWord(kindPractice, "s")})
+		row = append(row, Button{Label: t.tr.T("BtnTakeQuizNext"), Payload: payL(kindQuiz, l)}, Button{Label: t.tr.T("BtnPractice"), Payload: payWord(kindPractice, "s")})
 	default:
 		row = append(row, t.nextButtons(l)...)
 	}

@@ -441,7 +441,7 @@ func (e *Engine) renderEntry(en *outboxEntry, f render.Format) []Reply {
 		if l == nil || len(l.Pages) == 0 {
 			return nil
 		}
-		parts = []string{e.pageText(l, min(en.Page, len(l.Pages)-1), f, en.Header)}
+		parts = []string{e.pageText(e.msgs.For(en.Lang), l, min(en.Page, len(l.Pages)-1), f, en.Header)}
 	default:
 		parts = e.rendered.fit(en.MD, f)
 	}

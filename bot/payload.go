@@ -37,13 +37,14 @@ const (
 	kindTask     = "tk" // tk:rm:<task id> | tk:cp:<comparison id> | tk:pr:<submission id> | tk:lp
 	kindVote     = "cv" // cv:<comparison id>:<answer index>
 	kindForget   = "fg" // fg:<confirmation number>: confirm /forget
+	kindLanguage = "lg" // lg:<language>: switch to that language
 )
 
 // argCount is the number of arguments each kind takes.
 var argCount = map[string]int{
 	kindPage: 2, kindQuiz: 1, kindAnswer: 4, kindMissed: 2, kindRetake: 1,
 	kindLesson: 0, kindOpen: 1, kindCourse: 0, kindReset: 1, kindPractice: -1,
-	kindRemind: 1, kindRunNow: 0, kindSnooze: 0, kindTask: -1, kindVote: 2, kindForget: 1,
+	kindRemind: 1, kindRunNow: 0, kindSnooze: 0, kindTask: -1, kindVote: 2, kindForget: 1, kindLanguage: 1,
 }
 
 // payload is a parsed button payload.

@@ -31,7 +31,7 @@ func (t *turn) practiceStart(arg string) {
 	}
 	t.st.Pending = pendingTemplate
 	t.st.Draft = nil
-	t.say(fmt.Sprintf(msgPractice, tmpl), []Button{{Label: "One question at a time", Payload: payWord(kindPractice, "g")}})
+	t.say(t.tr.T("Practice", "Template", tmpl), []Button{{Label: t.tr.T("BtnOneAtATime"), Payload: payWord(kindPractice, "g")}})
 }
 
 // template handles a filled-in template.
@@ -39,7 +39,7 @@ func (t *turn) template(text string) {
 	req := practice.ParseTemplate(text)
 	if len(req.Filled) == 0 && req.Task == "" {
 		t.st.Pending = pendingTemplate
-		t.say(msgTemplateEmpty, []Button{{Label: "One question at a time", Payload: payWord(kindPractice, "g")}})
+		t.say(t.tr.T("TemplateEmpty"), []Button{{Label: t.tr.T("BtnOneAtATime"), Payload: payWord(kindPractice, "g")}})
 		return
 	}
 	t.continueDraft(&req)
@@ -60,7 +60,7 @@ func (t *turn) continueDraft(req *practice.Request) {
 	if issue := req.Issue(f); issue != "" {
 		fmt.Fprintf(&b, "%s\n\n", render.EscapeMarkdown(issue))
 	} else if len(req.Filled) > 0 {
-		fmt.Fprintf(&b, "Got it so far. %d more to go.\n\n", len(missing))
+		b.WriteString(t.tr.N("PracticeGotSoFar", len(missing)) + "\n\n")
 	}
 	b.WriteString(render.EscapeMarkdown(f.QuestionIn(req.Lang)))
 	var row []Button
@@ -75,7 +75,7 @@ func (t *turn) fieldAnswer(name, text string) {
 	var f practice.Field
 	if err := f.UnmarshalText([]byte(name)); err != nil || t.st.Draft == nil {
 		t.st.Pending, t.st.Draft = "", nil
-		t.say(msgHint)
+		t.say(t.tr.T("Hint"))
 		return
 	}
 	if t.st.Draft.Fill(text) {
@@ -99,28 +99,28 @@ func (t *turn) pressPractice(p payload) {
 	switch p.args[0] {
 	case "g":
 		req := practice.Request{Lang: "en"}
-		t.say("Let's fill it in together, one question at a time.")
+		t.say(t.tr.T("PracticeTogether"))
 		t.continueDraft(&req)
 	case "s":
 		t.practiceStart("")
 	case "c":
 		if len(p.args) != 3 || t.st.Draft == nil {
-			t.ack("That question was already answered.")
+			t.ack(t.tr.T("PracticeAnswered"))
 			return
 		}
 		var f practice.Field
 		i, ok := p.num(2)
 		if err := f.UnmarshalText([]byte(p.args[1])); err != nil || !ok || i >= len(f.Choices()) {
-			t.say(msgBadButton)
+			t.say(t.tr.T("BadButton"))
 			return
 		}
 		if t.st.Pending != pendingField+f.String() {
-			t.ack("That question was already answered.")
+			t.ack(t.tr.T("PracticeAnswered"))
 			return
 		}
 		t.setField(f, f.Choices()[i].Answer)
 	default:
-		t.say(msgBadButton)
+		t.say(t.tr.T("BadButton"))
 	}
 }
 
@@ -137,7 +137,7 @@ func (t *turn) recommend(req practice.Request) {
 	if len(t.st.Submissions) > MaxSubmissions {
 		t.st.Submissions = t.st.Submissions[len(t.st.Submissions)-MaxSubmissions:]
 	}
-	buttons := []Button{{Label: "Save this task to my reference set", Payload: payWord(kindTask, "pr", fmt.Sprint(sub.ID))}}
+	buttons := []Button{{Label: t.tr.T("BtnSaveTask"), Payload: payWord(kindTask, "pr", fmt.Sprint(sub.ID))}}
 	if t.e.cfg.LLM == nil || !t.spendLLM(1) {
 		t.say(sub.Answer, buttons)
 		return
@@ -178,18 +178,18 @@ func (t *turn) spendLLM(n int) bool {
 // history lists the learner's past recommendations.
 func (t *turn) history() {
 	if len(t.st.Submissions) == 0 {
-		t.say("No recommendations yet. /practice starts one.")
+		t.say(t.tr.T("HistoryEmpty"))
 		return
 	}
 	var b strings.Builder
-	b.WriteString("**Your recommendations**\n")
+	b.WriteString(t.tr.T("HistoryHeader") + "\n")
 	for i := len(t.st.Submissions) - 1; i >= 0; i-- {
 		s := t.st.Submissions[i]
-		fmt.Fprintf(&b, "\n%d\\. %s — %s", s.ID, s.At.Format("2 Jan 2006"), render.EscapeMarkdown(excerpt(s.Request.Task, 80)))
+		fmt.Fprintf(&b, "\n%d\\. %s — %s", s.ID, t.tr.Date(s.At), render.EscapeMarkdown(excerpt(s.Request.Task, 80)))
 		if len(s.Picks) > 0 {
-			fmt.Fprintf(&b, "  \ntop pick: **%s**", render.EscapeMarkdown(s.Picks[0]))
+			b.WriteString("  \n" + t.tr.T("HistoryTopPick", "Model", render.EscapeMarkdown(s.Picks[0])))
 			if len(s.Picks) > 1 {
-				fmt.Fprintf(&b, "; also %s", render.EscapeMarkdown(strings.Join(s.Picks[1:], ", ")))
+				b.WriteString(t.tr.T("HistoryAlso", "Models", render.EscapeMarkdown(strings.Join(s.Picks[1:], ", "))))
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"tutorbot/lessons"
 	"tutorbot/quiz"
@@ -17,7 +18,7 @@ func letter(i int) string { return string(rune('A' + i)) }
 func (t *turn) quiz() {
 	l := t.lesson()
 	if len(l.Quiz) == 0 {
-		t.say(fmt.Sprintf(msgNoQuiz, l.Order), t.nextButtons(l))
+		t.say(t.tr.T("NoQuiz", "Order", l.Order), t.nextButtons(l))
 		return
 	}
 	rec := &t.progressOf(l).Quiz
@@ -31,7 +32,7 @@ func (t *turn) quiz() {
 	intro := ""
 	if rec.Attempt == nil {
 		rec.Start(l.Quiz)
-		intro = fmt.Sprintf("**Quiz — %d questions**\nOne answer per question; I'll explain each one.", len(l.Quiz))
+		intro = t.tr.N("QuizHeader", len(l.Quiz)) + "\n" + t.tr.T("QuizIntro")
 	}
 	t.question(l, rec.Attempt, intro)
 }
@@ -53,13 +54,13 @@ func (t *turn) question(l *lessons.Lesson, a *quiz.Attempt, intro string) {
 	if intro != "" {
 		intro += "\n\n"
 	}
-	t.say(intro+questionText(q, cur, len(a.Questions))+fmt.Sprintf("\n\n*Answered: %d of %d*", a.Answered(), len(a.Questions)), row)
+	t.say(intro+t.questionText(q, cur, len(a.Questions))+"\n\n"+t.tr.T("QuizAnswered", "Answered", a.Answered(), "Total", len(a.Questions)), row)
 }
 
 // questionText is the question with its lettered options.
-func questionText(q quiz.Question, i, n int) string {
+func (t *turn) questionText(q quiz.Question, i, n int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**Question %d of %d**\n%s\n", i+1, n, render.EscapeMarkdown(q.Text))
+	fmt.Fprintf(&b, "%s\n%s\n", t.tr.T("QuizQuestion", "N", i+1, "Total", n), render.EscapeMarkdown(q.Text))
 	for oi, o := range q.Options {
 		fmt.Fprintf(&b, "\n%s\\. %s", letter(oi), render.EscapeMarkdown(o.Text))
 		if oi < len(q.Options)-1 {
@@ -82,8 +83,8 @@ func questionIndex(l *lessons.Lesson, id string) int {
 func (t *turn) pressQuiz(p payload) {
 	l, found := t.lessonArg(p, 0)
 	if !found {
-		t.ack("This button no longer works.")
-		t.say(msgBadButton)
+		t.ack(t.tr.T("ButtonGone"))
+		t.say(t.tr.T("BadButton"))
 		return
 	}
 	if locked, at, known := t.lock(l); locked {
@@ -91,8 +92,8 @@ func (t *turn) pressQuiz(p payload) {
 		return
 	}
 	if len(l.Quiz) == 0 {
-		t.ack("This lesson has no quiz.")
-		t.say(fmt.Sprintf(msgNoQuiz, l.Order), t.nextButtons(l))
+		t.ack(t.tr.T("NoQuizAck"))
+		t.say(t.tr.T("NoQuiz", "Order", l.Order), t.nextButtons(l))
 		return
 	}
 	t.st.Lesson = l.ID
@@ -102,28 +103,28 @@ func (t *turn) pressQuiz(p payload) {
 		t.quiz()
 	case kindRetake:
 		rec.Start(l.Quiz)
-		t.question(l, rec.Attempt, fmt.Sprintf("**Quiz — new attempt, %d questions**", len(l.Quiz)))
+		t.question(l, rec.Attempt, t.tr.N("QuizRetakeHeader", len(l.Quiz)))
 	case kindMissed:
 		n, ok := p.num(1)
 		if !ok {
-			t.say(msgBadButton)
+			t.say(t.tr.T("BadButton"))
 			return
 		}
 		if rec.Attempt != nil {
-			t.ack("You have a quiz attempt in progress.")
+			t.ack(t.tr.T("QuizInProgressAck"))
 			t.question(l, rec.Attempt, "")
 			return
 		}
 		if !rec.Finished || len(rec.History) == 0 || rec.History[len(rec.History)-1].N != n {
-			t.ack("That button is from an earlier attempt.")
-			t.say("That button is from an earlier quiz attempt. /quiz starts a new one.")
+			t.ack(t.tr.T("QuizEarlierAck"))
+			t.say(t.tr.T("QuizEarlier"))
 			return
 		}
 		if rec.RetryMissed(l.Quiz) == nil {
-			t.ack("Nothing to retry: you got every question right.")
+			t.ack(t.tr.T("QuizNothingToRetry"))
 			return
 		}
-		t.question(l, rec.Attempt, fmt.Sprintf("**Retry — %d missed question(s)**", len(rec.Attempt.Questions)))
+		t.question(l, rec.Attempt, t.tr.N("QuizRetryHeader", len(rec.Attempt.Questions)))
 	case kindAnswer:
 		t.answer(l, rec, p)
 	}
@@ -135,17 +136,17 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 	qi, ok2 := p.num(2)
 	oi, ok3 := p.num(3)
 	if !ok1 || !ok2 || !ok3 || qi >= len(l.Quiz) || oi >= len(l.Quiz[qi].Options) {
-		t.ack("This button no longer works.")
-		t.say(msgBadButton)
+		t.ack(t.tr.T("ButtonGone"))
+		t.say(t.tr.T("BadButton"))
 		return
 	}
 	a := rec.Attempt
 	if a == nil || a.N != n {
-		t.ack("That button is from another quiz attempt.")
+		t.ack(t.tr.T("QuizOtherAttemptAck"))
 		if n > rec.Attempts {
-			t.say("That button isn't from your quiz. /quiz starts your own.")
+			t.say(t.tr.T("QuizNotYours"))
 		} else {
-			t.say("That button is from an earlier quiz attempt, so nothing was changed. /quiz shows where you are.")
+			t.say(t.tr.T("QuizEarlierNoChange"))
 		}
 		return
 	}
@@ -155,14 +156,14 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 	switch {
 	case errors.Is(err, quiz.ErrAnswered):
 		prev := q.Index(a.Chosen[q.ID])
-		t.ack(fmt.Sprintf("You already answered this question (%s). One answer per question.", letter(prev)))
+		t.ack(t.tr.T("QuizAlreadyAnswered", "Letter", letter(prev)))
 		return
 	case errors.Is(err, quiz.ErrNotCurrent), errors.Is(err, quiz.ErrUnknownOption):
-		t.ack("That isn't the current question.")
-		t.question(l, a, "That isn't the current question; here it is:")
+		t.ack(t.tr.T("QuizNotCurrentAck"))
+		t.question(l, a, t.tr.T("QuizNotCurrent"))
 		return
 	case err != nil:
-		t.ack("This button no longer works.")
+		t.ack(t.tr.T("ButtonGone"))
 		return
 	}
 	pos := 0
@@ -174,16 +175,17 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 	// The verdict and its explanation go into the question's own message,
 	// so each question reads as a whole and the chat stays short.
 	var b strings.Builder
-	b.WriteString(questionText(q, pos, len(a.Questions)))
-	fmt.Fprintf(&b, "\n\n**Your answer: %s.** ", letter(oi))
+	b.WriteString(t.questionText(q, pos, len(a.Questions)))
+	b.WriteString("\n\n" + t.tr.T("QuizYourAnswer", "Letter", letter(oi)) + " ")
 	if right {
-		fmt.Fprintf(&b, "✅ Right. %s", render.EscapeMarkdown(explanation(opt.Explain, "Right")))
+		b.WriteString(t.tr.T("QuizRight", "Explain", render.EscapeMarkdown(explanation(opt.Explain, t.tr.T("QuizRightWord")))))
 	} else {
 		ri := q.Index(q.Answer)
-		fmt.Fprintf(&b, "❌ Not quite. %s\n\nThe right answer is **%s. %s** — %s", render.EscapeMarkdown(explanation(opt.Explain, "No")), letter(ri), render.EscapeMarkdown(q.Options[ri].Text), render.EscapeMarkdown(q.Options[ri].Explain))
+		b.WriteString(t.tr.T("QuizWrong", "Explain", render.EscapeMarkdown(explanation(opt.Explain, t.tr.T("QuizWrongWord"))),
+			"Letter", letter(ri), "Option", render.EscapeMarkdown(q.Options[ri].Text), "OptionExplain", render.EscapeMarkdown(explanation(q.Options[ri].Explain, t.tr.T("QuizRightWord")))))
 	}
 	if !a.Done() {
-		fmt.Fprintf(&b, "\n\n*Answered: %d of %d*", a.Answered(), len(a.Questions))
+		b.WriteString("\n\n" + t.tr.T("QuizAnswered", "Answered", a.Answered(), "Total", len(a.Questions)))
 		t.add(Reply{Kind: Edit}, b.String(), nil)
 		t.question(l, a, "")
 		return
@@ -204,15 +206,32 @@ func (t *turn) answer(l *lessons.Lesson, rec *quiz.Record, p payload) {
 // explanation is an option's explanation without a leading verdict word
 // ("Right. …", "No, …") that the verdict before it already says.
 func explanation(text, word string) string {
-	rest, ok := strings.CutPrefix(text, word)
-	if !ok || rest == "" || !strings.ContainsRune(".,!;:", rune(rest[0])) {
-		return text
+	phrases, ok := verdicts[word]
+	if !ok {
+		phrases = []string{word}
 	}
-	rest = strings.TrimSpace(rest[1:])
-	if rest == "" {
-		return text
+	for _, p := range phrases {
+		rest, ok := strings.CutPrefix(text, p)
+		if ok && strings.HasPrefix(rest, " —") {
+			rest = rest[1:]
+		}
+		if !ok || rest == "" || !strings.ContainsRune(".,!;:—", []rune(rest)[0]) {
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(rest)
+		if rest = strings.TrimSpace(rest[size:]); rest != "" {
+			return rest
+		}
 	}
-	return rest
+	return text
+}
+
+// verdicts are the phrases an explanation may open with that repeat the
+// tutor's own verdict ("✅ Right." / "❌ Not quite."), by verdict word,
+// longest first, in every course language.
+var verdicts = map[string][]string{
+	"Right": {"Exactly", "Correct", "Right", "Yes", "Правильно", "Верно", "Точно", "Да"},
+	"No":    {"Not quite", "Not really", "Incorrect", "Wrong", "No", "Неправильно", "Не совсем", "Неверно", "Нет"},
 }
 
 // finish grades the finished attempt and returns the score (Markdown) and
@@ -222,21 +241,21 @@ func (t *turn) finish(l *lessons.Lesson, rec *quiz.Record) (string, [][]Button) 
 	res := rec.Finish(l.Quiz)
 	t.markDone(l, t.st.progress(l.ID))
 	var b strings.Builder
-	fmt.Fprintf(&b, "**Quiz finished: %d of %d**", res.Score, res.Total)
+	b.WriteString(t.tr.T("QuizFinished", "Score", res.Score, "Total", res.Total))
 	if len(res.Missed) == 0 {
-		b.WriteString("\n\nEvery answer right. 🎉")
+		b.WriteString("\n\n" + t.tr.T("QuizAllRight"))
 	} else {
-		b.WriteString("\n\nMissed:")
+		b.WriteString("\n\n" + t.tr.T("QuizMissed"))
 		for _, id := range res.Missed {
 			q, _ := quiz.Find(l.Quiz, id)
 			fmt.Fprintf(&b, "\n- %s", render.EscapeMarkdown(q.Text))
 		}
 	}
-	fmt.Fprintf(&b, "\n\nBest score: %d of %d · last: %d of %d", rec.Best, rec.Total, rec.Last, rec.Total)
+	b.WriteString("\n\n" + t.tr.T("QuizBestLast", "Best", rec.Best, "Last", rec.Last, "Total", rec.Total))
 	var row []Button
 	if len(res.Missed) > 0 {
-		row = append(row, Button{Label: "Retry missed", Payload: payL(kindMissed, l, res.N)})
+		row = append(row, Button{Label: t.tr.T("BtnRetryMissed"), Payload: payL(kindMissed, l, res.N)})
 	}
-	row = append(row, Button{Label: "Retake", Payload: payL(kindRetake, l)}, Button{Label: "Practice", Payload: payWord(kindPractice, "s")})
+	row = append(row, Button{Label: t.tr.T("BtnRetake"), Payload: payL(kindRetake, l)}, Button{Label: t.tr.T("BtnPractice"), Payload: payWord(kindPractice, "s")})
 	return b.String(), [][]Button{row, t.nextButtons(l)}
 }

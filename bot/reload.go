@@ -3,19 +3,10 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"tutorbot/lessons"
 	"tutorbot/render"
-)
-
-// What /reload says.
-const (
-	msgReloadAdminsOnly = "Sorry, reloading the lessons is for the course's admins only."
-	msgReloadBuiltIn    = "This tutor teaches its built-in lessons (no LESSONS_DIR is set), so there is nothing to reload."
-	msgReloaded         = "Lessons reloaded: %s in %s. New turns use them from now on."
-	msgReloadRefused    = "The lessons folder has problems, so the course was **not** changed:\n\n```text\n%s\n```"
 )
 
 // ErrNoLessonsDir is returned by Engine.Reload when the course is built in.
@@ -48,11 +39,11 @@ func (e *Engine) Reload() (*lessons.Course, error) {
 // reloadCmd handles an admin's /reload.
 func (t *turn) reloadCmd() {
 	if !t.e.cfg.Admins[t.ev.Key()] {
-		t.say(msgReloadAdminsOnly)
+		t.say(t.tr.T("ReloadAdminsOnly"))
 		return
 	}
 	if t.e.cfg.LoadCourse == nil {
-		t.say(msgReloadBuiltIn)
+		t.say(t.tr.T("ReloadBuiltIn"))
 		return
 	}
 	// Reading the folder is slow work: after the commit, outside the
@@ -63,12 +54,12 @@ func (t *turn) reloadCmd() {
 			t.e.log.Warn("reload lessons refused", "by", t.ev.Key(), "err", err)
 			lines := strings.Split(err.Error(), "\n")
 			if len(lines) > maxReloadLines {
-				lines = append(lines[:maxReloadLines], fmt.Sprintf("… and %d more", len(lines)-maxReloadLines))
+				lines = append(lines[:maxReloadLines], t.tr.T("ReloadMore", "N", len(lines)-maxReloadLines))
 			}
-			t.say(fmt.Sprintf(msgReloadRefused, strings.ReplaceAll(strings.Join(lines, "\n"), "```", "'''")))
+			t.say(t.tr.T("ReloadRefused") + "\n\n```text\n" + strings.ReplaceAll(strings.Join(lines, "\n"), "```", "'''") + "\n```")
 			return
 		}
 		t.e.log.Info("lessons reloaded", "by", t.ev.Key(), "lessons", c.Len())
-		t.say(fmt.Sprintf(msgReloaded, lessonCount(c.Len()), render.EscapeMarkdown(strings.Join(c.Languages(), ", "))))
+		t.say(t.tr.T("Reloaded", "Lessons", t.tr.N("Lessons", c.Len()), "Langs", render.EscapeMarkdown(strings.Join(c.Languages(), ", "))))
 	})
 }

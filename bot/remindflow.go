@@ -10,6 +10,7 @@ import (
 	"time"
 	"tutorbot/storage"
 
+	"tutorbot/locale"
 	"tutorbot/remind"
 	"tutorbot/render"
 )
@@ -18,7 +19,7 @@ import (
 // hours, off.
 func (t *turn) remindCmd(arg string) {
 	if t.e.cfg.Reminders == nil {
-		t.say("Reminders are not switched on for this tutor.")
+		t.say(t.tr.T("RemindersOff"))
 		return
 	}
 	key := t.ev.Key()
@@ -44,7 +45,7 @@ func (t *turn) remindCmd(arg string) {
 			sched, err = remind.ParseSchedule(arg)
 		}
 		if err != nil {
-			t.say(render.EscapeMarkdown(remind.Friendly(err)) + "\n\n" + msgRemindHelp)
+			t.say(t.remindProblem(err) + "\n\n" + t.tr.T("RemindHelp"))
 			return
 		}
 		t.setReminder(sched)
@@ -64,7 +65,7 @@ func (t *turn) setReminder(sched remind.Schedule) {
 		}
 		note := ""
 		if set, _, _ := t.e.cfg.Reminders.Get(key); askTZ && (set.TZ == "" || set.TZ == "UTC") {
-			note = "Your reminders use UTC for now. Tell me your time zone with /timezone Europe/Berlin (any IANA name)."
+			note = t.tr.T("RemindUTCNote")
 		}
 		t.remindStatus(key, note)
 	})
@@ -75,18 +76,66 @@ func (t *turn) remindOff(ctx context.Context, key string) {
 		t.remindError(err)
 		return
 	}
-	t.say("Reminders are off. /remind switches them on again.")
+	t.say(t.tr.T("RemindOffDone"))
 }
 
 // remindError shows a reminder error as a friendly sentence.
 func (t *turn) remindError(err error) {
 	var ie *remind.InputError
 	if errors.As(err, &ie) {
-		t.say(render.EscapeMarkdown(remind.Friendly(err)))
+		t.say(t.remindProblem(err))
 		return
 	}
 	t.e.log.Error("reminders", "err", err)
-	t.say(errorReply)
+	t.say(t.tr.T("ErrorReply"))
+}
+
+// remindProblem is a bad schedule, time zone or snooze explained in the
+// learner's language (Markdown): remind's own sentence in English, else
+// the catalog's sentence for its kind.
+func (t *turn) remindProblem(err error) string {
+	if t.tr.Lang() == locale.English {
+		return render.EscapeMarkdown(remind.Friendly(err))
+	}
+	for _, k := range remindProblems {
+		if errors.Is(err, k.kind) {
+			return t.tr.T(k.id)
+		}
+	}
+	return t.tr.T("RemindProblem")
+}
+
+// remindProblems maps remind's kinds of bad input to catalog messages.
+var remindProblems = []struct {
+	kind error
+	id   string
+}{
+	{remind.ErrEmptySchedule, "RemindProblemEmpty"},
+	{remind.ErrScheduleTooLong, "RemindProblemTooLong"},
+	{remind.ErrZonePrefix, "RemindProblemZonePrefix"},
+	{remind.ErrSyntax, "RemindProblemSyntax"},
+	{remind.ErrNeverFires, "RemindProblemNever"},
+	{remind.ErrTooOften, "RemindProblemTooOften"},
+	{remind.ErrTooRare, "RemindProblemTooRare"},
+	{remind.ErrBadKind, "RemindProblemKind"},
+	{remind.ErrBadZone, "RemindProblemZone"},
+	{remind.ErrBadQuietHours, "RemindQuietBad"},
+	{remind.ErrBadSnooze, "RemindProblemSnooze"},
+	{remind.ErrNoReminder, "RemindProblemNone"},
+}
+
+// describe names a schedule in the learner's language.
+func (t *turn) describe(s remind.Schedule) string {
+	preset := map[remind.Kind]remind.Schedule{remind.Weekly: remind.WeeklyPreset(), remind.Biweekly: remind.BiweeklyPreset(), remind.Monthly: remind.MonthlyPreset()}
+	id := map[remind.Kind]string{remind.Weekly: "ScheduleWeekly", remind.Biweekly: "ScheduleBiweekly", remind.Monthly: "ScheduleMonthly"}[s.Kind]
+	switch {
+	case id == "":
+		return render.EscapeMarkdown(s.Spec)
+	case s.Spec == preset[s.Kind].Spec:
+		return t.tr.T(id)
+	default:
+		return t.tr.T(id+"Cron", "Spec", render.EscapeMarkdown(s.Spec))
+	}
 }
 
 // remindStatus shows the learner's reminder settings and the next time.
@@ -98,26 +147,26 @@ func (t *turn) remindStatus(key, note string) {
 	}
 	var b strings.Builder
 	if !ok || !set.Active() {
-		b.WriteString("**Re-testing reminders: off**\n\nPick a schedule, or send /remind with a cron expression such as `0 10 * * MON`.")
+		b.WriteString(t.tr.T("RemindStatusOff"))
 	} else {
 		sched, _ := set.Schedule()
 		loc, err := set.Location()
 		if err != nil {
 			loc = time.UTC
 		}
-		fmt.Fprintf(&b, "**Re-testing reminders: %s**\n\nNext: %s (%s).", render.EscapeMarkdown(sched.Describe()), set.Next.In(loc).Format("Mon 2 Jan 2006, 15:04 MST"), render.EscapeMarkdown(loc.String()))
+		b.WriteString(t.tr.T("RemindStatusOn", "Schedule", t.describe(sched), "Next", t.tr.DateTime(set.Next.In(loc)), "Zone", render.EscapeMarkdown(loc.String())))
 		if from, to, on := set.Quiet(); on {
-			fmt.Fprintf(&b, "\nQuiet hours: %02d:00–%02d:00 (/remind quiet 23-7 changes them, /remind quiet off removes them).", from, to)
+			b.WriteString("\n" + t.tr.T("RemindQuiet", "From", fmt.Sprintf("%02d", from), "To", fmt.Sprintf("%02d", to)))
 		}
 	}
 	if note != "" {
 		b.WriteString("\n\n" + note)
 	}
 	t.say(b.String(), []Button{
-		{Label: "Weekly", Payload: payWord(kindRemind, "w")},
-		{Label: "Every two weeks", Payload: payWord(kindRemind, "b")},
-		{Label: "Monthly", Payload: payWord(kindRemind, "m")},
-		{Label: "Off", Payload: payWord(kindRemind, "off")},
+		{Label: t.tr.T("BtnWeekly"), Payload: payWord(kindRemind, "w")},
+		{Label: t.tr.T("BtnBiweekly"), Payload: payWord(kindRemind, "b")},
+		{Label: t.tr.T("BtnMonthly"), Payload: payWord(kindRemind, "m")},
+		{Label: t.tr.T("BtnOff"), Payload: payWord(kindRemind, "off")},
 	})
 }
 
@@ -132,7 +181,7 @@ func (t *turn) quietHours(key, arg string) {
 		from, err1 = strconv.Atoi(strings.TrimSpace(a))
 		to, err2 = strconv.Atoi(strings.TrimSpace(b))
 		if !ok || err1 != nil || err2 != nil || from < 0 || from > 23 || to < 0 || to > 23 || from == to {
-			t.say("Give quiet hours as two hours of the day: /remind quiet 22-8 (no reminders from 22:00 to 08:00), or /remind quiet off.")
+			t.say(t.tr.T("RemindQuietBad"))
 			return
 		}
 	}
@@ -148,16 +197,16 @@ func (t *turn) quietHours(key, arg string) {
 // timezone handles /timezone <IANA name>.
 func (t *turn) timezone(arg string) {
 	if t.e.cfg.Reminders == nil {
-		t.say("Reminders are not switched on for this tutor.")
+		t.say(t.tr.T("RemindersOff"))
 		return
 	}
 	if arg == "" {
-		t.say("Which time zone? For example /timezone Europe/Berlin or /timezone America/New_York.")
+		t.say(t.tr.T("TimezoneWhich"))
 		return
 	}
 	loc, err := remind.LoadLocation(arg)
 	if err != nil {
-		t.say(render.EscapeMarkdown(remind.Friendly(err)))
+		t.say(t.remindProblem(err))
 		return
 	}
 	t.st.TZAsked = true
@@ -167,14 +216,14 @@ func (t *turn) timezone(arg string) {
 			t.remindError(err)
 			return
 		}
-		t.remindStatus(key, fmt.Sprintf("Time zone set to %s.", render.EscapeMarkdown(loc.String())))
+		t.remindStatus(key, t.tr.T("TimezoneSet", "Zone", render.EscapeMarkdown(loc.String())))
 	})
 }
 
 // pressRemind handles the reminder buttons.
 func (t *turn) pressRemind(p payload) {
 	if t.e.cfg.Reminders == nil {
-		t.say("Reminders are not switched on for this tutor.")
+		t.say(t.tr.T("RemindersOff"))
 		return
 	}
 	key := t.ev.Key()
@@ -191,7 +240,7 @@ func (t *turn) pressRemind(p payload) {
 			if err != nil {
 				loc = time.UTC
 			}
-			t.say(fmt.Sprintf("Snoozed: I'll remind you again %s.", next.In(loc).Format("Mon 2 Jan, 15:04 MST")))
+			t.say(t.tr.T("Snoozed", "When", t.tr.DateTimeShort(next.In(loc))))
 		})
 		return
 	}
@@ -205,7 +254,7 @@ func (t *turn) pressRemind(p payload) {
 	case "off":
 		t.later(func(ctx context.Context, t *turn) { t.remindOff(ctx, key) })
 	default:
-		t.say(msgBadButton)
+		t.say(t.tr.T("BadButton"))
 	}
 }
 
@@ -220,27 +269,29 @@ func (e *Engine) DeliverReminder(ctx context.Context, key string, s remind.Setti
 	if st == nil || !st.reachable(s.UserID, s.ChatID) {
 		return remind.ErrSkip
 	}
+	loc := e.msgs.For(st.Lang)
 	buttons := []Button{
-		{Label: "Run now", Payload: pay(kindRunNow)},
-		{Label: "Snooze a day", Payload: pay(kindSnooze)},
-		{Label: "Stop reminders", Payload: payWord(kindRemind, "off")},
+		{Label: loc.T("BtnRunNow"), Payload: pay(kindRunNow)},
+		{Label: loc.T("BtnSnooze"), Payload: pay(kindSnooze)},
+		{Label: loc.T("BtnStopReminders"), Payload: payWord(kindRemind, "off")},
 	}
 	if e.viaOutbox(s.Platform) {
 		return e.storeReminder(ctx, key, s, slot, buttons)
 	}
-	err = e.push(ctx, s.Platform, s.UserID, s.ChatID, reminderText(st), buttons)
+	err = e.push(ctx, s.Platform, s.UserID, s.ChatID, e.reminderText(st), buttons)
 	if errors.Is(err, ErrUnreachable) {
 		return fmt.Errorf("%w: %w", remind.ErrSkip, err)
 	}
 	return err
 }
 
-// reminderText is the reminder for a learner in state st.
-func reminderText(st *State) string {
-	n := len(st.Tasks)
-	md := fmt.Sprintf("⏰ **Time to re-test your reference set (%d tasks)**\n\nModels change fast: run your own tasks again and see who's better for you now.", n)
-	if n == 0 {
-		md += "\n\nYour reference set is empty: /tasks add <text> adds a task."
+// reminderText is the reminder for a learner in state st, in their
+// language.
+func (e *Engine) reminderText(st *State) string {
+	loc := e.msgs.For(st.Lang)
+	md := loc.N("Reminder", len(st.Tasks))
+	if len(st.Tasks) == 0 {
+		md += "\n\n" + loc.T("ReminderEmpty")
 	}
 	return md
 }
@@ -270,7 +321,7 @@ func (e *Engine) storeReminder(ctx context.Context, key string, s remind.Setting
 		}
 		st.Reminded = slot
 		t := &turn{e: e, ev: Event{Platform: s.Platform, UserID: s.UserID, ChatID: s.ChatID, Format: m.Format()}, now: e.now().UTC()}
-		t.say(reminderText(st), buttons)
+		t.say(e.reminderText(st), buttons)
 		if items, err = t.stage(tx, t.out, false); err != nil {
 			return err
 		}
@@ -292,5 +343,3 @@ func (e *Engine) storeReminder(ctx context.Context, key string, s remind.Setting
 	e.out.enqueue(items)
 	return nil
 }
-
-const msgRemindHelp = "Try /remind weekly, /remind monthly, or a cron expression such as /remind 0 10 * * MON (at most once an hour)."

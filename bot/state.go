@@ -21,6 +21,9 @@ type State struct {
 	Version int `json:"v"`
 	// Started is when the learner first wrote.
 	Started time.Time `json:"started"`
+	// Lang is the language the tutor speaks with the learner ("en", "ru"):
+	// taken from the platform on first contact, changed with /language.
+	Lang string `json:"lang,omitempty"`
 	// Lesson is the id of the learner's current lesson.
 	Lesson string `json:"lesson,omitempty"`
 	// Active is when the learner last wrote or pressed a button, to the

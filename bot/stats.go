@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"tutorbot/lessons"
+	"tutorbot/locale"
 	"tutorbot/remind"
 	"tutorbot/render"
 	"tutorbot/storage"
@@ -151,26 +152,37 @@ func ComputeStats(db *storage.DB, course *lessons.Course) (Stats, error) {
 	return s, nil
 }
 
-// Markdown is the statistics as a chat message.
+// Markdown is the statistics as a chat message in English, as the
+// operator's CLI shows them.
 func (s Stats) Markdown() string {
+	c, err := locale.Default()
+	if err != nil {
+		return ""
+	}
+	return s.MarkdownIn(c.For(locale.English))
+}
+
+// MarkdownIn is the statistics as a chat message in loc's language, for an
+// admin who asks in the chat.
+func (s Stats) MarkdownIn(loc *locale.Localizer) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**Course statistics · Lesson %d · %s**\n\n", s.LessonNumber, render.EscapeMarkdown(s.LessonTitle))
-	fmt.Fprintf(&b, "- Learners: %d (unreachable: %d)\n- Started the lesson: %d\n- Finished the lesson: %d\n- Took the quiz: %d\n", s.Learners, s.Unreachable, s.StartedLesson, s.FinishedLesson, s.TookQuiz)
+	b.WriteString(loc.T("StatsHead", "Order", s.LessonNumber, "Title", render.EscapeMarkdown(s.LessonTitle)) + "\n\n")
+	b.WriteString(loc.T("StatsLearners", "Learners", s.Learners, "Unreachable", s.Unreachable, "Started", s.StartedLesson, "Finished", s.FinishedLesson, "Quiz", s.TookQuiz) + "\n")
 	if s.TookQuiz > 0 {
-		fmt.Fprintf(&b, "- Average best score: %.2f of %d\n", s.AverageBest, s.QuizTotal)
+		b.WriteString(loc.T("StatsAverage", "Average", fmt.Sprintf("%.2f", s.AverageBest), "Total", s.QuizTotal) + "\n")
 		var dist []string
 		for score, n := range s.BestScores {
 			dist = append(dist, fmt.Sprintf("%d/%d: %d", score, s.QuizTotal, n))
 		}
-		fmt.Fprintf(&b, "- Best scores: %s\n", strings.Join(dist, ", "))
+		b.WriteString(loc.T("StatsBest", "Scores", strings.Join(dist, ", ")) + "\n")
 	}
-	fmt.Fprintf(&b, "- Practice submissions: %d\n- Active reminders: %d\n- Reference tasks: %d · comparisons: %d\n", s.Practice, s.Reminders, s.TasksStored, s.Comparisons)
+	b.WriteString(loc.T("StatsWork", "Practice", s.Practice, "Reminders", s.Reminders, "Tasks", s.TasksStored, "Comparisons", s.Comparisons) + "\n")
 	if s.Unreadable > 0 || s.Quarantined > 0 {
 		keys := make([]string, len(s.QuarantinedKeys))
 		for i, k := range s.QuarantinedKeys {
 			keys[i] = render.EscapeMarkdown(k)
 		}
-		fmt.Fprintf(&b, "- Unreadable learner records: %d; quarantined: %d", s.Unreadable, s.Quarantined)
+		b.WriteString(loc.T("StatsUnreadable", "Unreadable", s.Unreadable, "Quarantined", s.Quarantined))
 		if len(keys) > 0 {
 			fmt.Fprintf(&b, " (%s)", strings.Join(keys, ", "))
 		}
@@ -180,7 +192,7 @@ func (s Stats) Markdown() string {
 	for i, n := range s.PageReached {
 		reach = append(reach, fmt.Sprintf("%d: %d", i+1, n))
 	}
-	fmt.Fprintf(&b, "\n**Reached each page**\n%s\n", strings.Join(reach, " · "))
+	b.WriteString("\n" + loc.T("StatsReach") + "\n" + strings.Join(reach, " · ") + "\n")
 	for _, q := range s.Questions {
 		fmt.Fprintf(&b, "\n**%s**\n", render.EscapeMarkdown(q.Text))
 		for i, o := range q.Options {
@@ -224,18 +236,18 @@ func (s Stats) CSV(w io.Writer) error {
 // statsCmd shows the statistics to admins.
 func (t *turn) statsCmd() {
 	if !t.e.cfg.Admins[t.ev.Key()] {
-		t.say("Sorry, course statistics are for the course's admins only.")
+		t.say(t.tr.T("StatsNotAdmin"))
 		return
 	}
 	t.later(func(_ context.Context, t *turn) {
 		s, err := ComputeStats(t.e.db, t.course)
 		if err != nil {
 			t.e.log.Error("stats", "err", err)
-			t.say(errorReply)
+			t.say(t.tr.T("ErrorReply"))
 			return
 		}
-		t.say(s.Markdown())
-		f, err := ComputeFunnel(t.e.db, t.course, t.now, "", nil)
+		t.say(s.MarkdownIn(t.tr))
+		f, err := ComputeFunnel(t.e.db, t.course, t.tr, t.now, "", nil)
 		if err == nil {
 			err = t.sendChart(f)
 		}

@@ -19,29 +19,29 @@ func (t *turn) tasks(arg string) {
 		rest = strings.TrimSpace(rest)
 		if rest == "" {
 			t.st.Pending = pendingTask
-			t.say("Send me the task as your next message (up to 2,000 characters).")
+			t.say(t.tr.T("TaskSendNext"))
 			return
 		}
 		t.addTask(rest, "message")
 	case "remove", "rm", "delete":
 		n, err := strconv.Atoi(strings.TrimSpace(rest))
 		if err != nil {
-			t.say("Which one? /tasks remove 2 removes task 2 of /tasks.")
+			t.say(t.tr.T("TaskWhich"))
 			return
 		}
 		t.removeTask(n)
 	default:
-		t.say("I know /tasks, /tasks add <text> and /tasks remove <number>.")
+		t.say(t.tr.T("TasksUsage"))
 	}
 }
 
 func (t *turn) listTasks() {
 	if len(t.st.Tasks) == 0 {
-		t.say(msgNoTasks)
+		t.say(t.tr.T("NoTasks"))
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "**Your reference set** (%d of %d)\n", len(t.st.Tasks), MaxTasks)
+	b.WriteString(t.tr.T("TasksHeader", "N", len(t.st.Tasks), "Max", MaxTasks) + "\n")
 	var row []Button
 	var rows [][]Button
 	for i, task := range t.st.Tasks {
@@ -54,7 +54,7 @@ func (t *turn) listTasks() {
 	if len(row) > 0 {
 		rows = append(rows, row)
 	}
-	b.WriteString("\n\n/tasks add <text> adds one; the buttons remove one.")
+	b.WriteString("\n\n" + t.tr.T("TasksFooter"))
 	t.say(b.String(), rows...)
 }
 
@@ -63,35 +63,35 @@ func (t *turn) addTask(text, from string) {
 	text = strings.TrimSpace(text)
 	switch n := utf8.RuneCountInString(text); {
 	case n == 0:
-		t.say("That task is empty. /tasks add <text> adds one.")
+		t.say(t.tr.T("TaskEmpty"))
 		return
 	case n > MaxTaskLen:
-		t.say(fmt.Sprintf("That task is %d characters; a task can be up to %d. Shorten it and add it again.", n, MaxTaskLen))
+		t.say(t.tr.T("TaskTooLong", "Length", n, "Max", MaxTaskLen))
 		return
 	}
 	if len(t.st.Tasks) >= MaxTasks {
-		t.say(fmt.Sprintf("Your reference set is full (%d tasks). Remove one with /tasks first.", MaxTasks))
+		t.say(t.tr.T("TasksFull", "Max", MaxTasks))
 		return
 	}
 	for _, task := range t.st.Tasks {
 		if task.Text == text {
-			t.say("That task is already in your reference set. /tasks lists them.")
+			t.say(t.tr.T("TaskDuplicate"))
 			return
 		}
 	}
 	t.st.NextID++
 	t.st.Tasks = append(t.st.Tasks, Task{ID: t.st.NextID, Text: text, Added: t.now, From: from})
-	t.say(fmt.Sprintf("Added to your reference set (%d of %d). /tasks lists them; /remind sets re-testing reminders.", len(t.st.Tasks), MaxTasks))
+	t.say(t.tr.T("TaskAdded", "N", len(t.st.Tasks), "Max", MaxTasks))
 }
 
 // removeTask removes the n-th task (from 1).
 func (t *turn) removeTask(n int) {
 	if n < 1 || n > len(t.st.Tasks) {
-		t.say(fmt.Sprintf("There is no task %d. /tasks lists them.", n))
+		t.say(t.tr.T("TaskNone", "N", n))
 		return
 	}
 	t.st.Tasks = append(t.st.Tasks[:n-1], t.st.Tasks[n:]...)
-	t.say(fmt.Sprintf("Removed task %d. %d left.", n, len(t.st.Tasks)))
+	t.say(t.tr.N("TaskRemoved", len(t.st.Tasks), "N", n))
 }
 
 // pressTask handles the reference-set buttons.
@@ -99,18 +99,18 @@ func (t *turn) pressTask(p payload) {
 	switch {
 	case p.args[0] == "lp" && len(p.args) == 1:
 		if t.st.LastPrompt == "" {
-			t.ack("Nothing to save.")
+			t.ack(t.tr.T("NothingToSave"))
 			return
 		}
 		t.addTask(t.st.LastPrompt, "compare")
 		return
 	case len(p.args) != 2:
-		t.say(msgBadButton)
+		t.say(t.tr.T("BadButton"))
 		return
 	}
 	id, ok := p.num(1)
 	if !ok {
-		t.say(msgBadButton)
+		t.say(t.tr.T("BadButton"))
 		return
 	}
 	switch p.args[0] {
@@ -121,7 +121,7 @@ func (t *turn) pressTask(p payload) {
 				return
 			}
 		}
-		t.ack("That task was already removed.")
+		t.ack(t.tr.T("TaskGone"))
 	case "cp":
 		for _, c := range t.st.Compares {
 			if c.ID == id {
@@ -129,7 +129,7 @@ func (t *turn) pressTask(p payload) {
 				return
 			}
 		}
-		t.ack("That comparison is no longer kept.")
+		t.ack(t.tr.T("ComparisonGone"))
 	case "pr":
 		for _, s := range t.st.Submissions {
 			if s.ID == id {
@@ -137,8 +137,8 @@ func (t *turn) pressTask(p payload) {
 				return
 			}
 		}
-		t.ack("That recommendation is no longer kept.")
+		t.ack(t.tr.T("RecommendationGone"))
 	default:
-		t.say(msgBadButton)
+		t.say(t.tr.T("BadButton"))
 	}
 }

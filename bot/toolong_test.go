@@ -35,3 +35,14 @@ func TestTooLongStatesRealLength(t *testing.T) {
 		t.Errorf("%d emoji refused", bot.MaxText)
 	}
 }
+
+// TestWrongAnswerSaysVerdictOnce: an explanation that opens with the
+// verdict ("Not quite. …") is not repeated after the tutor's own.
+func TestWrongAnswerSaysVerdictOnce(t *testing.T) {
+	h := newHarness(t, render.Plain)
+	h.say("/quiz")
+	all := texts(h.press("A")) // question 1, option A: "Not quite. The lesson says…"
+	if !strings.Contains(all, "❌ Not quite. The lesson says") || strings.Contains(all, "Not quite. Not quite") {
+		t.Errorf("verdict and explanation:\n%s", all)
+	}
+}

@@ -103,6 +103,10 @@ type Course struct {
 	// for a lesson written only in other languages, in the first of them).
 	Lessons []*Lesson
 
+	// Warnings are problems that do not stop the course: a lesson
+	// missing in a language.
+	Warnings Problems
+
 	byID   map[string]int                // id -> index in Lessons
 	byRef  map[string]int                // Ref -> index in Lessons
 	byLang map[string]map[string]*Lesson // lang -> id -> lesson
@@ -329,7 +333,9 @@ func load(fsys fs.FS) (*Course, Problems) {
 	if len(c.Lessons) == 0 {
 		probs = append(probs, Problem{File: ".", Line: 1, Msg: "no valid lessons"})
 	}
-	if len(probs) > 0 {
+	errs, warns := crossCheck(c)
+	c.Warnings = warns
+	if probs = append(probs, errs...); len(probs) > 0 {
 		return nil, probs
 	}
 	return c, nil

@@ -21,6 +21,14 @@ func TestCourseLoadsAndFitsEveryPlatform(t *testing.T) {
 			t.Errorf("duplicate lesson id %q", l.ID)
 		}
 		ids[l.ID] = true
+	}
+	// Every language's pages: Telegram counts UTF-16 units (Cyrillic is
+	// one each, emoji two), Discord characters.
+	var all []*Lesson
+	for _, lang := range c.Languages() {
+		all = append(all, c.InLang(lang)...)
+	}
+	for _, l := range all {
 		if len(l.Pages) < 3 {
 			t.Errorf("%s: only %d pages", l.ID, len(l.Pages))
 		}

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"tutorbot/bot"
+	"tutorbot/locale"
 	"tutorbot/render"
 )
 
@@ -31,14 +32,25 @@ type Config struct {
 	// Echo prints each input line after the prompt, so that piped input
 	// reads like a conversation.
 	Echo bool
+	// Lang is the terminal's language as the environment gives it
+	// (LC_ALL, else LANG: "ru_RU.UTF-8"); see Lang.
+	Lang string
+}
+
+// Lang is the terminal's language from the environment the way the C
+// library picks it: LC_ALL, then LC_MESSAGES, then LANG.
+func Lang(getenv func(string) string) string {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if s := getenv(v); s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // MaxLine is the longest input line handed to the tutor, in bytes; longer
 // lines are read to their end and refused.
 const MaxLine = 1 << 20
-
-// msgLineTooLong answers a line longer than MaxLine.
-const msgLineTooLong = "That message is too long for me (%d characters; I read up to %d). Nothing was changed."
 
 // input is one line read, or the end of the input.
 type input struct {
@@ -103,7 +115,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	w := bufio.NewWriter(cfg.Out)
 	defer w.Flush()
-	fmt.Fprintln(w, "tutorbot: type /start to begin, a number to press a button, /quit to leave.")
+	fmt.Fprintln(w, locale.Say(cfg.Lang, "ConsoleIntro"))
 	lines, done := make(chan input), make(chan struct{})
 	defer close(done)
 	go readLines(cfg.In, lines, done)
@@ -129,10 +141,10 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		if in.chars > 0 {
 			if cfg.Echo {
-				fmt.Fprintf(w, "(a line of %d characters)\n", in.chars)
+				fmt.Fprintln(w, locale.Say(cfg.Lang, "ConsoleLongLine", "Length", in.chars))
 			}
 			fmt.Fprintln(w)
-			fmt.Fprintf(w, msgLineTooLong+"\n", in.chars, bot.MaxText)
+			fmt.Fprintln(w, locale.Say(cfg.Lang, "TooLong", "Length", in.chars, "Max", bot.MaxText))
 			continue
 		}
 		line := strings.TrimSpace(in.line)
@@ -145,10 +157,10 @@ func Run(ctx context.Context, cfg Config) error {
 		if line == "/quit" || line == "/exit" {
 			return nil
 		}
-		ev := bot.Event{Platform: "console", UserID: cfg.UserID, ChatID: cfg.UserID, Name: cfg.Name, Format: render.Plain}
+		ev := bot.Event{Platform: "console", UserID: cfg.UserID, ChatID: cfg.UserID, Name: cfg.Name, Format: render.Plain, Lang: cfg.Lang}
 		if n, err := strconv.Atoi(line); err == nil && len(buttons) > 0 {
 			if n < 1 || n > len(buttons) {
-				fmt.Fprintf(w, "(choose a number from 1 to %d, or type a command)\n", len(buttons))
+				fmt.Fprintln(w, locale.Say(cfg.Lang, "ChooseNumber", "Max", len(buttons)))
 				continue
 			}
 			ev.Payload = buttons[n-1].Payload
@@ -157,9 +169,9 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		replies, err := cfg.Handler.Handle(ctx, ev)
 		if err != nil && len(replies) == 0 {
-			fmt.Fprintln(w, "Sorry, something went wrong. Please try again.")
+			fmt.Fprintln(w, locale.Say(cfg.Lang, "ErrorShort"))
 		}
-		if b := show(w, replies); b != nil {
+		if b := show(w, cfg.Lang, replies); b != nil {
 			buttons = b
 		}
 	}
@@ -167,7 +179,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 // show writes replies and returns the buttons shown, numbered from 1, or
 // nil when the replies show none.
-func show(w io.Writer, replies []bot.Reply) []bot.Button {
+func show(w io.Writer, lang string, replies []bot.Reply) []bot.Button {
 	var shown []bot.Button
 	for _, r := range replies {
 		switch r.Kind {
@@ -183,7 +195,7 @@ func show(w io.Writer, replies []bot.Reply) []bot.Button {
 		fmt.Fprintln(w, r.Text)
 		if r.File != nil {
 			// A terminal has no attachments: the file follows its caption.
-			fmt.Fprint(w, fileText(r.File))
+			fmt.Fprint(w, fileText(lang, r.File))
 		}
 		var labels []string
 		for _, row := range r.Buttons {
@@ -204,9 +216,9 @@ func show(w io.Writer, replies []bot.Reply) []bot.Button {
 
 // fileText is how a file shows in a terminal: a text file follows its name;
 // an image cannot be shown, so only its name and size are.
-func fileText(f *bot.File) string {
+func fileText(lang string, f *bot.File) string {
 	if f.Image {
-		return fmt.Sprintf("--- %s: an image of %d bytes (tutorbot stats -png FILE saves the chart) ---\n", f.Name, len(f.Data))
+		return "--- " + locale.Say(lang, "ConsoleImage", "Name", f.Name, "Size", len(f.Data)) + " ---\n"
 	}
 	return fmt.Sprintf("--- %s ---\n%s\n", f.Name, f.Data)
 }

@@ -34,6 +34,13 @@ func (b *Bot) applicationCommands(cmds []bot.Command) []*discordgo.ApplicationCo
 			Description: truncate(desc, 100),
 			Options:     []*discordgo.ApplicationCommandOption{},
 		}
+		names, descs, argDescs := b.localizations(c)
+		if len(names) > 0 {
+			ac.NameLocalizations = &names
+		}
+		if len(descs) > 0 {
+			ac.DescriptionLocalizations = &descs
+		}
 		if arg := strings.ToLower(strings.TrimSpace(c.Arg)); arg != "" {
 			arg = strings.ReplaceAll(arg, " ", "_")
 			if !reCommandName.MatchString(arg) {
@@ -43,15 +50,48 @@ func (b *Bot) applicationCommands(cmds []bot.Command) []*discordgo.ApplicationCo
 				if ad == "" {
 					ad = c.Arg
 				}
-				ac.Options = append(ac.Options, &discordgo.ApplicationCommandOption{
+				opt := &discordgo.ApplicationCommandOption{
 					Type:        discordgo.ApplicationCommandOptionString,
 					Name:        arg,
 					Description: truncate(ad, 100),
 					Required:    false,
-				})
+				}
+				if len(argDescs) > 0 {
+					opt.DescriptionLocalizations = argDescs
+				}
+				ac.Options = append(ac.Options, opt)
 			}
 		}
 		out = append(out, ac)
 	}
 	return out
+}
+
+// localizations are a command's name, description and option
+// description in the other languages the tutor speaks, by Discord locale.
+// A language Discord has no locale for, or a name Discord would reject, is
+// left out (and logged).
+func (b *Bot) localizations(c bot.Command) (names, descs, argDescs map[discordgo.Locale]string) {
+	names, descs, argDescs = map[discordgo.Locale]string{}, map[discordgo.Locale]string{}, map[discordgo.Locale]string{}
+	for lang, tr := range c.Translations {
+		loc := discordgo.Locale(lang)
+		if _, ok := discordgo.Locales[loc]; !ok {
+			b.log.Warn("slash command translation left out: no such Discord locale", "command", c.Name, "lang", lang)
+			continue
+		}
+		if n := strings.ToLower(strings.TrimSpace(tr.Name)); n != "" {
+			if reCommandName.MatchString(n) {
+				names[loc] = n
+			} else {
+				b.log.Warn("slash command name translation left out: invalid name", "command", c.Name, "lang", lang)
+			}
+		}
+		if d := strings.TrimSpace(tr.Description); d != "" {
+			descs[loc] = truncate(d, 100)
+		}
+		if d := strings.TrimSpace(tr.ArgDescription); d != "" {
+			argDescs[loc] = truncate(d, 100)
+		}
+	}
+	return names, descs, argDescs
 }

@@ -12,6 +12,7 @@ import (
 
 	"tutorbot/bot"
 	"tutorbot/bot/discord/discordtest"
+	"tutorbot/locale"
 	"tutorbot/render"
 )
 
@@ -119,7 +120,7 @@ func TestReplyShapes(t *testing.T) {
 		{name: "button without replies: deferred update", at: inGuild, button: true, replies: []bot.Reply{{Kind: bot.Ack}},
 			callbacks: []int{discordtest.CallbackDeferredUpdate}},
 		{name: "command without replies: short ephemeral notice", at: inDM(learnerA), replies: nil,
-			callbacks: []int{discordtest.CallbackMessage}, shown: []string{msgDone}, ephemeral: true},
+			callbacks: []int{discordtest.CallbackMessage}, shown: []string{locale.Say("", msgDone)}, ephemeral: true},
 		{name: "edit on a command: sent as a message", at: inGuild, replies: []bot.Reply{{Kind: bot.Edit, Text: "fresh"}},
 			callbacks: []int{discordtest.CallbackMessage}, shown: []string{"fresh"}, ephemeral: true},
 	}
@@ -278,7 +279,7 @@ func TestSlowStepIsDeferred(t *testing.T) {
 			replies:  []bot.Reply{{Kind: bot.Send, Text: "answer"}},
 			callback: discordtest.CallbackDeferredUpdate, original: "pressed", followups: 1},
 		{name: "slow command with no reply still finishes", at: inGuild,
-			callback: discordtest.CallbackDeferredMessage, flags: discordtest.FlagEphemeral, original: msgDone},
+			callback: discordtest.CallbackDeferredMessage, flags: discordtest.FlagEphemeral, original: locale.Say("", msgDone)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -337,7 +338,7 @@ func TestHandlerError(t *testing.T) {
 	id := h.command(learnerA, inGuild, "lesson", "")
 	in, _ := h.srv.Interaction(id)
 	m, _ := h.srv.Message(in.Original)
-	if m.Content != msgFailed || !m.Ephemeral() {
+	if m.Content != locale.Say("", msgFailed) || !m.Ephemeral() {
 		t.Errorf("learner saw %q (ephemeral=%v), want the apology, ephemeral", m.Content, m.Ephemeral())
 	}
 	if strings.Contains(m.Content, "disk") {
@@ -422,7 +423,7 @@ func TestOtherLearnersMessage(t *testing.T) {
 	}
 	in, _ := h.srv.Interaction(id)
 	m, _ := h.srv.Message(in.Original)
-	if m.Content != msgNotYours || !m.Ephemeral() {
+	if m.Content != locale.Say("", msgNotYours) || !m.Ephemeral() {
 		t.Errorf("B saw %q ephemeral=%v", m.Content, m.Ephemeral())
 	}
 	if got, _ := h.srv.Message(msg.ID); got.Content != "page" {

@@ -11,16 +11,22 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"tutorbot/bot"
+	"tutorbot/locale"
 	"tutorbot/render"
 )
 
-// Learner-facing sentences of the adapter itself.
+// Learner-facing sentences of the adapter itself, by catalog id.
 const (
-	msgFailed       = "Sorry, something went wrong on my side. Please try again."
-	msgNotYours     = "These buttons belong to another learner. Use /lesson to get your own."
-	msgDone         = "Done."
-	msgShuttingDown = "The tutor is restarting. Please try again in a minute."
+	msgFailed       = "ErrorShort"
+	msgNotYours     = "NotYourButtons"
+	msgDone         = "Done"
+	msgShuttingDown = "ShuttingDown"
 )
+
+// say is sentence id in the interaction's language.
+func say(i *discordgo.Interaction, id string) string {
+	return locale.Say(string(i.Locale), id)
+}
 
 // result is what a step of the conversation produced.
 type result struct {
@@ -38,7 +44,7 @@ func (b *Bot) interactionEvent(i *discordgo.Interaction) (ev bot.Event, ok bool)
 	if user == nil || user.ID == "" {
 		return bot.Event{}, false
 	}
-	ev = bot.Event{Platform: Platform, UserID: user.ID, ChatID: i.ChannelID, Name: displayName(i.Member, user), Format: render.DiscordMarkdown, Direct: i.GuildID == ""}
+	ev = bot.Event{Platform: Platform, UserID: user.ID, ChatID: i.ChannelID, Name: displayName(i.Member, user), Format: render.DiscordMarkdown, Direct: i.GuildID == "", Lang: string(i.Locale)}
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
 		data, isCmd := i.Data.(discordgo.ApplicationCommandInteractionData)
@@ -108,7 +114,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 	defer cancel()
 
 	if !b.inflight.begin() {
-		b.respondText(ctx, i, msgShuttingDown, true)
+		b.respondText(ctx, i, say(i, msgShuttingDown), true)
 		return
 	}
 	defer b.inflight.end()
@@ -122,7 +128,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 		return
 	}
 	if i.Type == discordgo.InteractionMessageComponent && !ownsMessage(i.Message, ev.UserID) {
-		b.respondText(ctx, i, msgNotYours, true)
+		b.respondText(ctx, i, say(i, msgNotYours), true)
 		return
 	}
 	if i.Type == discordgo.InteractionApplicationCommand && ev.Text == "/"+b.practice {
@@ -160,7 +166,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 		b.errs.Add(1)
 		b.log.Error("handle interaction", "err", res.err, "user", ev.UserID)
 		if len(res.replies) == 0 {
-			res.replies = []bot.Reply{{Kind: bot.Send, Text: msgFailed}}
+			res.replies = []bot.Reply{{Kind: bot.Send, Text: say(i, msgFailed)}}
 		}
 	}
 	b.answer(ctx, i, guild, component, deferred, res.replies)
@@ -225,7 +231,7 @@ func (b *Bot) answer(ctx context.Context, i *discordgo.Interaction, guild, compo
 	if update != nil {
 		content, comps := b.message(*update)
 		if content == "" && len(comps) == 0 {
-			content = msgDone
+			content = say(i, msgDone)
 		}
 		if !answered {
 			err := b.respond(ctx, i, &discordgo.InteractionResponse{
@@ -295,9 +301,9 @@ func (b *Bot) answer(ctx context.Context, i *discordgo.Interaction, guild, compo
 	case !answered && component:
 		_ = b.respond(ctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate})
 	case !answered:
-		_ = b.respondText(ctx, i, msgDone, true)
+		_ = b.respondText(ctx, i, say(i, msgDone), true)
 	case originalPending:
-		b.editOriginal(ctx, i, msgDone, []discordgo.MessageComponent{})
+		b.editOriginal(ctx, i, say(i, msgDone), []discordgo.MessageComponent{})
 	}
 }
 
@@ -484,7 +490,7 @@ func (b *Bot) onMessage(s *discordgo.Session, mc *discordgo.MessageCreate) {
 		b.errs.Add(1)
 		b.log.Error("handle message", "err", res.err, "user", ev.UserID)
 		if len(res.replies) == 0 {
-			res.replies = []bot.Reply{{Kind: bot.Send, Text: msgFailed}}
+			res.replies = []bot.Reply{{Kind: bot.Send, Text: locale.Say("", msgFailed)}}
 		}
 	}
 	if err := b.send(ctx, m.ChannelID, res.replies); err != nil {

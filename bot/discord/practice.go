@@ -12,21 +12,25 @@ const practiceModalID = "practice:template"
 
 // practiceField is one field of the practice template.
 type practiceField struct {
-	id          string
-	label       string // as in the lesson's template; at most 45 characters
-	placeholder string
-	style       discordgo.TextInputStyle
-	required    bool
-	max         int
+	id string
+	// label is the field's name in the template the engine reads.
+	label string
+	// what names the catalog messages of its label and placeholder as
+	// the learner sees them: Modal<what> (at most 45 characters) and
+	// Modal<what>Hint.
+	what     string
+	style    discordgo.TextInputStyle
+	required bool
+	max      int
 }
 
 // practiceFields are the four fields of the lesson's ready-to-use prompt,
 // in the order of Config.Prefill's array.
 var practiceFields = [4]practiceField{
-	{"task", "Task", "e.g. summarise support tickets in German", discordgo.TextInputParagraph, true, 1000},
-	{"where", "Where I run it (locally / API / cloud)", "locally, API or cloud", discordgo.TextInputShort, false, 200},
-	{"gpu", "Available GPU memory", "e.g. 24 GB, or none", discordgo.TextInputShort, false, 100},
-	{"constraints", "Constraints", "e.g. licence, latency, languages", discordgo.TextInputParagraph, false, 1000},
+	{"task", "Task", "Task", discordgo.TextInputParagraph, true, 1000},
+	{"where", "Where I run it (locally / API / cloud)", "Where", discordgo.TextInputShort, false, 200},
+	{"gpu", "Available GPU memory", "GPU", discordgo.TextInputShort, false, 100},
+	{"constraints", "Constraints", "Constraints", discordgo.TextInputParagraph, false, 1000},
 }
 
 // openPracticeModal answers /practice with the template as a modal,
@@ -41,9 +45,9 @@ func (b *Bot) openPracticeModal(ctx context.Context, i *discordgo.Interaction, u
 		rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 			discordgo.TextInput{
 				CustomID:    f.id,
-				Label:       f.label,
+				Label:       truncate(say(i, "Modal"+f.what), 45),
 				Style:       f.style,
-				Placeholder: f.placeholder,
+				Placeholder: truncate(say(i, "Modal"+f.what+"Hint"), 100),
 				Value:       truncate(strings.TrimSpace(prefill[n]), f.max),
 				Required:    f.required,
 				MaxLength:   f.max,
@@ -52,7 +56,7 @@ func (b *Bot) openPracticeModal(ctx context.Context, i *discordgo.Interaction, u
 	}
 	_ = b.respond(ctx, i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,
-		Data: &discordgo.InteractionResponseData{CustomID: practiceModalID, Title: "Your model question", Components: rows},
+		Data: &discordgo.InteractionResponseData{CustomID: practiceModalID, Title: truncate(say(i, "ModalTitle"), 45), Components: rows},
 	})
 }
 

@@ -32,7 +32,7 @@ func TestReminderThroughEngine(t *testing.T) {
 	}
 	waitFor(t, func() bool { return len(h.srv.Messages(discordtest.DMChannel(learnerA))) > 0 })
 	msgs := h.srv.Messages(discordtest.DMChannel(learnerA))
-	if len(msgs) != 1 || !strings.Contains(msgs[0].Content, "Time to re-test your reference set (1 tasks)") || len(msgs[0].Buttons) != 1 || len(msgs[0].Buttons[0]) != 3 {
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Content, "Time to re-test your reference set (1 task)") || len(msgs[0].Buttons) != 1 || len(msgs[0].Buttons[0]) != 3 {
 		t.Fatalf("DM: %+v", msgs)
 	}
 	h.srv.FailNext(discordtest.RouteSendMessage, 1, http.StatusForbidden, discordtest.CodeCannotSendToUser, 0)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tutorbot/bot/telegram/telegramtest"
+	"tutorbot/locale"
 	"tutorbot/storage"
 )
 
@@ -78,8 +79,8 @@ func TestForgedCallbackForAnotherChat(t *testing.T) {
 
 	cb := srv.PushCallback(41, 42, page.MessageID, "1:pg:1:1")
 	eventually(t, 5*time.Second, func() bool { n, _ := srv.Answers(cb); return n == 1 }, "forged press answered")
-	if _, text := srv.Answers(cb); text != msgNotYourChat {
-		t.Errorf("toast %q, want %q", text, msgNotYourChat)
+	if _, text := srv.Answers(cb); text != locale.Say("", msgNotYourChat) {
+		t.Errorf("toast %q, want %q", text, locale.Say("", msgNotYourChat))
 	}
 	if got := tutor.Events(); len(got) != events {
 		t.Errorf("the tutor saw the forged press: %+v", got[events:])

@@ -8,16 +8,13 @@ import (
 	"time"
 
 	"tutorbot/bot"
+	"tutorbot/locale"
 	"tutorbot/render"
 )
 
-// Learner-facing sentences of the adapter itself.
-const (
-	// errorText is what a learner sees when the tutor failed to handle a step.
-	errorText = "Sorry, something went wrong on my side. Please try again."
-	// msgNotYourChat answers a press on a message of another learner's chat.
-	msgNotYourChat = "This button is not from your chat, so nothing was changed."
-)
+// msgNotYourChat is the catalog id of the answer to a press on a message
+// of another learner's chat.
+const msgNotYourChat = "NotYourChat"
 
 // chatOf is the chat an update belongs to, for ordering (0: none).
 func chatOf(u update) int64 {
@@ -47,7 +44,7 @@ func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 		if !forUs {
 			return ev, t, false
 		}
-		ev.UserID, ev.ChatID, ev.Name, ev.Text = formatID(m.From.ID), formatID(m.Chat.ID), name(m.From), text
+		ev.UserID, ev.ChatID, ev.Name, ev.Text, ev.Lang = formatID(m.From.ID), formatID(m.Chat.ID), name(m.From), text, m.From.LanguageCode
 		t = target{chat: m.Chat.ID, user: ev.UserID}
 		ev.Direct = m.Chat.Type == "private" || m.Chat.ID == m.From.ID
 		if m.IsTopic && m.ThreadID != 0 {
@@ -70,12 +67,12 @@ func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 		if t.chat > 0 && t.chat != q.From.ID {
 			// A private chat that is not the presser's: Telegram sends no
 			// such press, so it is forged; act on nothing there.
-			t.toast = msgNotYourChat
+			t.toast = locale.Say(q.From.LanguageCode, msgNotYourChat)
 			return ev, t, false
 		}
 		// The presser, not the message's addressee: in a group every member
 		// acts on their own progress.
-		ev.UserID, ev.ChatID, ev.Name, ev.Payload = formatID(q.From.ID), formatID(t.chat), name(q.From), q.Data
+		ev.UserID, ev.ChatID, ev.Name, ev.Payload, ev.Lang = formatID(q.From.ID), formatID(t.chat), name(q.From), q.Data, q.From.LanguageCode
 		if t.thread != 0 {
 			ev.ThreadID = strconv.Itoa(t.thread)
 		}
@@ -142,9 +139,9 @@ func (b *Bot) handleUpdate(ctx context.Context, u update) {
 		case len(replies) > 0:
 			// The handler's own learner-facing apology.
 		case t.cbID != "":
-			replies = []bot.Reply{{Kind: bot.Ack, Text: errorText}}
+			replies = []bot.Reply{{Kind: bot.Ack, Text: locale.Say(ev.Lang, "ErrorShort")}}
 		default:
-			replies = []bot.Reply{{Kind: bot.Send, Text: errorText}}
+			replies = []bot.Reply{{Kind: bot.Send, Text: locale.Say(ev.Lang, "ErrorShort")}}
 		}
 	}
 	if err := b.sendReplies(ctx, t, replies); err != nil && ctx.Err() == nil {

@@ -83,7 +83,7 @@ func TestReminderDeliveryAndBlockedLearner(t *testing.T) {
 	}, "the blocked learner marked unreachable")
 	for _, u := range []int64{1, 3} {
 		msgs := rig.srv.Sent(u)
-		if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Time to re-test your reference set (1 tasks)") || len(msgs[0].Keyboard) == 0 {
+		if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Time to re-test your reference set (1 task)") || len(msgs[0].Keyboard) == 0 {
 			t.Errorf("learner %d got %+v", u, msgs)
 		}
 	}

@@ -9,11 +9,14 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"tutorbot/bot"
 )
 
 // allowedUpdates are the update kinds the tutor asks Telegram for.
@@ -48,6 +51,40 @@ func (b *Bot) setCommands(ctx context.Context) {
 	if _, err := b.call(ctx, 0, tgbotapi.NewSetMyCommands(cmds...), answerOpts); err != nil && ctx.Err() == nil {
 		b.log.Warn("set command menu", "err", err)
 	}
+	// The same menu described in each other language, for users whose
+	// Telegram speaks it.
+	for _, lang := range translated(b.cfg.Commands) {
+		var loc []tgbotapi.BotCommand
+		for _, c := range cmds {
+			desc := c.Description
+			for _, bc := range b.cfg.Commands {
+				if bc.Name == c.Command && strings.TrimSpace(bc.Translations[lang].Description) != "" {
+					desc = truncate(bc.Translations[lang].Description, 256)
+				}
+			}
+			loc = append(loc, tgbotapi.BotCommand{Command: c.Command, Description: desc})
+		}
+		cfg := tgbotapi.NewSetMyCommands(loc...)
+		cfg.LanguageCode = lang
+		if _, err := b.call(ctx, 0, cfg, answerOpts); err != nil && ctx.Err() == nil {
+			b.log.Warn("set command menu", "lang", lang, "err", err)
+		}
+	}
+}
+
+// translated lists the languages the commands are described in besides
+// the default, in a stable order.
+func translated(cmds []bot.Command) []string {
+	var langs []string
+	for _, c := range cmds {
+		for lang := range c.Translations {
+			if !slices.Contains(langs, lang) {
+				langs = append(langs, lang)
+			}
+		}
+	}
+	slices.Sort(langs)
+	return langs
 }
 
 // runPolling is the long-polling loop. The offset passed to getUpdates

@@ -146,6 +146,10 @@ func (b *Bot) do(ctx context.Context, chat int64, req func(api *tgbotapi.BotAPI)
 			return nil, ctx.Err()
 		}
 		var te *tgbotapi.Error
+		if errors.As(err, &te) && te.Message == "" {
+			// An answer without a description must not log as err="".
+			te.Message = fmt.Sprintf("Telegram answered error %d without a description", te.Code)
+		}
 		switch {
 		case errors.As(err, &te) && te.Code == 429:
 			b.stats.limited.Add(1)

@@ -17,6 +17,7 @@ import (
 
 	"tutorbot/bot"
 	"tutorbot/bot/telegram/telegramtest"
+	"tutorbot/locale"
 	"tutorbot/storage"
 )
 
@@ -340,7 +341,7 @@ func TestHandlerErrorApology(t *testing.T) {
 	if err := l.say("hello"); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Messages(4)[0].Text; got != errorText {
+	if got := srv.Messages(4)[0].Text; got != locale.Say("", "ErrorShort") {
 		t.Errorf("answer %q, want the apology", got)
 	}
 }

@@ -29,10 +29,11 @@ type update struct {
 }
 
 type user struct {
-	ID        int64  `json:"id"`
-	IsBot     bool   `json:"is_bot"`
-	FirstName string `json:"first_name"`
-	UserName  string `json:"username"`
+	ID           int64  `json:"id"`
+	IsBot        bool   `json:"is_bot"`
+	FirstName    string `json:"first_name"`
+	UserName     string `json:"username"`
+	LanguageCode string `json:"language_code"`
 }
 
 type chat struct {

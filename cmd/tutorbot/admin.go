@@ -57,7 +57,7 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 // writeChart draws the course funnel into the PNG file path.
 func writeChart(db *storage.DB, course *lessons.Course, path string) error {
-	f, err := bot.ComputeFunnel(db, course, time.Now(), "", nil)
+	f, err := bot.ComputeFunnel(db, course, nil, time.Now(), "", nil)
 	if err != nil {
 		return err
 	}

@@ -34,9 +34,12 @@ func runLint(args []string, stdout, stderr io.Writer) error {
 		}
 		fsys, name = os.DirFS(dir), dir
 	}
-	probs := lessons.Lint(fsys)
+	probs, warns := lessons.Lint(fsys), lessons.LintWarnings(fsys)
 	for _, p := range probs {
 		fmt.Fprintln(stdout, p.String())
+	}
+	for _, w := range warns {
+		fmt.Fprintln(stdout, "warning: "+w.String())
 	}
 	if len(probs) > 0 {
 		fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(probs), name)

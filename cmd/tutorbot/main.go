@@ -107,7 +107,13 @@ Run "tutorbot run -h" for every setting.
 
 // newLogger builds the one logger of the process.
 func newLogger(w io.Writer, level slog.Level, json bool) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
+	// Durations read as Go writes them ("10s"), not as nanoseconds.
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Value.Kind() == slog.KindDuration {
+			a.Value = slog.StringValue(a.Value.Duration().String())
+		}
+		return a
+	}}
 	if json {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

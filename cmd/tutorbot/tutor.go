@@ -314,7 +314,7 @@ func runConsole(ctx context.Context, cfg config, engine *bot.Engine, d *remind.D
 	dctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); d.Run(dctx) }()
-	err := console.Run(ctx, console.Config{Handler: engine, In: stdin, Out: out, Name: getenv("USER"), Echo: !isTerminal(stdin)})
+	err := console.Run(ctx, console.Config{Handler: engine, In: stdin, Out: out, Name: getenv("USER"), Echo: !isTerminal(stdin), Lang: console.Lang(getenv)})
 	stop()
 	<-done
 	return err
@@ -334,7 +334,7 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 	metrics.Count("tutorbot_commit_failures_total", "Write transactions that failed to commit (disk full, I/O error).", nil, func() int64 { return db.CommitHealth().Failures })
 	var runners []func(context.Context) error
 	if cfg.TelegramToken != "" {
-		tcfg := telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, Handler: handler, Reach: engine, Commands: engine.Commands(), GlobalRate: cfg.TelegramRate, PerChatRate: cfg.TelegramChat, Workers: cfg.TelegramWorkers, Log: log.With("platform", "telegram")}
+		tcfg := telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, Handler: handler, Reach: engine, Commands: engine.Commands(), GlobalRate: cfg.TelegramRate, PerChatRate: cfg.TelegramChat, Workers: cfg.TelegramWorkers, Log: log}
 		if cfg.WebhookURL != "" {
 			tcfg.Webhook = &telegram.WebhookConfig{URL: cfg.WebhookURL, Listen: cfg.WebhookListen, SecretToken: cfg.WebhookSecret}
 		}
@@ -353,7 +353,7 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 	}
 	if cfg.DiscordToken != "" {
 		prefill := func(_ context.Context, userID string) [4]string { return engine.LastPractice("discord", userID) }
-		dc, err := discord.New(discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID, Handler: handler, Reach: engine, Commands: engine.Commands(), Prefill: prefill, Log: log.With("platform", "discord")})
+		dc, err := discord.New(discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID, Handler: handler, Reach: engine, Commands: engine.Commands(), Prefill: prefill, Log: log})
 		if err != nil {
 			return fmt.Errorf("start discord: %w", err)
 		}

@@ -179,14 +179,50 @@ type Command struct {
 	Description string          `json:"description"`
 	Type        int             `json:"type,omitempty"`
 	Options     []CommandOption `json:"options"`
+	// NameLocalizations and DescriptionLocalizations map a Discord
+	// locale ("ru") to the name and description users of it see.
+	NameLocalizations        map[string]string `json:"name_localizations,omitempty"`
+	DescriptionLocalizations map[string]string `json:"description_localizations,omitempty"`
 }
 
 // CommandOption is a command's option.
 type CommandOption struct {
-	Type        int    `json:"type"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Required    bool   `json:"required"`
+	Type                     int               `json:"type"`
+	Name                     string            `json:"name"`
+	Description              string            `json:"description"`
+	Required                 bool              `json:"required"`
+	DescriptionLocalizations map[string]string `json:"description_localizations,omitempty"`
+}
+
+// discordLocales are the locales Discord accepts in localization maps.
+var discordLocales = map[string]bool{
+	"id": true, "da": true, "de": true, "en-GB": true, "en-US": true, "es-ES": true, "es-419": true, "fr": true,
+	"hr": true, "it": true, "lt": true, "hu": true, "nl": true, "no": true, "pl": true, "pt-BR": true, "ro": true,
+	"fi": true, "sv-SE": true, "vi": true, "tr": true, "cs": true, "el": true, "bg": true, "ru": true, "uk": true,
+	"hi": true, "th": true, "zh-CN": true, "ja": true, "zh-TW": true, "ko": true,
+}
+
+// checkLocalizations reports the first localization Discord would reject:
+// an unknown locale, a name that is not a valid command name, a
+// description outside 1..100 characters.
+func checkLocalizations(names, descs map[string]string) string {
+	for loc, n := range names {
+		if !discordLocales[loc] {
+			return fmt.Sprintf("name localization for unknown locale %q", loc)
+		}
+		if !reCommandName.MatchString(n) {
+			return fmt.Sprintf("localized name %q for %s", n, loc)
+		}
+	}
+	for loc, d := range descs {
+		if !discordLocales[loc] {
+			return fmt.Sprintf("description localization for unknown locale %q", loc)
+		}
+		if n := utf8.RuneCountInString(d); n < 1 || n > 100 {
+			return fmt.Sprintf("localized description of %d characters for %s", n, loc)
+		}
+	}
+	return ""
 }
 
 type failure struct {
@@ -994,6 +1030,9 @@ func (s *Server) putCommands(app, guild string, raw []byte) (any, *apiError) {
 		if n := utf8.RuneCountInString(c.Description); n < 1 || n > 100 {
 			return nil, s.violation("command %q description of %d characters (want 1..100)", c.Name, n)
 		}
+		if p := checkLocalizations(c.NameLocalizations, c.DescriptionLocalizations); p != "" {
+			return nil, s.violation("command %q: %s", c.Name, p)
+		}
 		if c.Type != 0 && c.Type != 1 {
 			return nil, s.violation("command %q of type %d, want chat input", c.Name, c.Type)
 		}
@@ -1007,6 +1046,9 @@ func (s *Server) putCommands(app, guild string, raw []byte) (any, *apiError) {
 			}
 			if n := utf8.RuneCountInString(o.Description); n < 1 || n > 100 {
 				return nil, s.violation("command %q option %q description of %d characters", c.Name, o.Name, n)
+			}
+			if p := checkLocalizations(nil, o.DescriptionLocalizations); p != "" {
+				return nil, s.violation("command %q option %q: %s", c.Name, o.Name, p)
 			}
 			if o.Type < 1 || o.Type > 11 {
 				return nil, s.violation("command %q option %q of type %d", c.Name, o.Name, o.Type)

@@ -124,6 +124,10 @@ type Server struct {
 	delay      time.Duration
 	drop       int
 	commands   []Command
+	// langCommands are the menus set for a language_code.
+	langCommands map[string][]Command
+	// userLang is the language_code sent with each user's updates.
+	userLang   map[int64]string
 	webhookURL string
 	webhookTok string
 	pollActive int
@@ -183,19 +187,21 @@ func WithBotName(name string) Option { return func(s *Server) { s.name = name } 
 // NewServer starts a fake Bot API server that is closed when the test ends.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	s := &Server{
-		t:          t,
-		token:      DefaultToken,
-		botID:      123456,
-		name:       "tutor_bot",
-		changed:    make(chan struct{}),
-		nextUpdate: 1,
-		nextMsg:    map[int64]int{},
-		msgs:       map[int64]map[int]*storedMsg{},
-		sent:       map[int64][]Message{},
-		callbacks:  map[string]*callbackState{},
-		failures:   map[string][]failure{},
-		blocked:    map[int64]bool{},
-		watchers:   map[int64]chan struct{}{},
+		t:            t,
+		token:        DefaultToken,
+		botID:        123456,
+		name:         "tutor_bot",
+		changed:      make(chan struct{}),
+		nextUpdate:   1,
+		nextMsg:      map[int64]int{},
+		msgs:         map[int64]map[int]*storedMsg{},
+		sent:         map[int64][]Message{},
+		callbacks:    map[string]*callbackState{},
+		failures:     map[string][]failure{},
+		blocked:      map[int64]bool{},
+		userLang:     map[int64]string{},
+		langCommands: map[string][]Command{},
+		watchers:     map[int64]chan struct{}{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -235,6 +241,7 @@ func (s *Server) PushMessage(chatID, userID int64, text string) int {
 	s.mu.Lock()
 	s.nextMsg[chatID]++
 	msg := jsonMessage{MessageID: s.nextMsg[chatID], From: user(userID), Chat: chat(chatID), Date: time.Now().Unix(), Text: text}
+	msg.From.LanguageCode = s.userLang[userID]
 	s.mu.Unlock()
 	if strings.HasPrefix(text, "/") {
 		cmd, _, _ := strings.Cut(text, " ")
@@ -284,10 +291,12 @@ func (s *Server) PushCallback(chatID, userID int64, messageID int, data string) 
 			msg.ReplyMarkup = &jsonKeyboard{InlineKeyboard: m.keyboard}
 		}
 	}
+	from := user(userID)
+	from.LanguageCode = s.userLang[userID]
 	s.mu.Unlock()
 	s.push(struct {
 		CallbackQuery jsonCallback `json:"callback_query"`
-	}{jsonCallback{ID: id, From: user(userID), Message: msg, ChatInstance: strconv.FormatInt(chatID, 10), Data: data}})
+	}{jsonCallback{ID: id, From: from, Message: msg, ChatInstance: strconv.FormatInt(chatID, 10), Data: data}})
 	return id
 }
 
@@ -435,11 +444,28 @@ func (s *Server) Answers(callbackID string) (int, string) {
 	return c.answers, c.text
 }
 
-// Commands returns the commands set with setMyCommands.
+// Commands returns the commands set with setMyCommands without a
+// language_code: the default menu.
 func (s *Server) Commands() []Command {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Command(nil), s.commands...)
+}
+
+// CommandsFor returns the commands set with setMyCommands for users whose
+// language_code is lang.
+func (s *Server) CommandsFor(lang string) []Command {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Command(nil), s.langCommands[lang]...)
+}
+
+// SetLanguage makes the updates of userID carry language_code (as the
+// Telegram app sets it from the user's interface language; "" for none).
+func (s *Server) SetLanguage(userID int64, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.userLang[userID] = code
 }
 
 // Webhook returns the URL and secret token set with setWebhook.
@@ -663,10 +689,11 @@ type okResult struct {
 }
 
 type jsonUser struct {
-	ID        int64  `json:"id"`
-	IsBot     bool   `json:"is_bot"`
-	FirstName string `json:"first_name"`
-	UserName  string `json:"username,omitempty"`
+	ID           int64  `json:"id"`
+	IsBot        bool   `json:"is_bot"`
+	FirstName    string `json:"first_name"`
+	UserName     string `json:"username,omitempty"`
+	LanguageCode string `json:"language_code,omitempty"`
 }
 
 type jsonChat struct {
@@ -1091,11 +1118,22 @@ func (s *Server) setCommands(p map[string]string) (any, *apiError) {
 			return nil, badRequest("BOT_COMMAND_DESCRIPTION_INVALID")
 		}
 	}
+	lang := p["language_code"]
+	if lang != "" && !languageCode.MatchString(lang) {
+		return nil, badRequest("LANGUAGE_CODE_INVALID")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if lang != "" {
+		s.langCommands[lang] = cmds
+		return true, nil
+	}
 	s.commands = cmds
 	return true, nil
 }
+
+// languageCode is a two-letter ISO 639-1 code, as setMyCommands takes it.
+var languageCode = regexp.MustCompile(`^[a-z]{2}$`)
 
 var secretToken = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 

@@ -1,0 +1,142 @@
+package bot_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"tutorbot/bot"
+	"tutorbot/render"
+)
+
+// storedLang is the language in the learner's stored record.
+func storedLang(t *testing.T, h *harness) string {
+	t.Helper()
+	var st bot.State
+	if err := json.Unmarshal([]byte(record(t, h.db, "test:"+h.user)), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Lang
+}
+
+func TestLanguageFromPlatformOnFirstContact(t *testing.T) {
+	for code, want := range map[string]string{
+		"ru": "ru", "ru-RU": "ru", "RU": "ru", "ru_RU.UTF-8": "ru",
+		"en": "en", "en-US": "en", "uk": "en", "": "en", "x\x00<b>": "en", strings.Repeat("ru", 3000): "en",
+	} {
+		h := newHarness(t, render.Plain)
+		h.lang = code
+		text := h.say("/start")[0].Text
+		if got := storedLang(t, h); got != want {
+			t.Errorf("language_code %.20q: stored %q, want %q", code, got, want)
+		}
+		greeting := map[string]string{"ru": "Привет", "en": "Hi"}[want]
+		if !strings.HasPrefix(text, greeting) {
+			t.Errorf("language_code %.20q: welcome %.60q, want it to start with %q", code, text, greeting)
+		}
+	}
+}
+
+func TestLanguageIsKeptAcrossTurnsAndRestarts(t *testing.T) {
+	h := newHarness(t, render.Plain)
+	h.lang = "ru"
+	h.say("/start")
+	h.lang = "en" // the platform reports another language later: the choice stays
+	if text := h.say("/help")[0].Text; !strings.Contains(text, "Что я умею") {
+		t.Errorf("help after a later English language_code: %.80q", text)
+	}
+	h.reopen()
+	if text := h.say("/help")[0].Text; !strings.Contains(text, "Что я умею") {
+		t.Errorf("help after a restart: %.80q", text)
+	}
+	h.say("/language en")
+	h.reopen()
+	if got := storedLang(t, h); got != "en" {
+		t.Errorf("after /language en and a restart: %q", got)
+	}
+}
+
+func TestLanguageCommandAndButtons(t *testing.T) {
+	h := newHarness(t, render.Plain)
+	h.say("/start")
+	replies := h.say("/language")
+	var labels []string
+	for _, row := range replies[0].Buttons {
+		for _, b := range row {
+			labels = append(labels, b.Label)
+		}
+	}
+	if strings.Join(labels, ",") != "English,Русский" {
+		t.Fatalf("language buttons = %v", labels)
+	}
+	if text := h.press("Русский")[0].Text; !strings.Contains(text, "по-русски") {
+		t.Errorf("after pressing Русский: %q", text)
+	}
+	if got := storedLang(t, h); got != "ru" {
+		t.Errorf("stored %q after pressing Русский", got)
+	}
+	for arg, want := range map[string]string{"en": "en", "RU": "ru", "english": "en", "Русский": "ru", "ru-RU": "ru"} {
+		h.say("/language " + arg)
+		if got := storedLang(t, h); got != want {
+			t.Errorf("/language %s: stored %q, want %q", arg, got, want)
+		}
+	}
+}
+
+// TestLanguageBadInput: an unknown language, a huge argument or a forged
+// button gets a friendly answer in the learner's language and changes
+// nothing.
+func TestLanguageBadInput(t *testing.T) {
+	h := newHarness(t, render.TelegramHTML)
+	h.lang = "ru"
+	h.say("/start")
+	before := record(t, h.db, "test:"+h.user)
+	for _, in := range []string{"/language xx", "/language uk", "/language " + strings.Repeat("я", 10000), "/language <b>ru</b>", "/language ru ru"} {
+		replies := h.say(in)
+		if len(replies) == 0 || !strings.Contains(replies[0].Text, "пока не знаю") {
+			t.Errorf("%.30q: %+v", in, replies)
+			continue
+		}
+		if n := len([]rune(replies[0].Text)); n > 400 {
+			t.Errorf("%.30q: answer of %d characters quotes too much", in, n)
+		}
+		if after := record(t, h.db, "test:"+h.user); !sameButActive(before, after) {
+			t.Errorf("%.30q changed the record:\n%s\n%s", in, before, after)
+		}
+	}
+	for _, p := range []string{"1:lg:xx", "1:lg:" + strings.Repeat("r", 30), "1:lg", "1:lg:ru:en"} {
+		replies := h.pressPayload(p)
+		if len(replies) == 0 {
+			t.Errorf("payload %q: no answer", p)
+		}
+		if got := storedLang(t, h); got != "ru" {
+			t.Errorf("payload %q switched the language to %q", p, got)
+		}
+	}
+}
+
+// TestLanguageSwitchMidQuizKeepsTheAttempt: switching language between
+// two answers goes on with the same attempt, now in the new language.
+func TestLanguageSwitchMidQuizKeepsTheAttempt(t *testing.T) {
+	h := newHarness(t, render.Plain)
+	h.say("/start")
+	h.say("/quiz")
+	h.press("B") // question 1
+	stale := h.last
+	h.say("/language ru")
+	h.last = stale // the English question's buttons, still on screen
+	replies := h.press("C")
+	text := replies[len(replies)-1].Text
+	if !strings.Contains(text, "Квиз пройден: 2 из 2") {
+		t.Errorf("the answer after switching did not finish the same attempt in Russian:\n%s", text)
+	}
+	var st bot.State
+	if err := json.Unmarshal([]byte(record(t, h.db, "test:"+h.user)), &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range st.Progress {
+		if p.Quiz.Attempts != 1 || !p.Quiz.Finished || p.Quiz.Best != 2 {
+			t.Errorf("quiz record after the switch: %+v", p.Quiz)
+		}
+	}
+}
