@@ -48,6 +48,9 @@ type Config struct {
 	LLMDailyLimit int
 	// Reminders, when set, enables /remind and /timezone.
 	Reminders *remind.Service
+	// NudgeAfter, when positive, sends a learner who stopped in the middle
+	// of a lesson one nudge per lesson after that long (NUDGE_AFTER).
+	NudgeAfter time.Duration
 	// Admins are the learner keys ("telegram:123") allowed to see /stats.
 	Admins map[string]bool
 	// Messages are the message catalogs (default: the embedded ones).
@@ -55,6 +58,10 @@ type Config struct {
 	// OutboxMaxAge is how long an undelivered reply is retried before it
 	// is dropped (default DefaultOutboxMaxAge).
 	OutboxMaxAge time.Duration
+	// OutboxRetryBase is the first wait before a failed delivery is tried
+	// again; it doubles with each failure up to 600 times itself (default
+	// 500 ms, so at most 5 minutes). Tests shorten it.
+	OutboxRetryBase time.Duration
 }
 
 // Completer answers a prompt with an OpenAI-compatible model (llm.Client).
@@ -140,6 +147,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	e.course.Store(cfg.Course)
 	e.jobCtx, e.stopJobs = context.WithCancel(context.Background())
 	e.out = newOutbox(e, cfg.OutboxMaxAge)
+	if cfg.OutboxRetryBase > 0 {
+		e.out.retryBase = cfg.OutboxRetryBase
+	}
 	return e, nil
 }
 
@@ -291,6 +301,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 			t.say(t.tr.T("ProgressLost"))
 		}
 		t.run()
+		if err := t.scheduleCourse(); err != nil {
+			return err
+		}
 		t.tx = nil
 		if durable {
 			// The replies are part of the commit: they are delivered from
@@ -651,6 +664,7 @@ func (t *turn) slow(f func(ctx context.Context, t *turn)) {
 		return
 	}
 	e, ev, course, now := t.e, t.ev, t.course, t.now
+	t.out = append(t.out, draft{Reply: Reply{Kind: Typing}}) // shown at once
 	t.background(func(ctx context.Context) {
 		more := &turn{e: e, course: course, ev: ev, now: now}
 		f(ctx, more)

@@ -129,7 +129,7 @@ func (t *turn) pageButtons(l *lessons.Lesson, i int) []Button {
 		row = append(row, t.nextButtons(l)...)
 	}
 	if i > 0 {
-		row = append(row, Button{Label: "◀ Back", Payload: payL(kindPage, l, i-1)})
+		row = append(row, Button{Label: t.tr.T("BtnBack"), Payload: payL(kindPage, l, i-1)})
 	}
 	return row
 }

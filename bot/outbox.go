@@ -84,6 +84,7 @@ func chatKey(platform, userID, chatID string) string {
 // outItem is an entry waiting in memory, with its replies when they were
 // rendered already.
 type outItem struct {
+	acked   <-chan struct{} // closed once its delete is committed
 	chat    string
 	key     []byte // nil: not stored (a reply that shows nothing committed)
 	en      outboxEntry
@@ -116,10 +117,13 @@ type outbox struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	maxAge time.Duration
+	// retryBase is the first retry wait (see Config.OutboxRetryBase).
+	retryBase time.Duration
 
 	mu     sync.Mutex
 	chats  map[string]*chatQueue
 	acks   [][]byte
+	acked  chan struct{} // closed when acks are deleted
 	acking bool
 	wg     sync.WaitGroup
 	idle   *sync.Cond // signalled when a chat queue empties
@@ -134,7 +138,7 @@ type chatQueue struct {
 }
 
 func newOutbox(e *Engine, maxAge time.Duration) *outbox {
-	o := &outbox{e: e, chats: map[string]*chatQueue{}, maxAge: maxAge}
+	o := &outbox{e: e, chats: map[string]*chatQueue{}, maxAge: maxAge, retryBase: 500 * time.Millisecond}
 	o.ctx, o.cancel = context.WithCancel(context.Background())
 	o.idle = sync.NewCond(&o.mu)
 	return o
@@ -175,8 +179,13 @@ func (o *outbox) cancelChat(chat string) {
 }
 
 // drain sends the chat's entries in order until its queue is empty.
+//
+// An entry is sent only once the delete of the chat's previous delivered
+// entry is committed: a crash can then leave at most one delivered entry
+// stored, so a restart sends at most one message twice.
 func (o *outbox) drain(chat string, q *chatQueue) {
 	defer o.wg.Done()
+	var prev <-chan struct{} = closed
 	for {
 		o.mu.Lock()
 		if len(q.items) == 0 || o.ctx.Err() != nil {
@@ -196,7 +205,15 @@ func (o *outbox) drain(chat string, q *chatQueue) {
 		}
 		o.mu.Unlock()
 
+		select {
+		case <-prev:
+		case <-o.ctx.Done():
+			continue
+		}
 		done := o.deliver(chat, it)
+		if prev = it.acked; prev == nil {
+			prev = closed
+		}
 		o.mu.Lock()
 		if done && len(q.items) > 0 && q.items[0] == it {
 			q.items = q.items[1:]
@@ -251,6 +268,9 @@ func (o *outbox) deliver(chat string, it *outItem) bool {
 			// stored for a process that runs it.
 			return true
 		}
+		if o.chatGone(chat, it) {
+			return false // cancelled meanwhile (its chat turned unreachable)
+		}
 		if it.replies == nil {
 			it.replies = o.e.renderEntry(&it.en, s.Format())
 		}
@@ -258,7 +278,7 @@ func (o *outbox) deliver(chat string, it *outItem) bool {
 		switch {
 		case err == nil:
 			o.delivered.Add(1)
-			o.ack(it.key)
+			it.acked = o.ack(it.key)
 			return true
 		case o.ctx.Err() != nil:
 			return false
@@ -276,17 +296,22 @@ func (o *outbox) deliver(chat string, it *outItem) bool {
 		}
 		o.retried.Add(1)
 		it.en.Attempts++
-		wait := backoffWait(it.en.Attempts)
+		wait := backoffWait(it.en.Attempts, o.retryBase)
 		var ra interface{ RetryAfter() time.Duration }
 		if errors.As(err, &ra) && ra.RetryAfter() > 0 {
 			wait = ra.RetryAfter()
 		}
 		it.en.NotBefore = o.e.now().Add(wait)
 		o.e.log.Warn("delivery failed, retrying", "chat", chat, "attempt", it.en.Attempts, "retry_in", wait.Round(time.Millisecond), "err", err)
-		o.persist(it)
 		if o.chatGone(chat, it) {
 			return false
 		}
+		if o.supersededNow(chat, it) {
+			o.cancelled.Add(1)
+			o.ack(it.key)
+			return true
+		}
+		o.persist(it)
 	}
 }
 
@@ -296,6 +321,15 @@ func (o *outbox) chatGone(chat string, it *outItem) bool {
 	defer o.mu.Unlock()
 	q := o.chats[chat]
 	return q == nil || len(q.items) == 0 || q.items[0] != it
+}
+
+// supersededNow reports whether it, the head of its chat's queue, is
+// taken over by an entry queued since.
+func (o *outbox) supersededNow(chat string, it *outItem) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	q := o.chats[chat]
+	return q != nil && len(q.items) > 0 && q.items[0] == it && superseded(it, q.items[1:])
 }
 
 // persist stores the entry's retry state, so a restart honours it.
@@ -313,27 +347,36 @@ func (o *outbox) persist(it *outItem) {
 }
 
 // ack deletes a delivered entry. Deletes are gathered: one goroutine
-// deletes every key acknowledged meanwhile in one write.
-func (o *outbox) ack(key []byte) {
+// deletes every key acknowledged meanwhile in one write. The channel is
+// closed once the delete is committed (or failed).
+func (o *outbox) ack(key []byte) <-chan struct{} {
 	if key == nil {
-		return
+		return closed
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.acks = append(o.acks, key)
+	if o.acked == nil {
+		o.acked = make(chan struct{})
+	}
+	done := o.acked
 	if !o.acking {
 		o.acking = true
 		o.wg.Add(1)
 		go o.flush()
 	}
+	return done
 }
+
+// closed is a closed channel: an acknowledgement with nothing to wait for.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 func (o *outbox) flush() {
 	defer o.wg.Done()
 	for {
 		o.mu.Lock()
-		keys := o.acks
-		o.acks = nil
+		keys, done := o.acks, o.acked
+		o.acks, o.acked = nil, nil
 		if len(keys) == 0 {
 			o.acking = false
 			o.idle.Broadcast()
@@ -346,6 +389,7 @@ func (o *outbox) flush() {
 			// Left stored: sent once more after a restart (at least once).
 			o.e.log.Warn("delete delivered outbox entries", "entries", len(keys), "err", err)
 		}
+		close(done)
 	}
 }
 
@@ -383,11 +427,11 @@ func (o *outbox) stats() OutboxStats {
 }
 
 // backoffWait is the wait before retry number n (1-based): exponential
-// from 500 ms to 5 minutes, with jitter in its upper half.
-func backoffWait(n int) time.Duration {
-	d := 500 * time.Millisecond << min(n-1, 20)
-	if d > 5*time.Minute || d <= 0 {
-		d = 5 * time.Minute
+// from base to 600 times base, with jitter in its upper half.
+func backoffWait(n int, base time.Duration) time.Duration {
+	d := base << min(n-1, 20)
+	if limit := 600 * base; d > limit || d <= 0 {
+		d = limit
 	}
 	return d/2 + rand.N(d/2+1)
 }

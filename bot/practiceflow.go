@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"tutorbot/practice"
@@ -34,9 +35,34 @@ func (t *turn) practiceStart(arg string) {
 	t.say(t.tr.T("Practice", "Template", tmpl), []Button{{Label: t.tr.T("BtnOneAtATime"), Payload: payWord(kindPractice, "g")}})
 }
 
+// practiceLang is the language the recommender answers in: the learner's,
+// whatever language the template is written in (the recommender writes
+// English and Russian; other learners get English).
+func (t *turn) practiceLang() string {
+	if t.st.Lang == "ru" {
+		return "ru"
+	}
+	return "en"
+}
+
+// choiceLabel is a practice choice's button label in the learner's
+// language: catalog message Choice<label without spaces>, or the label.
+func (t *turn) choiceLabel(c practice.Choice) string {
+	id := "Choice" + strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, c.Label)
+	if t.tr.Has(id) {
+		return t.tr.T(id)
+	}
+	return c.Label
+}
+
 // template handles a filled-in template.
 func (t *turn) template(text string) {
-	req := practice.ParseTemplate(text)
+	req := practice.ParseTemplateIn(text, t.practiceLang())
 	if len(req.Filled) == 0 && req.Task == "" {
 		t.st.Pending = pendingTemplate
 		t.say(t.tr.T("TemplateEmpty"), []Button{{Label: t.tr.T("BtnOneAtATime"), Payload: payWord(kindPractice, "g")}})
@@ -65,7 +91,7 @@ func (t *turn) continueDraft(req *practice.Request) {
 	b.WriteString(render.EscapeMarkdown(f.QuestionIn(req.Lang)))
 	var row []Button
 	for i, c := range f.Choices() {
-		row = append(row, Button{Label: c.Label, Payload: payWord(kindPractice, "c", f.String(), fmt.Sprint(i))})
+		row = append(row, Button{Label: t.choiceLabel(c), Payload: payWord(kindPractice, "c", f.String(), fmt.Sprint(i))})
 	}
 	t.say(b.String(), row)
 }
@@ -98,7 +124,7 @@ func (t *turn) setField(f practice.Field, answer string) {
 func (t *turn) pressPractice(p payload) {
 	switch p.args[0] {
 	case "g":
-		req := practice.Request{Lang: "en"}
+		req := practice.Request{Lang: t.practiceLang()}
 		t.say(t.tr.T("PracticeTogether"))
 		t.continueDraft(&req)
 	case "s":

@@ -27,6 +27,13 @@ func (t *turn) remindCmd(arg string) {
 	switch {
 	case word == "":
 		t.later(func(ctx context.Context, t *turn) { t.remindStatus(key, "") })
+	case strings.HasPrefix(word, "course") || strings.HasPrefix(word, "nudge"):
+		what, arg, ok := courseWords(word)
+		if !ok {
+			t.say(t.tr.T("RemindHelp"))
+			return
+		}
+		t.courseMessagesCmd(what, arg)
 	case word == "off" || word == "stop":
 		t.later(func(ctx context.Context, t *turn) { t.remindOff(ctx, key) })
 	case strings.HasPrefix(word, "quiet"):
@@ -76,6 +83,11 @@ func (t *turn) remindOff(ctx context.Context, key string) {
 		t.remindError(err)
 		return
 	}
+	off := true
+	if err := t.e.cfg.Reminders.SetCourseMessages(ctx, key, &off, nil, t.ev.Platform, t.ev.UserID, t.ev.UserID); err != nil {
+		t.remindError(err)
+		return
+	}
 	t.say(t.tr.T("RemindOffDone"))
 }
 
@@ -96,6 +108,9 @@ func (t *turn) remindError(err error) {
 func (t *turn) remindProblem(err error) string {
 	if t.tr.Lang() == locale.English {
 		return render.EscapeMarkdown(remind.Friendly(err))
+	}
+	if errors.Is(err, remind.ErrBelowGap) {
+		return t.tr.N("RemindProblemBelowGap", int(max(t.e.cfg.Reminders.MinGap, remind.MinInterval)/time.Hour))
 	}
 	for _, k := range remindProblems {
 		if errors.Is(err, k.kind) {
@@ -253,6 +268,8 @@ func (t *turn) pressRemind(p payload) {
 		t.setReminder(remind.MonthlyPreset())
 	case "off":
 		t.later(func(ctx context.Context, t *turn) { t.remindOff(ctx, key) })
+	case "noff":
+		t.courseMessagesCmd("nudges", "off")
 	default:
 		t.say(t.tr.T("BadButton"))
 	}

@@ -2,11 +2,16 @@ package bot_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"tutorbot/bot"
+	"tutorbot/lessons"
+	"tutorbot/remind"
 	"tutorbot/render"
+	"tutorbot/storage"
 )
 
 // TestTooLongStatesRealLength: a message over the limit is refused with its
@@ -44,5 +49,28 @@ func TestWrongAnswerSaysVerdictOnce(t *testing.T) {
 	all := texts(h.press("A")) // question 1, option A: "Not quite. The lesson says…"
 	if !strings.Contains(all, "❌ Not quite. The lesson says") || strings.Contains(all, "Not quite. Not quite") {
 		t.Errorf("verdict and explanation:\n%s", all)
+	}
+}
+
+// TestRemindBelowGapSaysTheGap: with a three-hour gap between reminders,
+// an hourly schedule is refused with that gap, in the learner's language.
+func TestRemindBelowGapSaysTheGap(t *testing.T) {
+	h := &harness{t: t, path: filepath.Join(t.TempDir(), "tutor.db"), user: "42", format: render.Plain}
+	db, err := storage.Open(h.path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	course, _ := lessons.Default()
+	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Now: clock, Reminders: &remind.Service{DB: db, Now: clock, MinGap: 3 * time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.db, h.engine = db, e
+	if all := texts(h.say("/remind 0 * * * *")); !strings.Contains(all, "more often than once every 3 hours") {
+		t.Errorf("hourly schedule with a 3-hour gap:\n%s", all)
+	}
+	if all := texts(h.say("/remind 0 */4 * * *")); strings.Contains(all, "more often") {
+		t.Errorf("a schedule every 4 hours refused:\n%s", all)
 	}
 }

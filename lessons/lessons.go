@@ -111,7 +111,12 @@ type Course struct {
 	byRef  map[string]int                // Ref -> index in Lessons
 	byLang map[string]map[string]*Lesson // lang -> id -> lesson
 	langs  []string
+	timed  bool
 }
+
+// TimedUnlocks reports whether any lesson opens at a date or a delay after
+// the previous one (so learners get a message when it opens).
+func (c *Course) TimedUnlocks() bool { return c.timed }
 
 // Len is the number of lessons.
 func (c *Course) Len() int { return len(c.Lessons) }
@@ -325,6 +330,9 @@ func load(fsys fs.FS) (*Course, Problems) {
 	sort.SliceStable(c.Lessons, func(i, j int) bool { return c.Lessons[i].Order < c.Lessons[j].Order })
 	for i, l := range c.Lessons {
 		c.byID[l.ID] = i
+		if !l.Rule.Date.IsZero() || l.Rule.AfterPrevious && l.Rule.Delay > 0 {
+			c.timed = true
+		}
 		if j, dup := c.byRef[l.Ref()]; dup {
 			probs = append(probs, Problem{File: l.File, Line: 2, Msg: fmt.Sprintf("lesson id %q collides with %q in button payloads; rename one of them", l.ID, c.Lessons[j].ID)})
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,15 +45,27 @@ type Claims struct {
 	Reminders int
 	// Acknowledged counts the messages that made a claim.
 	Acknowledged int
+	// Duplicates counts messages sent twice in a row (text and buttons),
+	// which the outbox may do once after a crash (at-least-once delivery);
+	// the second copy claims nothing.
+	Duplicates int
 }
 
 // ReadClaims reads the claims made in a learner's messages (the fake
 // server's record of one chat).
 func ReadClaims(ms []telegramtest.Message) Claims {
 	c := Claims{Verdicts: map[int]string{}}
-	for _, m := range ms {
+	var last *telegramtest.Message
+	for i, m := range ms {
 		if m.Method != "sendMessage" && m.Method != "editMessageText" {
 			continue
+		}
+		if m.Method == "sendMessage" {
+			if last != nil && last.Text == m.Text && reflect.DeepEqual(last.Keyboard, m.Keyboard) {
+				c.Duplicates++
+				continue
+			}
+			last = &ms[i]
 		}
 		text := visible(m)
 		claimed := false

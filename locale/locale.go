@@ -197,6 +197,16 @@ type Localizer struct {
 	en *Localizer
 }
 
+// Has reports whether message id exists in the localizer's language or in
+// English.
+func (l *Localizer) Has(id string) bool {
+	if l.fast[id] != nil || (l.en != nil && l.en.fast[id] != nil) {
+		return true
+	}
+	_, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: id})
+	return err == nil
+}
+
 // Lang is the localizer's language.
 func (l *Localizer) Lang() string { return l.lang }
 

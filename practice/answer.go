@@ -36,42 +36,19 @@ func familyLabel(pol *Policy, m *Model, fam string) string {
 	return fam
 }
 
-func countryName(c, lang string) string {
-	if lang != "ru" {
-		return c
-	}
-	switch c {
-	case "China":
-		return "Китай"
-	case "United States":
-		return "США"
-	case "France":
-		return "Франция"
-	}
-	return c
-}
+func countryName(c, lang string) string { return tr(lang, msg("country."+c)) }
 
 // humanCount writes 700000000 as "700M" ("700 млн").
 func humanCount(v float64, lang string) string {
-	unit, div := "", 1.0
 	switch {
 	case v >= 1e9:
-		unit, div = "B", 1e9
-		if lang == "ru" {
-			unit = " млрд"
-		}
+		return tr(lang, "unit.B", num(v/1e9, lang))
 	case v >= 1e6:
-		unit, div = "M", 1e6
-		if lang == "ru" {
-			unit = " млн"
-		}
+		return tr(lang, "unit.M", num(v/1e6, lang))
 	case v >= 1e3:
-		unit, div = "K", 1e3
-		if lang == "ru" {
-			unit = " тыс."
-		}
+		return tr(lang, "unit.K", num(v/1e3, lang))
 	}
-	return num(v/div, lang) + unit
+	return num(v, lang)
 }
 
 // fmtTokens writes a token count as people say it: 131072 → "128K", 10M.

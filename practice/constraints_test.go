@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"unicode/utf8"
 )
 
@@ -291,28 +292,58 @@ func TestPolicyCoversCatalog(t *testing.T) {
 var verbRE = regexp.MustCompile(`%(?:\[\d+\])?[-+# 0]*\d*(?:\.\d+)?[a-zA-Z%]`)
 
 func TestMessages(t *testing.T) {
-	for id, pair := range messages {
-		if pair[0] == "" || pair[1] == "" {
-			t.Errorf("%s: missing a language", id)
-			continue
-		}
-		verbs := func(s string) []string {
-			var out []string
-			for _, loc := range verbRE.FindAllStringIndex(s, -1) {
-				if loc[0] > 0 && s[loc[0]-1] >= '0' && s[loc[0]-1] <= '9' {
-					continue // "0.9% perplexity" is a percentage, not a verb
-				}
-				out = append(out, s[loc[1]-1:loc[1]])
+	cats, err := messageCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	verbs := func(s string) []string {
+		var out []string
+		for _, loc := range verbRE.FindAllStringIndex(s, -1) {
+			if loc[0] > 0 && s[loc[0]-1] >= '0' && s[loc[0]-1] <= '9' {
+				continue // "0.9% perplexity" is a percentage, not a verb
 			}
-			sort.Strings(out)
-			return out
+			out = append(out, s[loc[1]-1:loc[1]])
 		}
-		if en, ru := verbs(pair[0]), verbs(pair[1]); !slices.Equal(en, ru) {
-			t.Errorf("%s: English takes %v, Russian %v", id, en, ru)
+		sort.Strings(out)
+		return out
+	}
+	if len(cats) < 2 || len(cats["en"]) < 100 {
+		t.Fatalf("catalogs: %d languages, %d English messages", len(cats), len(cats["en"]))
+	}
+	for lang, cat := range cats {
+		for id, en := range cats["en"] {
+			text, ok := cat[id]
+			if !ok || text == "" {
+				t.Errorf("%s: %s is missing", lang, id)
+				continue
+			}
+			if got, want := verbs(text), verbs(en); !slices.Equal(got, want) {
+				t.Errorf("%s: %s takes %v, English %v", lang, id, got, want)
+			}
 		}
-		if id != "catalog.empty" && strings.HasPrefix(string(id), "q.") && !regexp.MustCompile(`\p{Cyrillic}`).MatchString(pair[1]) {
-			t.Errorf("%s: the Russian text is not Russian", id)
+		for id := range cat {
+			if _, ok := cats["en"][id]; !ok {
+				t.Errorf("%s: %s is not in the English catalog", lang, id)
+			}
 		}
+	}
+	for id, text := range cats["ru"] {
+		if strings.HasPrefix(string(id), "q.") && !regexp.MustCompile(`\p{Cyrillic}`).MatchString(text) {
+			t.Errorf("ru: %s is not Russian: %q", id, text)
+		}
+	}
+	// Every message the code asks for exists: an unknown id would come back as itself.
+	for _, id := range []msg{"q.task", "why.allowed", "out.users", "note.left_out", "cloud.80", "country.China", "unit.M", "ft.full"} {
+		if tr("ru", id) == string(id) {
+			t.Errorf("%s: no such message", id)
+		}
+	}
+	// A catalog without English, or broken TOML, is refused.
+	if _, err := loadMessages(fstest.MapFS{"messages/ru.toml": {Data: []byte(`"a" = "b"`)}}); err == nil {
+		t.Error("catalogs without English were accepted")
+	}
+	if _, err := loadMessages(fstest.MapFS{"messages/en.toml": {Data: []byte(`"a" = `)}}); err == nil {
+		t.Error("broken TOML was accepted")
 	}
 }
 
@@ -351,7 +382,7 @@ func FuzzParseHardware(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		hw, reason := parseHardware(s)
 		if reason != "" {
-			if _, ok := messages[reason]; !ok {
+			if cats, _ := messageCatalogs(); cats["en"][reason] == "" {
 				t.Fatalf("reason %q is not a message", reason)
 			}
 			if hardwareIssue("ru", hw, reason) == "" {

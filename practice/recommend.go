@@ -78,19 +78,14 @@ type Question struct {
 	Text string `json:"text"`
 }
 
-// Cloud GPU classes, smallest first.
+// Cloud GPU classes, smallest first; id names the class's message.
 var gpuClasses = []struct {
 	gib   float64
 	cards int
-	en    string
-	ru    string
+	id    msg
 }{
-	{24, 1, "one 24 GiB GPU (L4, A10, RTX 4090)", "один GPU на 24 GiB (L4, A10, RTX 4090)"},
-	{48, 1, "one 48 GiB GPU (L40S, RTX A6000)", "один GPU на 48 GiB (L40S, RTX A6000)"},
-	{80, 1, "one 80 GiB GPU (A100 80GB, H100)", "один GPU на 80 GiB (A100 80GB, H100)"},
-	{160, 2, "2× 80 GiB GPUs", "2× GPU по 80 GiB"},
-	{320, 4, "4× 80 GiB GPUs", "4× GPU по 80 GiB"},
-	{640, 8, "8× 80 GiB GPUs (one full node)", "8× GPU по 80 GiB (целый узел)"},
+	{24, 1, "cloud.24"}, {48, 1, "cloud.48"}, {80, 1, "cloud.80"},
+	{160, 2, "cloud.160"}, {320, 4, "cloud.320"}, {640, 8, "cloud.640"},
 }
 
 // Assumptions used when the learner did not say.
@@ -218,7 +213,7 @@ func Recommend(cat *Catalog, req Request) Result {
 			if res.Budget.GPUGiB > 0 {
 				cd.fit = BestFitWith(*m, res.Budget, ctx, opts)
 			} else {
-				cd.fit, cd.gpuClass = cloudFit(*m, ctx, opts, lang)
+				cd.fit, cd.gpuClass = cloudFit(*m, ctx, opts)
 			}
 		default:
 			cd.fit = BestFitWith(*m, res.Budget, ctx, opts)
@@ -264,7 +259,7 @@ func Recommend(cat *Catalog, req Request) Result {
 	res.LeftOut, res.licenseDecided = out.list(), out.policy
 	for _, cd := range chosen {
 		p := Pick{
-			Model: *cd.m, Quant: cd.fit.Quant, Memory: cd.fit.Memory, Fits: cd.fit.Status, GPUClass: cd.gpuClass,
+			Model: *cd.m, Quant: cd.fit.Quant, Memory: cd.fit.Memory, Fits: cd.fit.Status, GPUClass: tr(lang, cd.gpuClass),
 			Commercial: cd.lic.Commercial, CommercialAllowed: cd.lic.Commercial != CommercialNo,
 			lic: cd.lic, price: cd.price, free: cd.fit.FreeShare, MonthlyUSD: round2(cd.monthly), score: cd.score,
 		}
@@ -371,22 +366,15 @@ func needs(req Request, s Strength) bool {
 
 // cloudFit sizes a model for the smallest cloud GPU class that holds it at
 // Q4_K_M with headroom, then takes the best quantization that fits that class.
-func cloudFit(m Model, ctx int, o Options, lang string) (Fit, string) {
+func cloudFit(m Model, ctx int, o Options) (Fit, msg) {
 	q4 := EstimateWith(m, Q4KM, ctx, o)
 	for _, cl := range gpuClasses {
 		b := Budget{GPUGiB: cl.gib, GPUCount: cl.cards}
 		if q4.TotalGiB <= usableGPUGiB(m, q4, b)*(1-HeadroomShare) {
-			name := cl.en
-			if lang == "ru" {
-				name = cl.ru
-			}
-			return BestFitWith(m, b, ctx, o), name
+			return BestFitWith(m, b, ctx, o), cl.id
 		}
 	}
-	if lang == "ru" {
-		return Fit{Status: FitNo, Quant: Q4KM, Memory: q4}, "больше одного узла из 8 GPU"
-	}
-	return Fit{Status: FitNo, Quant: Q4KM, Memory: q4}, "more than one 8-GPU node"
+	return Fit{Status: FitNo, Quant: Q4KM, Memory: q4}, "cloud.more"
 }
 
 // volumeTokens is the monthly input and output tokens for the stated volume.
@@ -543,7 +531,7 @@ func score(p *cand, req Request, res Result) float64 {
 		}
 	case WhereCloud:
 		for i, cl := range gpuClasses {
-			if cl.en == p.gpuClass || cl.ru == p.gpuClass {
+			if cl.id == p.gpuClass {
 				s -= 1.5 * float64(i)
 			}
 		}
@@ -608,7 +596,7 @@ type cand struct {
 	m        *Model
 	lic      *License
 	fit      Fit
-	gpuClass string
+	gpuClass msg
 	price    *Price
 	monthly  float64
 	score    float64

@@ -45,6 +45,10 @@ type Dispatcher struct {
 	// IsPermanent reports errors that must not be retried (the learner is
 	// unreachable, say). errors.Is(err, ErrSkip) always counts. Optional.
 	IsPermanent func(error) bool
+	// DeliverCourse sends the learner's course messages due at at (see
+	// ScheduleCourseIn) and returns when to look again (zero: no more).
+	// Optional: without it, course entries are dropped.
+	DeliverCourse func(ctx context.Context, key string, s Settings, at time.Time) (next time.Time, err error)
 	// Tick is the pause between looks at the due index (default 1 s).
 	Tick time.Duration
 	// After waits (default time.After); tests pass a fake clock's.
@@ -87,10 +91,12 @@ type Stats struct {
 	Deferred int64
 	// Errors counts storage errors (logged).
 	Errors int64
+	// CourseLooks counts course entries handled (DeliverCourse succeeded).
+	CourseLooks int64
 }
 
 type counters struct {
-	dueSeen, sent, skippedLate, skipped, failed, stale, deferred, errors atomic.Int64
+	dueSeen, sent, skippedLate, skipped, failed, stale, deferred, errors, courseLooks atomic.Int64
 }
 
 // Stats returns a snapshot of the counters, for metrics.
@@ -98,7 +104,7 @@ func (d *Dispatcher) Stats() Stats {
 	c := &d.stats
 	return Stats{
 		DueSeen: c.dueSeen.Load(), Sent: c.sent.Load(), SkippedLate: c.skippedLate.Load(),
-		Skipped: c.skipped.Load(), Failed: c.failed.Load(), Stale: c.stale.Load(), Deferred: c.deferred.Load(), Errors: c.errors.Load(),
+		Skipped: c.skipped.Load(), Failed: c.failed.Load(), Stale: c.stale.Load(), Deferred: c.deferred.Load(), Errors: c.errors.Load(), CourseLooks: c.courseLooks.Load(),
 	}
 }
 
@@ -220,6 +226,9 @@ func (d *Dispatcher) process(ctx context.Context, key string, at time.Time) bool
 	svc := d.Service
 	log := svc.log().With("key", key, "slot", at)
 	set, ok, err := svc.Get(key)
+	if err == nil && ok && !set.Course.IsZero() && set.Course.Equal(at) {
+		return d.processCourse(ctx, key, set, at)
+	}
 	if err != nil || !ok || !set.Active() || !set.Next.Equal(at) {
 		if err != nil {
 			log.Error("unreadable reminder settings; dropping the due entry", "err", err)
@@ -304,7 +313,7 @@ func (d *Dispatcher) process(ctx context.Context, key string, at time.Time) bool
 func (d *Dispatcher) dropStale(ctx context.Context, key string, at time.Time) error {
 	return d.Service.DB.Update(ctx, func(tx *storage.Tx) error {
 		set, ok, err := get(tx, key)
-		if err == nil && ok && set.Active() && set.Next.Equal(at) {
+		if err == nil && ok && (set.Active() && set.Next.Equal(at) || set.Course.Equal(at)) {
 			return nil
 		}
 		return tx.RemoveDue(at, key)

@@ -23,6 +23,9 @@ var (
 	ErrNeverFires = errors.New("schedule never fires")
 	// ErrTooOften: the schedule fires more often than once an hour.
 	ErrTooOften = errors.New("schedule fires more often than hourly")
+	// ErrBelowGap: the schedule fires more often than the minimum gap
+	// between reminders (Service.MinGap, when set above an hour).
+	ErrBelowGap = errors.New("schedule fires more often than the minimum gap")
 	// ErrTooRare: an @every interval longer than a year.
 	ErrTooRare = errors.New("schedule fires less than once a year")
 	// ErrBadKind: a stored schedule kind this version does not know.

@@ -326,7 +326,7 @@ func (s Schedule) checkGap(gap time.Duration) error {
 	if gap <= MinInterval || s.sched == nil {
 		return nil // ParseSchedule already refused more than hourly
 	}
-	tooOften := inputErr(ErrTooOften, fmt.Sprintf("%s fires more often than once every %s, the shortest gap between reminders here. Try “0 10 * * MON” (weekly).", quote(s.Spec), describeGap(gap)))
+	tooOften := inputErr(ErrBelowGap, fmt.Sprintf("%s fires more often than once every %s, the shortest gap between reminders here. Try “0 10 * * MON” (weekly).", quote(s.Spec), describeGap(gap)))
 	if c, ok := s.sched.(cron.ConstantDelaySchedule); ok {
 		if c.Delay < gap {
 			return tooOften

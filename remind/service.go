@@ -135,9 +135,14 @@ func get(tx *storage.Tx, key string) (Settings, bool, error) {
 
 // put writes settings and moves the due entry from old.Next to set.Next.
 func put(tx *storage.Tx, key string, old, set Settings) error {
-	if !old.Next.IsZero() {
-		if err := tx.RemoveDue(old.Next, key); err != nil {
-			return err
+	if !set.Course.IsZero() && set.Course.Equal(set.Next) {
+		set.Course = set.Course.Add(courseGap)
+	}
+	for _, at := range []time.Time{old.Next, old.Course} {
+		if !at.IsZero() {
+			if err := tx.RemoveDue(at, key); err != nil {
+				return err
+			}
 		}
 	}
 	rec, err := encodeSettings(set)
@@ -147,8 +152,12 @@ func put(tx *storage.Tx, key string, old, set Settings) error {
 	if err := tx.PutReminder(key, rec); err != nil {
 		return err
 	}
-	if !set.Next.IsZero() {
-		return tx.AddDue(set.Next, key)
+	for _, at := range []time.Time{set.Next, set.Course} {
+		if !at.IsZero() {
+			if err := tx.AddDue(at, key); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -197,6 +206,7 @@ func (s *Service) Set(ctx context.Context, key string, in Settings) (time.Time, 
 		set.UserID = firstOf(set.UserID, old.UserID)
 		set.ChatID = firstOf(set.ChatID, old.ChatID)
 		set.LastSent = old.LastSent
+		set.Course, set.CourseOff, set.NudgesOff = old.Course, old.CourseOff, old.NudgesOff
 		set.Snoozed, set.Attempts = false, 0
 		set.Parity = 0
 		if set.Kind == Biweekly {

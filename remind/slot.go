@@ -47,6 +47,12 @@ type Settings struct {
 	Snoozed bool `json:"snoozed,omitempty"`
 	// Attempts counts failed deliveries of the pending reminder.
 	Attempts int `json:"attempts,omitempty"`
+	// Course is when the learner's next course message (a lesson that
+	// opens, a nudge) is looked at; it has its own due entry. Zero: none.
+	Course time.Time `json:"course,omitzero"`
+	// CourseOff switches course messages off; NudgesOff only nudges.
+	CourseOff bool `json:"course_off,omitempty"`
+	NudgesOff bool `json:"nudges_off,omitempty"`
 	// LastSent is when a reminder was last delivered.
 	LastSent time.Time `json:"last_sent,omitzero"`
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"os"
 	"strings"
 )
@@ -122,12 +121,23 @@ func Verify(path string) error {
 	if st.Size() == 0 {
 		return nil
 	}
-	return verify(path, f, st.Size())
+	data, unmap, err := mapFile(f, st.Size())
+	if err != nil {
+		return fmt.Errorf("read database %s: %w", path, err)
+	}
+	defer unmap()
+	// The file is locked by the caller; should it shrink anyway, reading
+	// the mapping past its end faults, and guarded turns that into an error.
+	var verr error
+	if err := guarded(path, "verifying", func() error { verr = verify(path, data); return nil }); err != nil {
+		return err
+	}
+	return verr
 }
 
-// verify checks the file of size bytes read through r.
-func verify(path string, r io.ReaderAt, size int64) error {
-	v := &verifier{f: r, size: size}
+// verify checks the bytes of a database file.
+func verify(path string, data []byte) error {
+	v := &verifier{data: data, size: int64(len(data))}
 	if problem := v.run(); problem != "" {
 		if v.notBolt {
 			return fmt.Errorf("open database %s: %w", path, ErrNotDatabase)
@@ -138,22 +148,21 @@ func verify(path string, r io.ReaderAt, size int64) error {
 }
 
 type verifier struct {
-	f        io.ReaderAt
+	data     []byte // the whole file
 	size     int64
 	pageSize int64
 	hwm      uint64
 	seen     []uint64 // bitset of pages referenced so far
-	buf      []byte
-	notBolt  bool // neither meta page carries bbolt's magic number
+	notBolt  bool     // neither meta page carries bbolt's magic number
 }
 
 // run returns the first problem found, or "".
 func (v *verifier) run() string {
 	// Meta 0 is at offset 0; its page size places meta 1.
-	head := make([]byte, pageHeaderSize+64)
-	if n, _ := v.f.ReadAt(head, 0); n < len(head) {
+	if v.size < pageHeaderSize+64 {
 		return fmt.Sprintf("file is only %d bytes, shorter than a meta page", v.size)
 	}
+	head := v.data[:pageHeaderSize+64]
 	magic0 := binary.LittleEndian.Uint32(head[pageHeaderSize:]) == boltMagic
 	m0, err0 := parseMeta(head[pageHeaderSize:])
 	pageSize := int64(4096) // without meta 0, the usual page size
@@ -166,9 +175,7 @@ func (v *verifier) run() string {
 		}
 		return fmt.Sprintf("file is only %d bytes, shorter than its two %d-byte meta pages (truncated)", v.size, pageSize)
 	}
-	if _, err := v.f.ReadAt(head, pageSize); err != nil {
-		return fmt.Sprintf("meta page 1 cannot be read: %v", err)
-	}
+	head = v.data[pageSize : pageSize+pageHeaderSize+64]
 	if !magic0 && binary.LittleEndian.Uint32(head[pageHeaderSize:]) != boltMagic {
 		v.notBolt = true
 		return "no bbolt meta page"
@@ -220,13 +227,7 @@ func (v *verifier) page(id uint64, want uint16, what string) ([]byte, string) {
 	if id < 2 || id >= v.hwm {
 		return nil, fmt.Sprintf("%s refers to page %d, outside the file's pages 2..%d", what, id, v.hwm-1)
 	}
-	if int64(cap(v.buf)) < v.pageSize {
-		v.buf = make([]byte, v.pageSize)
-	}
-	b := v.buf[:v.pageSize]
-	if _, err := v.f.ReadAt(b, int64(id)*v.pageSize); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Sprintf("page %d cannot be read: %v", id, err)
-	}
+	b := v.data[int64(id)*v.pageSize : int64(id+1)*v.pageSize]
 	le := binary.LittleEndian
 	if got := le.Uint64(b); got != id {
 		return nil, fmt.Sprintf("page %d carries the id %d (overwritten)", id, got)
@@ -243,16 +244,7 @@ func (v *verifier) page(id uint64, want uint16, what string) ([]byte, string) {
 			return nil, fmt.Sprintf("page %d is referenced twice", id+i)
 		}
 	}
-	if overflow > 0 {
-		n := int64(overflow+1) * v.pageSize
-		big := make([]byte, n)
-		copy(big, b)
-		if _, err := v.f.ReadAt(big[v.pageSize:], int64(id+1)*v.pageSize); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Sprintf("page %d cannot be read: %v", id+1, err)
-		}
-		v.buf, b = big, big
-	}
-	return b, ""
+	return v.data[int64(id)*v.pageSize : int64(id+overflow+1)*v.pageSize], ""
 }
 
 func typeName(flags uint16) string {
@@ -297,8 +289,6 @@ func (v *verifier) walk(id uint64, depth int) string {
 	if p != "" {
 		return p
 	}
-	// The page buffer is reused by the next read: keep what is needed.
-	b = append([]byte(nil), b...)
 	return v.elements(b, id, depth)
 }
 

@@ -106,3 +106,34 @@ func TestCancelWhileWaiting(t *testing.T) {
 		t.Fatal("Run still waits for input after ctx ended")
 	}
 }
+
+// FuzzReadLines: any input is read to its end in lines of at most MaxLine
+// bytes, without a panic, and short lines come back as they were.
+func FuzzReadLines(f *testing.F) {
+	f.Add([]byte("/start\n1\r\n/quit"))
+	f.Add([]byte("\n\n\xff\xfe\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		lines, done := make(chan input), make(chan struct{})
+		defer close(done)
+		go readLines(bytes.NewReader(in), lines, done)
+		var got []string
+		for l := range lines {
+			if l.err != nil {
+				break
+			}
+			if len(l.line) > MaxLine {
+				t.Fatalf("line of %d bytes", len(l.line))
+			}
+			got = append(got, l.line)
+		}
+		if !bytes.Contains(in, []byte("\r")) && len(in) < MaxLine {
+			want := strings.Split(strings.TrimSuffix(string(in), "\n"), "\n")
+			if len(in) == 0 {
+				want = nil
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") || len(got) != len(want) {
+				t.Fatalf("lines %q, want %q", got, want)
+			}
+		}
+	})
+}

@@ -89,6 +89,8 @@ type harness struct {
 	t   testing.TB
 	srv *discordtest.Server
 	b   *Bot
+	// locale is the Discord client locale each user's interactions carry.
+	locale map[string]discordgo.Locale
 }
 
 func newHarness(t testing.TB, h bot.Handler, edit ...func(*Config)) *harness {
@@ -128,7 +130,7 @@ func (h *harness) interaction(kind discordtest.InteractionKind, user string, at 
 	id, tok := h.srv.NewInteraction(discordtest.InteractionSpec{Kind: kind, ChannelID: at.channel, UserID: user, MessageID: msgID})
 	i := &discordgo.Interaction{
 		ID: id, Token: tok, AppID: h.srv.AppID(), Type: discordgo.InteractionType(kind),
-		ChannelID: at.channel, GuildID: at.guild, Data: data,
+		ChannelID: at.channel, GuildID: at.guild, Data: data, Locale: h.locale[user],
 	}
 	u := &discordgo.User{ID: user, Username: "learner" + user}
 	if at.guild != "" {

@@ -111,7 +111,10 @@ type callOpts struct {
 }
 
 var (
-	sendOpts   = callOpts{perChat: true, attempts: 4}
+	sendOpts = callOpts{perChat: true, attempts: 4}
+	// outboxOpts try a send once more at most: the outbox retries it with
+	// its own backoff, so a failing chat holds nothing.
+	outboxOpts = callOpts{perChat: true, attempts: 2}
 	answerOpts = callOpts{attempts: 3}
 	typingOpts = callOpts{attempts: 1, cosmetic: true}
 )
@@ -314,6 +317,11 @@ func (b *Bot) typing(ctx context.Context, chat int64) {
 // types have no message_thread_id; a reply with a file becomes a document
 // (an image a photo) with the text as its caption.
 func (b *Bot) sendTo(ctx context.Context, chat int64, thread int, r bot.Reply) error {
+	return b.sendWith(ctx, chat, thread, r, sendOpts)
+}
+
+// sendWith is sendTo with the given call options.
+func (b *Bot) sendWith(ctx context.Context, chat int64, thread int, r bot.Reply, o callOpts) error {
 	if strings.TrimSpace(r.Text) == "" && r.File == nil {
 		return nil // Telegram refuses empty messages; nothing to show
 	}
@@ -343,7 +351,7 @@ func (b *Bot) sendTo(ctx context.Context, chat int64, thread int, r bot.Reply) e
 			return api.UploadFiles(method, p, files)
 		}
 	}
-	if _, err := b.do(ctx, chat, req, sendOpts); err != nil {
+	if _, err := b.do(ctx, chat, req, o); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	b.stats.sent.Add(1)
@@ -351,6 +359,11 @@ func (b *Bot) sendTo(ctx context.Context, chat int64, thread int, r bot.Reply) e
 }
 
 func (b *Bot) edit(ctx context.Context, chat int64, msgID int, r bot.Reply) error {
+	return b.editWith(ctx, chat, msgID, r, sendOpts)
+}
+
+// editWith is edit with the given call options.
+func (b *Bot) editWith(ctx context.Context, chat int64, msgID int, r bot.Reply, o callOpts) error {
 	var c tgbotapi.Chattable
 	if strings.TrimSpace(r.Text) == "" {
 		c = tgbotapi.EditMessageReplyMarkupConfig{BaseEdit: tgbotapi.BaseEdit{ChatID: chat, MessageID: msgID, ReplyMarkup: b.keyboard(r.Buttons)}}
@@ -362,7 +375,7 @@ func (b *Bot) edit(ctx context.Context, chat int64, msgID int, r bot.Reply) erro
 			DisableWebPagePreview: true,
 		}
 	}
-	if _, err := b.call(ctx, chat, c, sendOpts); err != nil && !isNotModified(err) {
+	if _, err := b.call(ctx, chat, c, o); err != nil && !isNotModified(err) {
 		return fmt.Errorf("edit message: %w", err)
 	}
 	b.stats.sent.Add(1)
@@ -402,3 +415,13 @@ func truncate(s string, n int) string {
 }
 
 func formatID(id int64) string { return strconv.FormatInt(id, 10) }
+
+// transient reports a failure that may pass (a 5xx, a network error): an
+// edit that failed so is retried as an edit, not sent anew.
+func transient(err error) bool {
+	var te *tgbotapi.Error
+	if errors.As(err, &te) {
+		return te.Code >= 500 || te.Code == 429
+	}
+	return !errors.Is(err, bot.ErrUnreachable)
+}

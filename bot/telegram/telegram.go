@@ -288,13 +288,13 @@ func (b *Bot) Send(ctx context.Context, to bot.Address, replies []bot.Reply) err
 		var err error
 		if (r.Kind == bot.Edit || r.Supersedes) && t.msgID != 0 && !inPlace {
 			inPlace = true
-			err = b.edit(ctx, chat, t.msgID, r)
-			if err != nil && !errors.Is(err, bot.ErrUnreachable) && ctx.Err() == nil {
+			err = b.editWith(ctx, chat, t.msgID, r, outboxOpts)
+			if err != nil && !errors.Is(err, bot.ErrUnreachable) && !transient(err) && ctx.Err() == nil {
 				b.log.Warn("edit failed, sending anew", "chat", chat, "err", err)
-				err = b.sendTo(ctx, chat, t.thread, r)
+				err = b.sendWith(ctx, chat, t.thread, r, outboxOpts)
 			}
 		} else {
-			err = b.sendTo(ctx, chat, t.thread, r)
+			err = b.sendWith(ctx, chat, t.thread, r, outboxOpts)
 		}
 		if err != nil {
 			var te *tgbotapi.Error

@@ -3,6 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,5 +127,55 @@ func TestRunWithoutPlatform(t *testing.T) {
 	errOut.Reset()
 	if code := run(t.Context(), nil, strings.NewReader("/start\n"), &out, &errOut, env); code != 0 || !strings.Contains(out.String(), "I'm your tutor") {
 		t.Errorf("tutorbot: exit %d, stdout %.200q, stderr %q", code, out.String(), errOut.String())
+	}
+}
+
+var startupMB = flag.Int("startup.mb", 8, "size in MB of the database BenchmarkStartupChecked starts on (the README figure: 100)")
+
+// BenchmarkStartupChecked measures the terminal tutor from process start to
+// the first prompt (then end of input) on a database of -startup.mb
+// megabytes: with the checks at start, and with -skip-check.
+func BenchmarkStartupChecked(b *testing.B) {
+	bin := binary(b)
+	path := filepath.Join(b.TempDir(), "big.db")
+	db, err := storage.Open(path, storage.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := []byte(`{"v":1,"started":"2026-01-01T00:00:00Z","lesson":"map-of-open-weight-models","progress":{"map-of-open-weight-models":{"page":3,"seen":4,"quiz":{"best":1}}},"tasks":[{"id":1,"text":"` + strings.Repeat("summarise a contract ", 90) + `"}]}`)
+	for n := 0; ; {
+		err := db.Update(context.Background(), func(tx *storage.Tx) error {
+			for range 2000 {
+				n++
+				if err := tx.PutLearner(fmt.Sprintf("telegram:%d", n), rec); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st, _ := os.Stat(path); st.Size() >= int64(*startupMB)<<20 {
+			break
+		}
+	}
+	db.Close()
+	for _, skip := range []bool{false, true} {
+		b.Run(fmt.Sprintf("skip-check=%v", skip), func(b *testing.B) {
+			args := []string{"-db", path}
+			if skip {
+				args = append(args, "-skip-check")
+			}
+			for b.Loop() {
+				cmd := exec.Command(bin, args...)
+				cmd.Env = append(os.Environ(), "TELEGRAM_TOKEN=", "DISCORD_TOKEN=")
+				cmd.Stdin = strings.NewReader("")
+				out, err := cmd.Output()
+				if err != nil || !strings.Contains(string(out), "> ") {
+					b.Fatalf("tutorbot: %v %q", err, out)
+				}
+			}
+		})
 	}
 }

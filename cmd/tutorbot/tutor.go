@@ -54,6 +54,7 @@ type config struct {
 	SkipCheck       bool
 	CheckTimeout    time.Duration
 	ReminderGap     time.Duration
+	NudgeAfter      time.Duration
 	CommitWindow    time.Duration
 	DownAfter       time.Duration
 }
@@ -103,6 +104,7 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	admins := fl.String("admins", getenv("ADMIN_IDS"), "learners allowed to see /stats, as platform:id, comma-separated, e.g. telegram:12345,discord:67890 (env ADMIN_IDS)")
 	fl.BoolVar(&c.SkipCheck, "skip-check", false, "skip bbolt's consistency check of the whole database at start (the quick checks against the meta pages still run)")
 	fl.DurationVar(&c.CheckTimeout, "check-timeout", storage.DefaultCheckTimeout, "longest the consistency check at start may take")
+	nudge := fl.String("nudge-after", getenv("NUDGE_AFTER"), "send a learner who stopped in the middle of a lesson one nudge per lesson after this long, e.g. 72h (env NUDGE_AFTER; off when empty)")
 	commitWindow := fl.String("health-commit-window", envOr(getenv, "HEALTH_COMMIT_WINDOW", ops.DefaultCommitWindow.String()), "/healthz fails this long after a commit failed (env HEALTH_COMMIT_WINDOW)")
 	downAfter := fl.String("health-down-after", envOr(getenv, "HEALTH_DOWN_AFTER", ops.DefaultDownAfter.String()), "/healthz fails when a platform connection is down this long (env HEALTH_DOWN_AFTER)")
 	gap := fl.String("reminder-min-gap", envOr(getenv, "REMINDER_MIN_GAP", "1h"), "shortest time between two reminders to one learner, at least 1h; schedules firing more often are refused (env REMINDER_MIN_GAP)")
@@ -129,6 +131,11 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	var err error
 	if c.ShutdownTimeout, err = time.ParseDuration(*shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		probs = append(probs, fmt.Sprintf("invalid shutdown timeout %q (want a duration like 10s)", *shutdown))
+	}
+	if *nudge != "" {
+		if c.NudgeAfter, err = time.ParseDuration(*nudge); err != nil || c.NudgeAfter < time.Hour || c.NudgeAfter > 90*24*time.Hour {
+			probs = append(probs, fmt.Sprintf("invalid NUDGE_AFTER %q (want a duration from 1h to 2160h, e.g. 72h)", *nudge))
+		}
 	}
 	if c.CommitWindow, err = time.ParseDuration(*commitWindow); err != nil || c.CommitWindow <= 0 {
 		probs = append(probs, fmt.Sprintf("invalid health commit window %q (want a duration like 1m)", *commitWindow))
@@ -275,7 +282,7 @@ func runTutor(ctx context.Context, args []string, needPlatform bool, stdin io.Re
 	}
 	metrics := ops.NewMetrics()
 	reminders := &remind.Service{DB: db, Log: log.With("part", "reminders"), MinGap: cfg.ReminderGap}
-	ecfg := bot.Config{DB: db, Course: course, LoadCourse: reloadCourse, Log: log, Reminders: reminders, Admins: cfg.Admins, CompareModels: cfg.CompareModels, LLMDailyLimit: cfg.LLMDailyLimit}
+	ecfg := bot.Config{DB: db, Course: course, LoadCourse: reloadCourse, Log: log, Reminders: reminders, NudgeAfter: cfg.NudgeAfter, Admins: cfg.Admins, CompareModels: cfg.CompareModels, LLMDailyLimit: cfg.LLMDailyLimit}
 	if cfg.LLMBaseURL != "" {
 		client, err := llm.New(llm.Config{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMKey, Model: cfg.LLMModel})
 		if err != nil {
@@ -287,6 +294,12 @@ func runTutor(ctx context.Context, args []string, needPlatform bool, stdin io.Re
 	if err != nil {
 		return err
 	}
+	if getenv("TUTORBOT_TEST_HOLD_OUTBOX") == "1" {
+		// Test hook of the crash tests: replies are committed to the
+		// outbox but not sent, so a kill lands between commit and send.
+		engine.HoldOutbox(true)
+		log.Warn("outbox held: replies are stored, not sent (TUTORBOT_TEST_HOLD_OUTBOX)")
+	}
 	defer func() {
 		// Comparisons and re-test runs in flight get the shutdown bound.
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
@@ -296,9 +309,10 @@ func runTutor(ctx context.Context, args []string, needPlatform bool, stdin io.Re
 		}
 	}()
 	reloadOnHangup(ctx, engine, log)
-	dispatcher := &remind.Dispatcher{Service: reminders, Deliver: engine.DeliverReminder, IsPermanent: func(err error) bool { return errors.Is(err, bot.ErrUnreachable) }}
+	dispatcher := &remind.Dispatcher{Service: reminders, Deliver: engine.DeliverReminder, DeliverCourse: engine.DeliverCourse, IsPermanent: func(err error) bool { return errors.Is(err, bot.ErrUnreachable) }}
 	metrics.Count("tutorbot_reminders_due_total", "Due reminders seen by the dispatcher.", nil, func() int64 { return dispatcher.Stats().DueSeen })
 	metrics.Count("tutorbot_reminders_sent_total", "Reminders delivered.", nil, func() int64 { return dispatcher.Stats().Sent })
+	metrics.Count("tutorbot_course_looks_total", "Course message looks handled (lessons that opened, nudges).", nil, func() int64 { return dispatcher.Stats().CourseLooks })
 	metrics.Count("tutorbot_reminders_deferred_total", "Reminders held back until the minimum gap after the learner's last one.", nil, func() int64 { return dispatcher.Stats().Deferred })
 	metrics.Count("tutorbot_reminders_failed_total", "Reminder deliveries that failed and will be retried.", nil, func() int64 { return dispatcher.Stats().Failed })
 	if !platforms {

@@ -122,6 +122,8 @@ type Server struct {
 	failures   map[string][]failure
 	blocked    map[int64]bool
 	delay      time.Duration
+	delays     map[string]time.Duration // per method
+	outage     int                      // status every chat method fails with (0: none)
 	drop       int
 	commands   []Command
 	// langCommands are the menus set for a language_code.
@@ -521,6 +523,26 @@ func (s *Server) EchoURLNext(method string, n int) {
 	}
 }
 
+// SetMethodDelay delays every answer to method by d (0: none), on top of
+// SetDelay: a slow answerCallbackQuery, say.
+func (s *Server) SetMethodDelay(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.delays == nil {
+		s.delays = map[string]time.Duration{}
+	}
+	s.delays[method] = d
+}
+
+// SetOutage makes every call that concerns a chat (sending, editing,
+// chat actions) fail with status, like a Bot API outage, until
+// SetOutage(0). getUpdates keeps working, so learners keep writing.
+func (s *Server) SetOutage(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outage = status
+}
+
 // Block makes every call concerning chatID fail with 403 until Unblock.
 func (s *Server) Block(chatID int64) {
 	s.mu.Lock()
@@ -609,6 +631,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	} else if err := r.ParseForm(); err != nil {
 		writeError(w, badRequest("bad form: %v", err))
 		return
+	}
+	s.mu.Lock()
+	methodDelay := s.delays[method]
+	s.mu.Unlock()
+	if methodDelay > 0 {
+		select {
+		case <-time.After(methodDelay):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	s.mu.Lock()
 	var trick failure
@@ -767,7 +799,11 @@ func (s *Server) dispatch(ctx context.Context, method string, chatID int64, p ma
 		return nil, injected(f)
 	}
 	blocked := chatMethods[method] && s.blocked[chatID]
+	outage := s.outage
 	s.mu.Unlock()
+	if outage != 0 && chatMethods[method] {
+		return nil, injected(failure{status: outage})
+	}
 	if blocked {
 		return nil, &apiError{status: 403, description: "Forbidden: bot was blocked by the user"}
 	}

@@ -1,0 +1,247 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"tutorbot/bot"
+	"tutorbot/lessons"
+	"tutorbot/remind"
+	"tutorbot/render"
+	"tutorbot/storage"
+)
+
+// fakeSender is a bot.Sender that records what it was given and fails
+// with err while err is set.
+type fakeSender struct {
+	mu   sync.Mutex
+	got  map[string][]string // chat -> texts
+	err  error
+	sent atomic.Int64
+}
+
+func (f *fakeSender) Platform() string      { return "test" }
+func (f *fakeSender) Format() render.Format { return render.Plain }
+func (f *fakeSender) Deliver(ctx context.Context, userID, chatID string, replies []bot.Reply) error {
+	return f.Send(ctx, bot.Address{UserID: userID, ChatID: chatID}, replies)
+}
+
+func (f *fakeSender) Send(_ context.Context, to bot.Address, replies []bot.Reply) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	if f.got == nil {
+		f.got = map[string][]string{}
+	}
+	for _, r := range replies {
+		f.got[to.ChatID] = append(f.got[to.ChatID], r.Text)
+	}
+	f.sent.Add(1)
+	return nil
+}
+
+func (f *fakeSender) texts(chat string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.got[chat]...)
+}
+
+func (f *fakeSender) fail(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.err = err
+}
+
+type outboxRig struct {
+	path string
+	db   *storage.DB
+	e    *bot.Engine
+	skew atomic.Int64
+}
+
+func (r *outboxRig) open(t *testing.T, cfg bot.Config) {
+	t.Helper()
+	db, err := storage.Open(r.path, storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	course, _ := lessons.Default()
+	now := func() time.Time { return time.Now().Add(time.Duration(r.skew.Load())) }
+	cfg.DB, cfg.Course, cfg.Now, cfg.Reminders = db, course, now, &remind.Service{DB: db, Now: now}
+	cfg.OutboxRetryBase = 5 * time.Millisecond
+	e, err := bot.NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.db, r.e = db, e
+}
+
+func (r *outboxRig) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	r.e.Close(ctx)
+	r.db.Close()
+}
+
+func (r *outboxRig) stored(t *testing.T) int {
+	n := 0
+	r.db.View(func(tx *storage.Tx) error { n = tx.CountOutbox(); return nil })
+	return n
+}
+
+func ev(text string) bot.Event {
+	return bot.Event{Platform: "test", UserID: "7", ChatID: "7", Text: text, Format: render.Plain, ViaOutbox: true, Direct: true}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestOutboxSurvivesRestart: replies committed while the sender is held
+// are stored with the state; a new engine on the same file sends them once.
+func TestOutboxSurvivesRestart(t *testing.T) {
+	r := &outboxRig{path: filepath.Join(t.TempDir(), "t.db")}
+	r.open(t, bot.Config{})
+	held := &fakeSender{}
+	r.e.SetMessenger(held)
+	r.e.HoldOutbox(true)
+	for i := range 3 {
+		rs, err := r.e.Handle(context.Background(), ev(fmt.Sprintf("/tasks add task %d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != 0 {
+			t.Errorf("Handle returned %d replies; want them in the outbox", len(rs))
+		}
+	}
+	if n := r.stored(t); n != 3 {
+		t.Fatalf("%d entries stored, want 3", n)
+	}
+	r.close()
+	if held.sent.Load() != 0 {
+		t.Fatal("sent while held")
+	}
+
+	r.open(t, bot.Config{})
+	defer r.close()
+	s := &fakeSender{}
+	r.e.SetMessenger(s)
+	waitUntil(t, "the stored replies", func() bool { return len(s.texts("7")) == 3 })
+	for i, text := range s.texts("7") {
+		if !strings.Contains(text, fmt.Sprintf("(%d of", i+1)) {
+			t.Errorf("reply %d: %q", i, text)
+		}
+	}
+	waitUntil(t, "the outbox emptied", func() bool { return r.stored(t) == 0 })
+	time.Sleep(20 * time.Millisecond)
+	if n := len(s.texts("7")); n != 3 {
+		t.Errorf("%d replies, want 3 (each once)", n)
+	}
+}
+
+// TestOutboxExpiresAndRejects: a reply the platform keeps failing is
+// dropped after OutboxMaxAge and counted; one it rejects is dropped at
+// once.
+func TestOutboxExpiresAndRejects(t *testing.T) {
+	r := &outboxRig{path: filepath.Join(t.TempDir(), "t.db")}
+	r.open(t, bot.Config{OutboxMaxAge: time.Hour})
+	defer r.close()
+	s := &fakeSender{}
+	s.fail(errors.New("502 bad gateway"))
+	r.e.SetMessenger(s)
+	if _, err := r.e.Handle(context.Background(), ev("/progress")); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "a retry", func() bool { return r.e.OutboxStats().Retried > 0 })
+	r.skew.Add(int64(2 * time.Hour))
+	waitUntil(t, "expiry", func() bool { return r.e.OutboxStats().Expired == 1 })
+	waitUntil(t, "the outbox emptied", func() bool { return r.stored(t) == 0 })
+
+	s.fail(fmt.Errorf("400: %w", bot.ErrRejected))
+	if _, err := r.e.Handle(context.Background(), ev("/tasks add x")); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the rejection", func() bool { return r.e.OutboxStats().Rejected == 1 })
+	waitUntil(t, "the outbox emptied", func() bool { return r.stored(t) == 0 })
+	if len(s.texts("7")) != 0 {
+		t.Error("something was delivered")
+	}
+}
+
+// TestReminderSlotStoredOnce: the dispatcher running the same slot again
+// (after a crash) does not store the reminder twice.
+func TestReminderSlotStoredOnce(t *testing.T) {
+	r := &outboxRig{path: filepath.Join(t.TempDir(), "t.db")}
+	r.open(t, bot.Config{})
+	defer r.close()
+	s := &fakeSender{}
+	r.e.SetMessenger(s)
+	if _, err := r.e.Handle(context.Background(), ev("/tasks add x")); err != nil {
+		t.Fatal(err)
+	}
+	set := remind.Settings{Spec: remind.WeeklyPreset().Spec, Kind: remind.Weekly, Platform: "test", UserID: "7", ChatID: "7"}
+	slot := time.Now().Truncate(time.Hour)
+	if err := r.e.DeliverReminder(context.Background(), "test:7", set, slot); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.DeliverReminder(context.Background(), "test:7", set, slot); !errors.Is(err, remind.ErrSkip) {
+		t.Errorf("same slot again: %v, want skipped", err)
+	}
+	if err := r.e.DeliverReminder(context.Background(), "test:7", set, slot.Add(time.Hour)); err != nil {
+		t.Errorf("next slot: %v", err)
+	}
+	waitUntil(t, "two reminders", func() bool { return len(s.texts("7")) == 3 })
+	time.Sleep(20 * time.Millisecond)
+	if n := len(s.texts("7")); n != 3 {
+		t.Errorf("%d messages, want the reply and two reminders", n)
+	}
+}
+
+// TestUnreachableChatCancelsItsEntries: a refusal cancels that chat's
+// waiting replies and leaves the learner's other chat alone.
+func TestUnreachableChatCancelsItsEntries(t *testing.T) {
+	r := &outboxRig{path: filepath.Join(t.TempDir(), "t.db")}
+	r.open(t, bot.Config{})
+	defer r.close()
+	s := &fakeSender{}
+	r.e.SetMessenger(s)
+	r.e.HoldOutbox(true)
+	group := ev("/tasks add in the group")
+	group.ChatID, group.Direct = "-5", false
+	for range 3 {
+		if _, err := r.e.Handle(context.Background(), group); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.e.Handle(context.Background(), ev("/tasks add private")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.MarkUnreachable(context.Background(), "test", "7", "-5"); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.stored(t); n != 1 {
+		t.Errorf("%d entries stored, want only the private chat's", n)
+	}
+	r.e.HoldOutbox(false)
+	waitUntil(t, "the private reply", func() bool { return len(s.texts("7")) == 1 })
+	time.Sleep(20 * time.Millisecond)
+	if got := s.texts("-5"); len(got) != 0 {
+		t.Errorf("the unreachable group got %v", got)
+	}
+}
