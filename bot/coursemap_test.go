@@ -347,3 +347,55 @@ func copyFile(t testing.TB, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestCourseStats checks the lesson and course funnels of /stats and
+// `tutorbot stats`, with -csv.
+func TestCourseStats(t *testing.T) {
+	c := fixtureCourse(t)
+	h := newCourseHarness(t, c)
+	as := func(user string, lines ...string) {
+		h.user = user
+		for _, l := range lines {
+			h.say(l)
+		}
+	}
+	as("done", "/lesson", "/next", "/quiz")
+	h.press("B")
+	h.press("A")
+	as("done", "/lesson 2", "/next")
+	as("reader", "/lesson", "/next")
+	as("skipper", "/lesson 2")
+	as("idle", "/help")
+
+	s, err := bot.ComputeStats(h.db, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []bot.LessonStats{
+		{ID: "first-steps", Order: 1, Title: "First Steps", Started: 2, Read: 2, TookQuiz: 1, Passed: 1, HasQuiz: true},
+		{ID: "next-steps", Order: 2, Title: "Next Steps", Started: 2, Read: 1},
+	}
+	for i, w := range want {
+		if s.Lessons[i] != w {
+			t.Errorf("lesson %d: %+v, want %+v", i+1, s.Lessons[i], w)
+		}
+	}
+	if s.Reached[0] != 3 || s.Reached[1] != 2 || s.CourseDone != 1 || s.Learners != 4 {
+		t.Errorf("course funnel %v, done %d, learners %d", s.Reached, s.CourseDone, s.Learners)
+	}
+	md := render.Render(s.Markdown(), render.Plain)
+	for _, line := range []string{"finished the course: 1", "1. First Steps: 3 · 2 · 2 · 1 · 1 · nudged 0", "2. Next Steps: 2 · 2 · 1 · nudged 0"} {
+		if !strings.Contains(md, line) {
+			t.Errorf("stats miss %q:\n%s", line, md)
+		}
+	}
+	var csv strings.Builder
+	if err := s.CSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []string{"course_done,1", "lesson_first-steps_reached,3", "lesson_first-steps_passed,1", "lesson_next-steps_read,1", "lesson_next-steps_started,2"} {
+		if !strings.Contains(csv.String(), row+"\n") {
+			t.Errorf("CSV misses %q:\n%s", row, csv.String())
+		}
+	}
+}

@@ -230,6 +230,9 @@ func TestNudge(t *testing.T) {
 	if got := r.dispatch(); !strings.Contains(got, "of Lesson 2 · Lesson b") {
 		t.Errorf("the nudge for lesson 2: %q", got)
 	}
+	if s, err := bot.ComputeStats(r.db, three); err != nil || s.Nudged != 2 || s.Lessons[0].Nudged != 1 || s.Lessons[1].Nudged != 1 {
+		t.Errorf("stats count nudges %d (%+v), err %v; want 2", s.Nudged, s.Lessons, err)
+	}
 }
 
 func TestNoNudgeWhenOffOrUnreachable(t *testing.T) {

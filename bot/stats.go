@@ -45,6 +45,31 @@ type Stats struct {
 	LessonPages     int
 	LessonID        string
 	LessonNumber    int
+	// Lessons is the funnel of every lesson, in course order.
+	Lessons []LessonStats `json:"lessons"`
+	// Reached[i] counts learners who reached lesson i+1 of the course (they
+	// started it or a later one): the course funnel.
+	Reached []int `json:"reached"`
+	// CourseDone counts learners who finished the whole course.
+	CourseDone int `json:"course_done"`
+	// Nudged counts nudges sent (one per learner and lesson at most);
+	// Announced counts "lesson is open" messages.
+	Nudged    int `json:"nudged"`
+	Announced int `json:"announced"`
+}
+
+// LessonStats is one lesson's funnel: how many learners started it, read
+// it to the end, took its quiz and passed it.
+type LessonStats struct {
+	ID       string `json:"id"`
+	Order    int    `json:"order"`
+	Title    string `json:"title"`
+	Started  int    `json:"started"`
+	Read     int    `json:"read"`
+	TookQuiz int    `json:"took_quiz"`
+	Passed   int    `json:"passed"`
+	Nudged   int    `json:"nudged"`
+	HasQuiz  bool   `json:"has_quiz"`
 }
 
 // QuestionStats counts how often each option of a question was chosen, over
@@ -63,11 +88,17 @@ type OptionStats struct {
 	Chosen  int
 }
 
-// ComputeStats reads every learner record and counts the course's figures
-// for its first lesson.
+// ComputeStats reads every learner record and counts the course's figures:
+// the funnel of every lesson and of the course, and the details (pages,
+// scores, options chosen) of its first lesson.
 func ComputeStats(db *storage.DB, course *lessons.Course) (Stats, error) {
 	l := course.First()
 	s := Stats{LessonTitle: l.Title, LessonPages: len(l.Pages), LessonID: l.ID, LessonNumber: l.Order, QuizTotal: len(l.Quiz)}
+	s.Lessons = make([]LessonStats, course.Len())
+	for i, cl := range course.Lessons {
+		s.Lessons[i] = LessonStats{ID: cl.ID, Order: cl.Order, Title: cl.Title, HasQuiz: len(cl.Quiz) > 0}
+	}
+	s.Reached = make([]int, course.Len())
 	s.PageReached = make([]int, len(l.Pages))
 	s.BestScores = make([]int, len(l.Quiz)+1)
 	counts := map[string]map[string]int{}
@@ -86,6 +117,7 @@ func ComputeStats(db *storage.DB, course *lessons.Course) (Stats, error) {
 			s.Practice += len(st.Submissions)
 			s.TasksStored += len(st.Tasks)
 			s.Comparisons += len(st.Compares)
+			s.countCourse(course, st)
 			p := st.Progress[l.ID]
 			if p == nil {
 				return nil
@@ -152,6 +184,45 @@ func ComputeStats(db *storage.DB, course *lessons.Course) (Stats, error) {
 	return s, nil
 }
 
+// countCourse adds one learner to the lesson and course funnels.
+func (s *Stats) countCourse(course *lessons.Course, st *State) {
+	furthest := -1
+	for i, cl := range course.Lessons {
+		p := st.Progress[cl.ID]
+		if p == nil {
+			continue
+		}
+		ls := &s.Lessons[i]
+		if p.Announced {
+			s.Announced++
+		}
+		if p.Nudged {
+			ls.Nudged++
+			s.Nudged++
+		}
+		if p.Seen == 0 && p.Quiz.Attempts == 0 {
+			continue
+		}
+		furthest = i
+		ls.Started++
+		if p.Finished {
+			ls.Read++
+		}
+		if p.Quiz.Finished {
+			ls.TookQuiz++
+		}
+		if passed(p.Quiz) {
+			ls.Passed++
+		}
+	}
+	for i := 0; i <= furthest; i++ {
+		s.Reached[i]++
+	}
+	if !st.CourseDone.IsZero() {
+		s.CourseDone++
+	}
+}
+
 // Markdown is the statistics as a chat message in English, as the
 // operator's CLI shows them.
 func (s Stats) Markdown() string {
@@ -188,6 +259,16 @@ func (s Stats) MarkdownIn(loc *locale.Localizer) string {
 		}
 		b.WriteString("\n")
 	}
+	if len(s.Lessons) > 0 {
+		b.WriteString("\n" + loc.T("StatsLessonsHead", "Done", s.CourseDone, "Nudged", s.Nudged, "Announced", s.Announced) + "\n")
+		for i, ls := range s.Lessons {
+			quizPart := ""
+			if ls.HasQuiz {
+				quizPart = loc.T("StatsLessonQuiz", "Quiz", ls.TookQuiz, "Passed", ls.Passed)
+			}
+			b.WriteString(loc.T("StatsLesson", "Order", ls.Order, "Title", render.EscapeMarkdown(excerpt(ls.Title, 40)), "Reached", s.Reached[i], "Started", ls.Started, "Read", ls.Read, "QuizPart", quizPart, "Nudged", ls.Nudged) + "\n")
+		}
+	}
 	var reach []string
 	for i, n := range s.PageReached {
 		reach = append(reach, fmt.Sprintf("%d: %d", i+1, n))
@@ -215,6 +296,15 @@ func (s Stats) CSV(w io.Writer) error {
 		{"average_best_score", strconv.FormatFloat(s.AverageBest, 'f', 2, 64)},
 		{"practice_submissions", strconv.Itoa(s.Practice)}, {"active_reminders", strconv.Itoa(s.Reminders)},
 		{"unreachable", strconv.Itoa(s.Unreachable)}, {"unreadable", strconv.Itoa(s.Unreadable)}, {"quarantined", strconv.Itoa(s.Quarantined)}, {"reference_tasks", strconv.Itoa(s.TasksStored)}, {"comparisons", strconv.Itoa(s.Comparisons)},
+	}
+	rows = append(rows, []string{"course_done", strconv.Itoa(s.CourseDone)}, []string{"nudged", strconv.Itoa(s.Nudged)}, []string{"announced", strconv.Itoa(s.Announced)})
+	for i, ls := range s.Lessons {
+		for _, r := range []struct {
+			name string
+			n    int
+		}{{"reached", s.Reached[i]}, {"started", ls.Started}, {"read", ls.Read}, {"took_quiz", ls.TookQuiz}, {"passed", ls.Passed}, {"nudged", ls.Nudged}} {
+			rows = append(rows, []string{fmt.Sprintf("lesson_%s_%s", ls.ID, r.name), strconv.Itoa(r.n)})
+		}
 	}
 	for score, n := range s.BestScores {
 		rows = append(rows, []string{fmt.Sprintf("best_score_%d", score), strconv.Itoa(n)})

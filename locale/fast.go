@@ -18,7 +18,8 @@ import (
 // message on every turn. Messages with any other template syntax go
 // through go-i18n.
 type compiled struct {
-	forms map[plural.Form][]segment
+	// forms are the segments of each plural form (nil: not written).
+	forms [plural.Many + 1][]segment
 }
 
 // segment is literal text, or a placeholder when name is set.
@@ -26,10 +27,7 @@ type segment struct {
 	text, name string
 }
 
-var (
-	simplePlaceholder = regexp.MustCompile(`\{\{\s*\.([A-Za-z][A-Za-z0-9]*)\s*\}\}`)
-	anyAction         = regexp.MustCompile(`\{\{|\}\}`)
-)
+var simplePlaceholder = regexp.MustCompile(`\{\{\s*\.([A-Za-z][A-Za-z0-9]*)\s*\}\}`)
 
 // compile cuts m's forms into segments; ok is false when a form uses
 // template syntax beyond {{.Name}}.
@@ -37,9 +35,13 @@ func compile(m *i18n.Message) (*compiled, bool) {
 	if m.LeftDelim != "" || m.RightDelim != "" {
 		return nil, false
 	}
-	c := &compiled{forms: map[plural.Form][]segment{}}
-	for form, src := range map[plural.Form]string{plural.Zero: m.Zero, plural.One: m.One, plural.Two: m.Two, plural.Few: m.Few, plural.Many: m.Many, plural.Other: m.Other} {
+	c := &compiled{}
+	for form, src := range [...]string{plural.Other: m.Other, plural.Zero: m.Zero, plural.One: m.One, plural.Two: m.Two, plural.Few: m.Few, plural.Many: m.Many} {
 		if src == "" {
+			continue
+		}
+		if !strings.Contains(src, "{{") && !strings.Contains(src, "}}") {
+			c.forms[form] = []segment{{text: src}}
 			continue
 		}
 		var segs []segment
@@ -55,7 +57,7 @@ func compile(m *i18n.Message) (*compiled, bool) {
 			segs = append(segs, segment{text: src[last:]})
 		}
 		for _, s := range segs {
-			if s.name == "" && anyAction.MatchString(s.text) {
+			if s.name == "" && (strings.Contains(s.text, "{{") || strings.Contains(s.text, "}}")) {
 				return nil, false
 			}
 		}
@@ -76,7 +78,7 @@ func (c *compiled) say(tag language.Tag, count *int, data []any) string {
 		if n < 0 {
 			n = -n
 		}
-		if f := plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0); c.forms[f] != nil {
+		if f := plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0); int(f) < len(c.forms) && c.forms[f] != nil {
 			form = f
 		}
 	}

@@ -232,3 +232,39 @@ func BenchmarkLocalize(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoad is the start-up cost of the catalogs: parsing every
+// language's file and preparing its messages.
+func BenchmarkLoad(b *testing.B) {
+	fsys := os.DirFS(".")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := locale.Load(fsys); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// FuzzMatch: any language code a platform sends picks a language with a
+// catalog, never panics, and Find agrees with Match where it finds one.
+func FuzzMatch(f *testing.F) {
+	for _, s := range []string{"ru", "ru-RU", "RU", "ru_RU.UTF-8", "en-US", "uk", "", "C", "de_DE@euro", "x-klingon", "zh-Hant-TW", "\xff", "Русский"} {
+		f.Add(s)
+	}
+	c, err := locale.Default()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, code string) {
+		lang := c.Match(code)
+		if !c.Has(lang) {
+			t.Fatalf("Match(%q) = %q, which has no catalog", code, lang)
+		}
+		if found, ok := c.Find(code); ok && !c.Has(found) {
+			t.Fatalf("Find(%q) = %q, which has no catalog", code, found)
+		}
+		if got := c.For(lang).T("LanguageSet"); got == "" || got == "LanguageSet" {
+			t.Fatalf("no LanguageSet message in %q", lang)
+		}
+	})
+}

@@ -64,6 +64,16 @@ func BenchmarkThroughput(b *testing.B) {
 			b.ReportMetric(ups/echoUpdatesPerSec, "tutor/echo")
 		}
 	})
+	// The tutor for Russian learners (language_code "ru": the Russian
+	// lesson and catalog), to compare with Tutor in the same run.
+	b.Run("TutorRussian", func(b *testing.B) {
+		benchLang = "ru"
+		defer func() { benchLang = "" }()
+		ups := runThroughput(b, func(tb testing.TB) bot.Handler { return newEngine(tb, storage.Options{}) }, "/start", "1:ls")
+		if echoUpdatesPerSec > 0 {
+			b.ReportMetric(ups/echoUpdatesPerSec, "tutor/echo")
+		}
+	})
 	// The same without fsync: separates the tutor's own work from the
 	// disk's commit latency, which varies most between machines.
 	b.Run("TutorNoSync", func(b *testing.B) {
@@ -77,8 +87,14 @@ func BenchmarkThroughput(b *testing.B) {
 // runThroughput runs one sub-benchmark: each learner first sends setup
 // (commands, or button payloads pressed on the latest message), then presses
 // Next pressesPerLearner times per iteration.
+// benchLang is the language_code the benchmark's learners send.
+var benchLang string
+
 func runThroughput(b *testing.B, handler func(testing.TB) bot.Handler, setup ...string) float64 {
 	srv := telegramtest.NewServer(b)
+	for i := range benchLearners {
+		srv.SetLanguage(int64(10_000+i), benchLang)
+	}
 	cfg := fastConfig(srv, handler(b))
 	cfg.Workers = benchWorkers
 	cfg.GlobalRate = 1e6
@@ -173,7 +189,8 @@ func pressNext(srv *telegramtest.Server, chat int64) (time.Duration, error) {
 	payload := ""
 	for _, row := range last.Keyboard {
 		for _, btn := range row {
-			if payload == "" && (strings.HasPrefix(btn.Text, "Next") || strings.Contains(btn.Text, "Back")) {
+			if payload == "" && (strings.HasPrefix(btn.Text, "Next") || strings.Contains(btn.Text, "Back") ||
+				strings.HasPrefix(btn.Text, "Дальше") || strings.Contains(btn.Text, "Назад")) {
 				payload = btn.CallbackData
 			}
 		}

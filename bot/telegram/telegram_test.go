@@ -322,6 +322,10 @@ func TestCallbackAnsweredOnceOnError(t *testing.T) {
 			}
 			cb := srv.PushCallback(3, 3, srv.Messages(3)[0].MessageID, "1:pg:1:1")
 			eventually(t, 5*time.Second, func() bool { return b.Stats().UpdatesHandled == 2 }, "press handled")
+			// The answer runs beside the replies: wait for it, then for
+			// a second one that must not come.
+			eventually(t, 5*time.Second, func() bool { n, _ := srv.Answers(cb); return n > 0 }, "press answered")
+			time.Sleep(50 * time.Millisecond)
 			if n, _ := srv.Answers(cb); n != 1 {
 				t.Errorf("callback answered %d times, want 1", n)
 			}
@@ -762,6 +766,7 @@ func TestPageTurnFallsBackToNewMessage(t *testing.T) {
 	if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "page 2/3") {
 		t.Fatalf("got %d messages (last %q), want page 2 as a second message", len(msgs), msgs[len(msgs)-1].Text)
 	}
+	eventually(t, 5*time.Second, func() bool { n, _ := srv.Answers(cb); return n > 0 }, "press answered")
 	if n, _ := srv.Answers(cb); n != 1 {
 		t.Errorf("callback answered %d times, want 1", n)
 	}
@@ -783,6 +788,7 @@ func TestDoubleTapTurnsPageOnce(t *testing.T) {
 	srv.PushCallback(13, 13, id, "1:pg:1:1")
 	srv.PushCallback(13, 13, id, "1:pg:1:1")
 	eventually(t, 5*time.Second, func() bool { return b.Stats().UpdatesHandled == 3 }, "both presses handled")
+	eventually(t, 5*time.Second, func() bool { return len(srv.Unanswered()) == 0 }, "both presses answered")
 	if got := countShown(srv.Sent(13)); got != 2 {
 		t.Errorf("%d texts shown, want 2 (page 1, then page 2 once)", got)
 	}

@@ -26,18 +26,20 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	dbPath := fl.String("db", envOr(getenv, "TUTORBOT_DB", "tutorbot.db"), "bbolt database file (env TUTORBOT_DB)")
 	from := fl.String("from", fromDefault(getenv), "while the tutor runs: its HTTP address, e.g. http://127.0.0.1:9090 (default from HTTP_LISTEN)")
 	asCSV := fl.Bool("csv", false, "print metric,value rows for a spreadsheet")
+	lessonsDir := fl.String("lessons", getenv("LESSONS_DIR"), "the lessons folder the tutor serves (env LESSONS_DIR; default the built-in lessons)")
 	pngFile := fl.String("png", "", "also draw the funnel chart (PNG) into this file")
 	if err := fl.Parse(args); err != nil || fl.NArg() > 0 {
-		return usageError{msg: "usage: tutorbot stats [-db FILE] [-from URL] [-csv] [-png FILE]"}
+		return usageError{msg: "usage: tutorbot stats [-db FILE] [-from URL] [-lessons DIR] [-csv] [-png FILE]"}
 	}
 	db, cleanup, err := openForReading(ctx, *dbPath, *from)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	course, err := lessons.Default()
+	load, _ := courseLoader(*lessonsDir)
+	course, err := loadCourseAtStart(load, stderr)
 	if err != nil {
-		return fmt.Errorf("load lessons: %w", err)
+		return err
 	}
 	s, err := bot.ComputeStats(db, course)
 	if err != nil {

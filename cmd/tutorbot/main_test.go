@@ -161,17 +161,24 @@ func TestDatabaseInUse(t *testing.T) {
 }
 
 // BenchmarkStartup measures the terminal tutor from process start to the
-// first prompt (then end of input), as a learner running the binary sees it.
+// first prompt (then end of input), as a learner running the binary sees it:
+// in an English terminal and in a Russian one (both message catalogs and
+// both lesson versions are loaded either way).
 func BenchmarkStartup(b *testing.B) {
 	bin := binary(b)
-	db := filepath.Join(b.TempDir(), "tutor.db")
-	for b.Loop() {
-		cmd := exec.Command(bin, "-db", db)
-		cmd.Stdin = strings.NewReader("")
-		out, err := cmd.Output()
-		if err != nil || !strings.Contains(string(out), "> ") {
-			b.Fatalf("tutorbot: %v %q", err, out)
-		}
+	for _, tc := range []struct{ lang, intro string }{{"en_US.UTF-8", "type /start"}, {"ru_RU.UTF-8", "начать"}} {
+		b.Run(tc.lang[:2], func(b *testing.B) {
+			db := filepath.Join(b.TempDir(), "tutor.db")
+			for b.Loop() {
+				cmd := exec.Command(bin, "-db", db)
+				cmd.Env = append(os.Environ(), "LANG="+tc.lang, "LC_ALL=", "LC_MESSAGES=")
+				cmd.Stdin = strings.NewReader("")
+				out, err := cmd.Output()
+				if err != nil || !strings.Contains(string(out), "> ") || !strings.Contains(string(out), tc.intro) {
+					b.Fatalf("tutorbot: %v %q", err, out)
+				}
+			}
+		})
 	}
 }
 
