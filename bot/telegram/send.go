@@ -330,7 +330,7 @@ func (b *Bot) typing(ctx context.Context, chat int64) {
 // sendTo sends r as a new message to chat, inside the forum topic thread
 // when it is not 0. The parameters are built here, since the library's
 // types have no message_thread_id; a reply with a file becomes a document
-// with the text as its caption.
+// (an image a photo) with the text as its caption.
 func (b *Bot) sendTo(ctx context.Context, chat int64, thread int, r bot.Reply) error {
 	return b.sendWith(ctx, chat, thread, r, sendOpts)
 }
@@ -355,11 +355,15 @@ func (b *Bot) sendWith(ctx context.Context, chat int64, thread int, r bot.Reply,
 	}
 	what := "send message"
 	if f := r.File; f != nil {
+		method, field := "sendDocument", "document"
 		what = "send document"
+		if f.Image {
+			what, method, field = "send photo", "sendPhoto", "photo"
+		}
 		req = func(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) {
 			p["caption"] = r.Text
-			files := []tgbotapi.RequestFile{{Name: "document", Data: tgbotapi.FileBytes{Name: f.Name, Bytes: f.Data}}}
-			return api.UploadFiles("sendDocument", p, files)
+			files := []tgbotapi.RequestFile{{Name: field, Data: tgbotapi.FileBytes{Name: f.Name, Bytes: f.Data}}}
+			return api.UploadFiles(method, p, files)
 		}
 	}
 	if _, err := b.do(ctx, chat, req, o); err != nil {
