@@ -168,8 +168,9 @@ func TestOutboxThroughOutages(t *testing.T) {
 		}
 		updates += learners * perPhase
 		r.handled(t, updates) // every turn committed, its replies stored
+		retried := r.engine.OutboxStats().Retried
+		eventually(t, 10*time.Second, func() bool { return r.engine.OutboxStats().Retried > retried+learners }, "%s: deliveries failing and retried", name)
 		r.skew.Add(int64(lasts))
-		time.Sleep(50 * time.Millisecond) // senders keep failing meanwhile
 		outage(false)
 		for i := range learners {
 			c := chat(i)
