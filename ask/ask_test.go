@@ -33,7 +33,12 @@ func shipped(t testing.TB) *Tutor {
 			tutorErr = err
 			return
 		}
-		tutor, tutorErr = New(course, cat, locale.MustDefault())
+		loc, err := locale.Default()
+		if err != nil {
+			tutorErr = err
+			return
+		}
+		tutor, tutorErr = New(course, cat, loc)
 	})
 	if tutorErr != nil {
 		t.Fatal(tutorErr)

@@ -98,6 +98,9 @@ type File struct {
 	Name string
 	// Data is the file's content.
 	Data []byte
+	// Image marks a PNG picture: shown as a photo where the platform can
+	// (Telegram sendPhoto), never printed as text in a terminal.
+	Image bool
 }
 
 // Button is a button under a message: a label and a payload of at most

@@ -108,6 +108,29 @@ func BenchmarkReload(b *testing.B) {
 			}
 		}
 	})
+	b.Run("reload50-one-changed", func(b *testing.B) {
+		prev, err := load()
+		if err != nil {
+			b.Fatal(err)
+		}
+		path := filepath.Join(dir, "en", "07.md")
+		orig, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer os.WriteFile(path, orig, 0o644)
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			// An author's edit: one file changes, the others stay.
+			text := strings.Replace(string(orig), "## ", fmt.Sprintf("## Edit %d · ", i), 1)
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			if prev, err = lessons.Reload(os.DirFS(dir), prev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, reloading := range []bool{false, true} {
 		name := "press-idle"
 		if reloading {

@@ -399,3 +399,18 @@ func TestCourseStats(t *testing.T) {
 		}
 	}
 }
+
+// TestActiveReadsBothForms reads a record whose last activity is a time
+// string (as layout 2 first wrote it) and one with Unix seconds.
+func TestActiveReadsBothForms(t *testing.T) {
+	for _, rec := range []string{`{"v":2,"active":"2026-12-03T09:00:00Z"}`, `{"v":2,"active":1796288400}`} {
+		var st bot.State
+		if err := json.Unmarshal([]byte(rec), &st); err != nil || st.Active != 1796288400 {
+			t.Errorf("%s: active %d, err %v", rec, st.Active, err)
+		}
+	}
+	var st bot.State
+	if err := json.Unmarshal([]byte(`{"v":2,"active":"yesterday"}`), &st); err == nil {
+		t.Error("a wrong time was accepted")
+	}
+}

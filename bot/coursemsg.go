@@ -52,7 +52,7 @@ func (c courseEvents) unlockAt(l *lessons.Lesson) (time.Time, bool) {
 // nudgeAt returns when the learner's nudge for their current lesson is
 // due, and whether one is to come at all.
 func (c courseEvents) nudgeAt() (*lessons.Lesson, time.Time, bool) {
-	if c.nudgeAfter <= 0 || c.set.NudgesOff || c.st.Active.IsZero() {
+	if c.nudgeAfter <= 0 || c.set.NudgesOff || c.st.Active == 0 {
 		return nil, time.Time{}, false
 	}
 	l, _ := c.course.Lesson(c.st.Lesson, "")
@@ -63,7 +63,7 @@ func (c courseEvents) nudgeAt() (*lessons.Lesson, time.Time, bool) {
 	if p == nil || p.Seen == 0 || p.Nudged || complete(l, p) {
 		return nil, time.Time{}, false
 	}
-	return l, c.st.Active.Add(c.nudgeAfter), true
+	return l, time.Unix(int64(c.st.Active), 0).UTC().Add(c.nudgeAfter), true
 }
 
 // next is the learner's next course event after now (zero: none).

@@ -792,8 +792,8 @@ func (t *turn) run() {
 	t.pickLang()
 	t.st.Unreachable = false
 	t.st.reachedIn(t.ev)
-	if t.now.Sub(t.st.Active) >= activeStep {
-		t.st.Active = t.now.Truncate(activeStep)
+	if now := t.now.Unix(); now-int64(t.st.Active) >= int64(activeStep/time.Second) {
+		t.st.Active = unixSeconds(t.now.Truncate(activeStep).Unix())
 	}
 	if t.ev.IsButton() {
 		t.press(t.ev.Payload)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"tutorbot/bot"
 	"tutorbot/render"
@@ -137,6 +138,54 @@ func TestLanguageSwitchMidQuizKeepsTheAttempt(t *testing.T) {
 	for _, p := range st.Progress {
 		if p.Quiz.Attempts != 1 || !p.Quiz.Finished || p.Quiz.Best != 2 {
 			t.Errorf("quiz record after the switch: %+v", p.Quiz)
+		}
+	}
+}
+
+// TestUntranslatedLessonInEnglishWithANote: a Russian learner gets a lesson
+// that has no Russian version in English, with a one-line note in Russian,
+// and a translated lesson in Russian without it.
+func TestUntranslatedLessonInEnglishWithANote(t *testing.T) {
+	c := mustLoad(t, fstest.MapFS{
+		"en/a.md": {Data: lessonWith("a", 1, 2)},
+		"en/b.md": {Data: lessonWith("b", 2, 2)},
+		"ru/a.md": {Data: []byte(strings.Replace(string(lessonWith("a", 1, 2)), "title: Lesson a", "title: Урок а", 1))},
+	})
+	h := newCourseHarness(t, c)
+	h.lang = "ru"
+	text := replyText(h.say("/lesson 1"))
+	if strings.Contains(text, "не переведён") || !strings.Contains(text, "Урок а") {
+		t.Errorf("translated lesson: %q", text)
+	}
+	text = replyText(h.say("/lesson 2"))
+	if !strings.Contains(text, "Этот урок ещё не переведён на ваш язык") || !strings.Contains(text, "Lesson b") {
+		t.Errorf("untranslated lesson: %q", text)
+	}
+}
+
+// TestLLMWriteUpAskedInTheLearnersLanguage: a Russian learner's template
+// in English still asks the LLM (through the fake OpenAI-compatible
+// server) for a Russian answer, and an English learner's Russian template
+// for an English one.
+func TestLLMWriteUpAskedInTheLearnersLanguage(t *testing.T) {
+	for _, tc := range []struct{ lang, template, want string }{
+		{"ru", "Task: review Go code\nWhere I run it: locally\nAvailable GPU memory: 24 GB\nConstraints: none", "Language of the answer: Russian"},
+		{"en", "Задача: ревью кода на Go\nГде запускаю: локально\nДоступная память GPU: 24 ГБ\nОграничения: нет", "Language of the answer: English"},
+	} {
+		h, srv, _ := newFeatureHarness(t, true)
+		h.lang = tc.lang
+		srv.SetReply("writer", "Qwen2.5-Coder-32B-Instruct at Q4_K_M.")
+		h.say("/practice " + tc.template)
+		calls := srv.CallsFor("writer")
+		if len(calls) == 0 {
+			t.Fatalf("%s: the LLM was not asked", tc.lang)
+		}
+		var prompt strings.Builder
+		for _, m := range calls[len(calls)-1].Messages {
+			prompt.WriteString(m.Content)
+		}
+		if !strings.Contains(prompt.String(), tc.want) {
+			t.Errorf("%s learner: the prompt does not say %q:\n%s", tc.lang, tc.want, prompt.String())
 		}
 	}
 }

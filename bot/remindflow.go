@@ -10,7 +10,6 @@ import (
 	"time"
 	"tutorbot/storage"
 
-	"tutorbot/locale"
 	"tutorbot/remind"
 	"tutorbot/render"
 )
@@ -103,12 +102,9 @@ func (t *turn) remindError(err error) {
 }
 
 // remindProblem is a bad schedule, time zone or snooze explained in the
-// learner's language (Markdown): remind's own sentence in English, else
-// the catalog's sentence for its kind.
+// learner's language (Markdown): the catalog's sentence for its kind.
+// (remind.Friendly's own English sentences are for the operator's tools.)
 func (t *turn) remindProblem(err error) string {
-	if t.tr.Lang() == locale.English {
-		return render.EscapeMarkdown(remind.Friendly(err))
-	}
 	if errors.Is(err, remind.ErrBelowGap) {
 		return t.tr.N("RemindProblemBelowGap", int(max(t.e.cfg.Reminders.MinGap, remind.MinInterval)/time.Hour))
 	}

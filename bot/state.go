@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"tutorbot/practice"
@@ -28,7 +29,8 @@ type State struct {
 	Lesson string `json:"lesson,omitempty"`
 	// Active is when the learner last wrote or pressed a button, to the
 	// nearest activeStep (for nudges).
-	Active time.Time `json:"active,omitzero"`
+	// Unix seconds (cheaper to encode on every turn than a time).
+	Active unixSeconds `json:"active,omitempty"`
 	// CourseDone is when the learner was told the whole course is done.
 	CourseDone time.Time `json:"course_done,omitzero"`
 	// Progress per lesson id.
@@ -185,6 +187,28 @@ func (s *State) upgrade() {
 		}
 	}
 	s.Version = stateVersion
+}
+
+// unixSeconds is a time as Unix seconds. It also reads an RFC 3339 string,
+// as records of layout 2 written before it was a number hold.
+type unixSeconds int64
+
+// UnmarshalJSON reads a number or an RFC 3339 string.
+func (u *unixSeconds) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var t time.Time
+		if err := t.UnmarshalJSON(b); err != nil {
+			return err
+		}
+		*u = unixSeconds(t.Unix())
+		return nil
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("a time in Unix seconds: %w", err)
+	}
+	*u = unixSeconds(n)
+	return nil
 }
 
 // passed reports whether a quiz counts as passed: more than half of the

@@ -337,5 +337,12 @@ func (t *turn) statsCmd() {
 			return
 		}
 		t.say(s.MarkdownIn(t.tr))
+		f, err := ComputeFunnel(t.e.db, t.course, t.tr, t.now, "", nil)
+		if err == nil {
+			err = t.sendChart(f)
+		}
+		if err != nil {
+			t.e.log.Error("stats chart", "err", err)
+		}
 	})
 }

@@ -17,7 +17,7 @@ import (
 // that loads: a lesson missing in a language (its learners get the default
 // language's version, with a note).
 func LintWarnings(fsys fs.FS) Problems {
-	if c, _ := load(fsys); c != nil {
+	if c, _ := load(fsys, nil); c != nil {
 		return c.Warnings
 	}
 	return nil

@@ -6,6 +6,7 @@ package lessons
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
 	"fmt"
 	"hash/fnv"
@@ -72,6 +73,8 @@ type Lesson struct {
 	Rule UnlockRule `yaml:"-"`
 
 	rendered map[render.Format][]string
+	ref      string   // RefOf(ID), set by Parse
+	sum      [32]byte // SHA-256 of the file, for Reload
 }
 
 // FAQ is one frequently asked question of a lesson, with its short answer
@@ -93,7 +96,12 @@ func (l *Lesson) Page(i int, f render.Format) string {
 
 // Ref is the lesson's short, stable reference for button payloads: derived
 // from its id, so it survives renumbering.
-func (l *Lesson) Ref() string { return RefOf(l.ID) }
+func (l *Lesson) Ref() string {
+	if l.ref == "" {
+		return RefOf(l.ID)
+	}
+	return l.ref
+}
 
 // RefOf is the payload reference of lesson id: "l" and up to 8 base-36
 // digits of a hash of the id.
@@ -248,8 +256,14 @@ func (ps Problems) Error() string {
 // with the same front-matter id are one lesson. Files that are not Markdown
 // are ignored. It returns Problems when any file is invalid or the course
 // does not hold together.
-func Load(fsys fs.FS) (*Course, error) {
-	c, probs := load(fsys)
+func Load(fsys fs.FS) (*Course, error) { return Reload(fsys, nil) }
+
+// Reload is Load for a folder read before into prev: files whose bytes are
+// unchanged reuse prev's parsed lesson instead of parsing and rendering it
+// again, so reloading a folder after editing one file costs little more
+// than reading it. The course is checked as a whole as Load does.
+func Reload(fsys fs.FS, prev *Course) (*Course, error) {
+	c, probs := load(fsys, prev)
 	if len(probs) > 0 {
 		return nil, probs
 	}
@@ -258,7 +272,7 @@ func Load(fsys fs.FS) (*Course, error) {
 
 // Lint checks a lessons folder and returns every problem found.
 func Lint(fsys fs.FS) Problems {
-	_, probs := load(fsys)
+	_, probs := load(fsys, nil)
 	return probs
 }
 
@@ -300,7 +314,7 @@ func files(fsys fs.FS) (map[string][]string, Problems) {
 	return out, probs
 }
 
-func load(fsys fs.FS) (*Course, Problems) {
+func load(fsys fs.FS, prev *Course) (*Course, Problems) {
 	byLang, probs := files(fsys)
 	if len(probs) > 0 {
 		return nil, probs
@@ -324,7 +338,7 @@ func load(fsys fs.FS) (*Course, Problems) {
 			probs = append(probs, Problem{File: lang, Line: 1, Msg: fmt.Sprintf("%d lesson files, more than the %d a course may have", len(names), MaxLessons)})
 			continue
 		}
-		ls, ps := loadLang(fsys, lang, names)
+		ls, ps := loadLang(fsys, lang, names, prev)
 		probs = append(probs, ps...)
 		c.byLang[lang] = map[string]*Lesson{}
 		for _, l := range ls {
@@ -363,7 +377,13 @@ func load(fsys fs.FS) (*Course, Problems) {
 // loadLang parses the files of one language and checks that they make one
 // course: unique ids and orders, one course title, unlock rules that name
 // a lesson that exists.
-func loadLang(fsys fs.FS, lang string, names []string) ([]*Lesson, Problems) {
+func loadLang(fsys fs.FS, lang string, names []string, prev *Course) ([]*Lesson, Problems) {
+	old := map[string]*Lesson{}
+	if prev != nil {
+		for _, l := range prev.byLang[lang] {
+			old[l.File] = l
+		}
+	}
 	var probs Problems
 	var out []*Lesson
 	seen := map[string]*Lesson{}
@@ -377,12 +397,19 @@ func loadLang(fsys fs.FS, lang string, names []string) ([]*Lesson, Problems) {
 			probs = append(probs, Problem{File: name, Line: 1, Msg: fmt.Sprintf("read: %v", err)})
 			continue
 		}
-		l, ps := Parse(name, data)
-		probs = append(probs, ps...)
-		if l == nil {
-			continue
+		sum := sha256.Sum256(data)
+		var l *Lesson
+		if o := old[name]; o != nil && o.sum == sum {
+			l = o // the same bytes: the same lesson
+		} else {
+			var ps Problems
+			l, ps = Parse(name, data)
+			probs = append(probs, ps...)
+			if l == nil {
+				continue
+			}
+			l.Lang, l.sum = lang, sum
 		}
-		l.Lang = lang
 		if prev, ok := seen[l.ID]; ok {
 			probs = append(probs, Problem{File: name, Line: 2, Msg: fmt.Sprintf("lesson id %q is also used by %s", l.ID, prev.File)})
 			continue
@@ -454,6 +481,7 @@ func Parse(name string, data []byte) (*Lesson, Problems) {
 	}
 	l.File = name
 	l.Body = body
+	l.ref = RefOf(l.ID)
 	lines := frontLines(&node)
 
 	var probs Problems

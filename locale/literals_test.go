@@ -25,6 +25,7 @@ var notForLearners = map[string]string{
 	"query is too old":                       "Telegram's error description, matched",
 	"send message":                           "the name of a failed call, in errors for the log",
 	"send document":                          "the name of a failed call, in errors for the log",
+	"send photo":                             "the name of a failed call, in errors for the log",
 	"Where I run it (locally / API / cloud)": "a template field name the engine parses; the modal shows ModalWhere",
 	"Available GPU memory":                   "a template field name the engine parses; the modal shows ModalGPU",
 	"Not quite":                              "a verdict phrase the quiz strips from lesson explanations, read not said",

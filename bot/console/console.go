@@ -171,7 +171,7 @@ func Run(ctx context.Context, cfg Config) error {
 		if err != nil && len(replies) == 0 {
 			fmt.Fprintln(w, locale.Say(cfg.Lang, "ErrorShort"))
 		}
-		if b := show(w, replies); b != nil {
+		if b := show(w, cfg.Lang, replies); b != nil {
 			buttons = b
 		}
 	}
@@ -179,7 +179,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 // show writes replies and returns the buttons shown, numbered from 1, or
 // nil when the replies show none.
-func show(w io.Writer, replies []bot.Reply) []bot.Button {
+func show(w io.Writer, lang string, replies []bot.Reply) []bot.Button {
 	var shown []bot.Button
 	for _, r := range replies {
 		switch r.Kind {
@@ -195,7 +195,7 @@ func show(w io.Writer, replies []bot.Reply) []bot.Button {
 		fmt.Fprintln(w, r.Text)
 		if r.File != nil {
 			// A terminal has no attachments: the file follows its caption.
-			fmt.Fprintf(w, "--- %s ---\n%s\n", r.File.Name, r.File.Data)
+			fmt.Fprint(w, fileText(lang, r.File))
 		}
 		var labels []string
 		for _, row := range r.Buttons {
@@ -212,4 +212,13 @@ func show(w io.Writer, replies []bot.Reply) []bot.Button {
 		fmt.Fprintln(w)
 	}
 	return shown
+}
+
+// fileText is how a file shows in a terminal: a text file follows its name;
+// an image cannot be shown, so only its name and size are.
+func fileText(lang string, f *bot.File) string {
+	if f.Image {
+		return "--- " + locale.Say(lang, "ConsoleImage", "Name", f.Name, "Size", len(f.Data)) + " ---\n"
+	}
+	return fmt.Sprintf("--- %s ---\n%s\n", f.Name, f.Data)
 }

@@ -16,6 +16,9 @@ import (
 type Output struct {
 	mu sync.Mutex
 	w  io.Writer
+	// Lang is the language of the few words the terminal adds itself
+	// (English when empty).
+	Lang string
 }
 
 var _ bot.Messenger = (*Output)(nil)
@@ -48,7 +51,7 @@ func (o *Output) Deliver(_ context.Context, _, _ string, replies []bot.Reply) er
 				return fmt.Errorf("print to terminal: %w", err)
 			}
 			if r.File != nil {
-				if _, err := fmt.Fprintf(o.w, "--- %s ---\n%s\n", r.File.Name, r.File.Data); err != nil {
+				if _, err := fmt.Fprint(o.w, fileText(o.Lang, r.File)); err != nil {
 					return fmt.Errorf("print to terminal: %w", err)
 				}
 			}

@@ -347,7 +347,11 @@ func attachment(f *bot.File) []*discordgo.File {
 	if f == nil {
 		return nil
 	}
-	return []*discordgo.File{{Name: f.Name, ContentType: "application/json", Reader: bytes.NewReader(f.Data)}}
+	ct := "application/json"
+	if f.Image {
+		ct = "image/png"
+	}
+	return []*discordgo.File{{Name: f.Name, ContentType: ct, Reader: bytes.NewReader(f.Data)}}
 }
 
 // noMentions stops lesson text or learner input from pinging anyone.

@@ -78,6 +78,21 @@ func (b *Bot) pauseChat(chat int64, d time.Duration) {
 	b.chatsMu.Unlock()
 }
 
+// waitGlobal waits for the global limiter, at most globalAhead callers at
+// a time: slots are reserved only a few ahead, so senders that wake late
+// (a busy machine) do not bunch up behind slots reserved long ago and
+// burst over the limit together, and one late sender does not delay the
+// others' slots.
+func (b *Bot) waitGlobal(ctx context.Context) error {
+	select {
+	case b.globalTurn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-b.globalTurn }()
+	return b.global.Wait(ctx)
+}
+
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
@@ -137,7 +152,7 @@ func (b *Bot) do(ctx context.Context, chat int64, req func(api *tgbotapi.BotAPI)
 				return nil, err
 			}
 		}
-		if err := b.global.Wait(ctx); err != nil {
+		if err := b.waitGlobal(ctx); err != nil {
 			return nil, err
 		}
 		resp, err := req(b.with(ctx))
@@ -315,7 +330,7 @@ func (b *Bot) typing(ctx context.Context, chat int64) {
 // sendTo sends r as a new message to chat, inside the forum topic thread
 // when it is not 0. The parameters are built here, since the library's
 // types have no message_thread_id; a reply with a file becomes a document
-// with the text as its caption.
+// (an image a photo) with the text as its caption.
 func (b *Bot) sendTo(ctx context.Context, chat int64, thread int, r bot.Reply) error {
 	return b.sendWith(ctx, chat, thread, r, sendOpts)
 }
@@ -340,11 +355,15 @@ func (b *Bot) sendWith(ctx context.Context, chat int64, thread int, r bot.Reply,
 	}
 	what := "send message"
 	if f := r.File; f != nil {
+		method, field := "sendDocument", "document"
 		what = "send document"
+		if f.Image {
+			what, method, field = "send photo", "sendPhoto", "photo"
+		}
 		req = func(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) {
 			p["caption"] = r.Text
-			files := []tgbotapi.RequestFile{{Name: "document", Data: tgbotapi.FileBytes{Name: f.Name, Bytes: f.Data}}}
-			return api.UploadFiles("sendDocument", p, files)
+			files := []tgbotapi.RequestFile{{Name: field, Data: tgbotapi.FileBytes{Name: f.Name, Bytes: f.Data}}}
+			return api.UploadFiles(method, p, files)
 		}
 	}
 	if _, err := b.do(ctx, chat, req, o); err != nil {

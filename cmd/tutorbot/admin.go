@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tutorbot/bot"
+	"tutorbot/lessons"
 	"tutorbot/practice"
 	"tutorbot/render"
 	"tutorbot/storage"
@@ -26,8 +27,9 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	from := fl.String("from", fromDefault(getenv), "while the tutor runs: its HTTP address, e.g. http://127.0.0.1:9090 (default from HTTP_LISTEN)")
 	asCSV := fl.Bool("csv", false, "print metric,value rows for a spreadsheet")
 	lessonsDir := fl.String("lessons", getenv("LESSONS_DIR"), "the lessons folder the tutor serves (env LESSONS_DIR; default the built-in lessons)")
+	pngFile := fl.String("png", "", "also draw the funnel chart (PNG) into this file")
 	if err := fl.Parse(args); err != nil || fl.NArg() > 0 {
-		return usageError{msg: "usage: tutorbot stats [-db FILE] [-from URL] [-lessons DIR] [-csv]"}
+		return usageError{msg: "usage: tutorbot stats [-db FILE] [-from URL] [-lessons DIR] [-csv] [-png FILE]"}
 	}
 	db, cleanup, err := openForReading(ctx, *dbPath, *from)
 	if err != nil {
@@ -43,11 +45,32 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
+	if *pngFile != "" {
+		if err := writeChart(db, course, *pngFile); err != nil {
+			return err
+		}
+	}
 	if *asCSV {
 		return s.CSV(stdout)
 	}
 	_, err = fmt.Fprintln(stdout, render.Render(s.Markdown(), render.Plain))
 	return err
+}
+
+// writeChart draws the course funnel into the PNG file path.
+func writeChart(db *storage.DB, course *lessons.Course, path string) error {
+	f, err := bot.ComputeFunnel(db, course, nil, time.Now(), "", nil)
+	if err != nil {
+		return err
+	}
+	b, err := f.Bytes()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("write chart: %w", err)
+	}
+	return nil
 }
 
 // runBackup writes a consistent copy of the database to a file.

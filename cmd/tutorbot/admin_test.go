@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -217,5 +218,29 @@ func TestBackupFromRunningTutor(t *testing.T) {
 	out.Reset()
 	if code := run(context.Background(), []string{"stats", "-db", path, "-from", srv.URL}, nil, &out, &errOut, func(string) string { return "" }); code != 0 || !strings.Contains(out.String(), "Learners: 2") {
 		t.Fatalf("stats of a held database: %d %s %s", code, out.String(), errOut.String())
+	}
+}
+
+// TestStatsPNG: tutorbot stats -png draws the funnel into a PNG file.
+func TestStatsPNG(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tutor.db")
+	seed(t, path)
+	chartFile := filepath.Join(dir, "funnel.png")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"stats", "-db", path, "-png", chartFile}, nil, &out, &errOut, func(string) string { return "" }); code != 0 {
+		t.Fatalf("stats -png: %d %s", code, errOut.String())
+	}
+	f, err := os.Open(chartFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatalf("chart does not decode: %v", err)
+	}
+	if cfg.Width != 1080 || cfg.Height < 600 {
+		t.Errorf("chart is %dx%d", cfg.Width, cfg.Height)
 	}
 }

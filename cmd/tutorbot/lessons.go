@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 
 	"tutorbot/bot"
@@ -25,6 +26,8 @@ func courseLoader(dir string) (load, reload func() (*lessons.Course, error)) {
 	if dir == "" {
 		return lessons.Default, nil
 	}
+	// The last course read, so a reload parses only the files that changed.
+	var last atomic.Pointer[lessons.Course]
 	load = func() (*lessons.Course, error) {
 		st, err := os.Stat(dir)
 		if err != nil {
@@ -33,7 +36,10 @@ func courseLoader(dir string) (load, reload func() (*lessons.Course, error)) {
 		if !st.IsDir() {
 			return nil, lessons.Problems{{File: dir, Line: 1, Msg: "LESSONS_DIR is not a folder"}}
 		}
-		c, err := lessons.Load(os.DirFS(dir))
+		c, err := lessons.Reload(os.DirFS(dir), last.Load())
+		if err == nil {
+			last.Store(c)
+		}
 		var probs lessons.Problems
 		if errors.As(err, &probs) {
 			// Name files as the operator knows them.

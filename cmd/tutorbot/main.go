@@ -94,7 +94,7 @@ func usage(w io.Writer) {
   tutorbot [flags]            the terminal tutor, or the platforms when a token is set
   tutorbot run [flags]        run the tutor on the configured platforms (a token is required)
   tutorbot lint [dir]         check lesson files (default: the built-in course)
-  tutorbot stats [-csv]       course statistics from the database
+  tutorbot stats [-csv] [-png FILE]  course statistics from the database (and the funnel chart)
   tutorbot backup FILE        a consistent copy of the database, also while the tutor runs
   tutorbot check [FILE]       check a database file for damage (the checks run at every start)
   tutorbot recommend [-json] [-lang ru]  the practice answer for a filled-in template read from stdin

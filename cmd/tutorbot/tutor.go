@@ -44,6 +44,7 @@ type config struct {
 	DiscordToken    string
 	DiscordGuildID  string
 	ShutdownTimeout time.Duration
+	OutboxMaxAge    time.Duration
 	LLMBaseURL      string
 	LLMKey          string
 	LLMModel        string
@@ -108,6 +109,7 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	commitWindow := fl.String("health-commit-window", envOr(getenv, "HEALTH_COMMIT_WINDOW", ops.DefaultCommitWindow.String()), "/healthz fails this long after a commit failed (env HEALTH_COMMIT_WINDOW)")
 	downAfter := fl.String("health-down-after", envOr(getenv, "HEALTH_DOWN_AFTER", ops.DefaultDownAfter.String()), "/healthz fails when a platform connection is down this long (env HEALTH_DOWN_AFTER)")
 	gap := fl.String("reminder-min-gap", envOr(getenv, "REMINDER_MIN_GAP", "1h"), "shortest time between two reminders to one learner, at least 1h; schedules firing more often are refused (env REMINDER_MIN_GAP)")
+	outboxAge := fl.String("outbox-max-age", envOr(getenv, "OUTBOX_MAX_AGE", "24h"), "how long a reply the platform did not accept is retried before it is dropped (env OUTBOX_MAX_AGE)")
 	shutdown := fl.String("shutdown-timeout", envOr(getenv, "SHUTDOWN_TIMEOUT", "10s"), "how long in-flight work may finish after SIGINT/SIGTERM (env SHUTDOWN_TIMEOUT)")
 	fl.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: tutorbot run [flags]\n\nSecrets come from the environment only, or from a file named by NAME_FILE:\n"+
@@ -131,6 +133,9 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	var err error
 	if c.ShutdownTimeout, err = time.ParseDuration(*shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		probs = append(probs, fmt.Sprintf("invalid shutdown timeout %q (want a duration like 10s)", *shutdown))
+	}
+	if c.OutboxMaxAge, err = time.ParseDuration(*outboxAge); err != nil || c.OutboxMaxAge < time.Minute {
+		probs = append(probs, fmt.Sprintf("invalid outbox max age %q (want a duration of at least 1m, like 24h)", *outboxAge))
 	}
 	if *nudge != "" {
 		if c.NudgeAfter, err = time.ParseDuration(*nudge); err != nil || c.NudgeAfter < time.Hour || c.NudgeAfter > 90*24*time.Hour {
@@ -282,7 +287,7 @@ func runTutor(ctx context.Context, args []string, needPlatform bool, stdin io.Re
 	}
 	metrics := ops.NewMetrics()
 	reminders := &remind.Service{DB: db, Log: log.With("part", "reminders"), MinGap: cfg.ReminderGap}
-	ecfg := bot.Config{DB: db, Course: course, LoadCourse: reloadCourse, Log: log, Reminders: reminders, NudgeAfter: cfg.NudgeAfter, Admins: cfg.Admins, CompareModels: cfg.CompareModels, LLMDailyLimit: cfg.LLMDailyLimit}
+	ecfg := bot.Config{DB: db, Course: course, LoadCourse: reloadCourse, Log: log, Reminders: reminders, NudgeAfter: cfg.NudgeAfter, Admins: cfg.Admins, CompareModels: cfg.CompareModels, LLMDailyLimit: cfg.LLMDailyLimit, OutboxMaxAge: cfg.OutboxMaxAge}
 	if cfg.LLMBaseURL != "" {
 		client, err := llm.New(llm.Config{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMKey, Model: cfg.LLMModel})
 		if err != nil {
@@ -345,6 +350,11 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 	handler := metrics.Handler(engine)
 	checks := map[string]ops.Check{"database": db.Writable, "commits": ops.CommitCheck(db.CommitHealth, cfg.CommitWindow, time.Now)}
 	ready := map[string]ops.Check{}
+	metrics.Count("tutorbot_outbox_delivered_total", "Replies the platform accepted from the outbox.", nil, func() int64 { return engine.OutboxStats().Delivered })
+	metrics.Count("tutorbot_outbox_retries_total", "Failed deliveries from the outbox that are retried.", nil, func() int64 { return engine.OutboxStats().Retried })
+	metrics.Count("tutorbot_outbox_expired_total", "Replies dropped undelivered after OUTBOX_MAX_AGE.", nil, func() int64 { return engine.OutboxStats().Expired })
+	metrics.Count("tutorbot_outbox_rejected_total", "Replies the platform refused for good (dropped).", nil, func() int64 { return engine.OutboxStats().Rejected })
+	metrics.Count("tutorbot_outbox_cancelled_total", "Replies dropped because their chat turned unreachable or a newer edit replaced them.", nil, func() int64 { return engine.OutboxStats().Cancelled })
 	metrics.Count("tutorbot_commit_failures_total", "Write transactions that failed to commit (disk full, I/O error).", nil, func() int64 { return db.CommitHealth().Failures })
 	var runners []func(context.Context) error
 	if cfg.TelegramToken != "" {

@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	_ "image/png" // sendPhoto checks the photo decodes
 	"io"
 	"mime/multipart"
 	"net"
@@ -56,7 +58,7 @@ type Message struct {
 	// ThreadID is the forum topic the message was sent to (0: none).
 	ThreadID int
 	// Document and DocumentData are the file name and content of a
-	// sendDocument call (Text holds its caption).
+	// sendDocument or sendPhoto call (Text holds its caption).
 	Document     string
 	DocumentData []byte
 	At           time.Time
@@ -615,13 +617,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var upload *multipart.FileHeader
+	var uploadField string
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		if err := r.ParseMultipartForm(10 << 20); err != nil {
 			writeError(w, badRequest("bad form: %v", err))
 			return
 		}
-		if fs := r.MultipartForm.File["document"]; len(fs) > 0 {
-			upload = fs[0]
+		for _, field := range []string{"document", "photo"} {
+			if fs := r.MultipartForm.File[field]; len(fs) > 0 {
+				upload, uploadField = fs[0], field
+			}
 		}
 	} else if err := r.ParseForm(); err != nil {
 		writeError(w, badRequest("bad form: %v", err))
@@ -667,7 +672,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			data, _ := io.ReadAll(f)
 			f.Close()
-			params["document"], params["document_name"] = string(data), upload.Filename
+			params[uploadField], params[uploadField+"_name"] = string(data), upload.Filename
 		}
 	}
 	chatID, _ := strconv.ParseInt(params["chat_id"], 10, 64)
@@ -774,11 +779,12 @@ var knownMethods = map[string]bool{
 	"getMe": true, "getUpdates": true, "sendMessage": true, "editMessageText": true,
 	"editMessageReplyMarkup": true, "answerCallbackQuery": true, "sendChatAction": true,
 	"setMyCommands": true, "setWebhook": true, "deleteWebhook": true, "sendDocument": true,
+	"sendPhoto": true,
 }
 
 // chatMethods concern one chat and fail with 403 when it is blocked.
 var chatMethods = map[string]bool{
-	"sendMessage": true, "sendDocument": true, "editMessageText": true, "editMessageReplyMarkup": true, "sendChatAction": true,
+	"sendMessage": true, "sendDocument": true, "sendPhoto": true, "editMessageText": true, "editMessageReplyMarkup": true, "sendChatAction": true,
 }
 
 func (s *Server) dispatch(ctx context.Context, method string, chatID int64, p map[string]string) (any, *apiError) {
@@ -809,7 +815,9 @@ func (s *Server) dispatch(ctx context.Context, method string, chatID int64, p ma
 	case "sendMessage":
 		return s.sendMessage(chatID, p)
 	case "sendDocument":
-		return s.sendDocument(chatID, p)
+		return s.sendFile(chatID, p, "sendDocument", "document")
+	case "sendPhoto":
+		return s.sendFile(chatID, p, "sendPhoto", "photo")
 	case "editMessageText":
 		return s.editMessage(chatID, p, true)
 	case "editMessageReplyMarkup":
@@ -987,15 +995,23 @@ func (s *Server) sendMessage(chatID int64, p map[string]string) (any, *apiError)
 	return s.messageResult(chatID, id), nil
 }
 
-// sendDocument takes an uploaded file (the form field "document") with an
-// optional caption of at most 1,024 characters.
-func (s *Server) sendDocument(chatID int64, p map[string]string) (any, *apiError) {
+// sendFile takes an uploaded file (the form field "document" of
+// sendDocument, "photo" of sendPhoto: a PNG or JPEG whose width and height
+// add up to at most 10,000 pixels) with an optional caption of at most
+// 1,024 characters.
+func (s *Server) sendFile(chatID int64, p map[string]string, method, field string) (any, *apiError) {
 	if chatID == 0 {
 		return nil, badRequest("chat_id is empty")
 	}
-	name, ok := p["document_name"]
-	if !ok || p["document"] == "" {
-		return nil, badRequest("there is no document in the request")
+	name, ok := p[field+"_name"]
+	if !ok || p[field] == "" {
+		return nil, badRequest("there is no %s in the request", field)
+	}
+	if field == "photo" {
+		cfg, _, err := image.DecodeConfig(strings.NewReader(p[field]))
+		if err != nil || cfg.Width+cfg.Height > 10000 {
+			return nil, badRequest("IMAGE_PROCESS_FAILED")
+		}
 	}
 	if TextLength(p["caption"]) > 1024 {
 		return nil, badRequest("message caption is too long")
@@ -1019,8 +1035,8 @@ func (s *Server) sendDocument(chatID int64, p map[string]string) (any, *apiError
 	thread, _ := strconv.Atoi(p["message_thread_id"])
 	s.msgs[chatID][id] = &storedMsg{thread: thread, text: p["caption"], parseMode: p["parse_mode"], keyboard: kb, markupKey: key}
 	s.notifyLocked(chatID)
-	s.sent[chatID] = append(s.sent[chatID], Message{Method: "sendDocument", ChatID: chatID, MessageID: id, Text: p["caption"], ParseMode: p["parse_mode"], Keyboard: kb,
-		ThreadID: thread, Document: name, DocumentData: []byte(p["document"]), At: time.Now()})
+	s.sent[chatID] = append(s.sent[chatID], Message{Method: method, ChatID: chatID, MessageID: id, Text: p["caption"], ParseMode: p["parse_mode"], Keyboard: kb,
+		ThreadID: thread, Document: name, DocumentData: []byte(p[field]), At: time.Now()})
 	return s.messageResult(chatID, id), nil
 }
 

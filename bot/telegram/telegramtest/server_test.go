@@ -65,7 +65,7 @@ func TestChecks(t *testing.T) {
 		desc   string
 	}{
 		{"wrong token", "1:wrong", "getMe", nil, 401, "Unauthorized"},
-		{"unknown method", tok, "sendPhoto", nil, 404, "Not Found"},
+		{"unknown method", tok, "sendSticker", nil, 404, "Not Found"},
 		{"empty text", tok, "sendMessage", form("chat_id", "7", "text", ""), 400, "empty"},
 		{"too long", tok, "sendMessage", form("chat_id", "7", "text", long), 400, "too long"},
 		{"too long html", tok, "sendMessage", form("chat_id", "7", "text", "<b>"+long+"</b>", "parse_mode", "HTML"), 400, "too long"},
