@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"tutorbot/bot"
 	"tutorbot/lessons"
@@ -87,4 +88,27 @@ func BenchmarkButtonPress(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkButtonPressLanguages presses Next for an English and a Russian
+// learner in turn on one engine (without fsync), timing each press: load
+// from other processes falls on both alike, so the ratio holds on a busy
+// machine where separate runs differ by more than the languages do.
+func BenchmarkButtonPressLanguages(b *testing.B) {
+	e := benchEngine(b, storage.Options{NoSync: true})
+	var en, ru time.Duration
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		pressNext(b, e, "en-learner", "en", i)
+		t1 := time.Now()
+		pressNext(b, e, "ru-learner", "ru", i)
+		t2 := time.Now()
+		en += t1.Sub(t0)
+		ru += t2.Sub(t1)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(en.Nanoseconds())/n, "en-ns/press")
+	b.ReportMetric(float64(ru.Nanoseconds())/n, "ru-ns/press")
+	b.ReportMetric(float64(ru)/float64(en), "ru/en")
 }

@@ -180,9 +180,11 @@ func (o *outbox) cancelChat(chat string) {
 
 // drain sends the chat's entries in order until its queue is empty.
 //
-// An entry is sent only once the delete of the chat's previous delivered
-// entry is committed: a crash can then leave at most one delivered entry
-// stored, so a restart sends at most one message twice.
+// A new message is sent only once the delete of the chat's previous
+// delivered message is committed: a crash can then leave at most one
+// delivered message stored, so a restart sends at most one message twice.
+// Edits in place do not wait and are not waited for: sending one again
+// shows the same text.
 func (o *outbox) drain(chat string, q *chatQueue) {
 	defer o.wg.Done()
 	var prev <-chan struct{} = closed
@@ -205,14 +207,17 @@ func (o *outbox) drain(chat string, q *chatQueue) {
 		}
 		o.mu.Unlock()
 
-		select {
-		case <-prev:
-		case <-o.ctx.Done():
-			continue
+		inPlace := it.en.MessageID != ""
+		if !inPlace {
+			select {
+			case <-prev:
+			case <-o.ctx.Done():
+				continue
+			}
 		}
 		done := o.deliver(chat, it)
-		if prev = it.acked; prev == nil {
-			prev = closed
+		if !inPlace && it.acked != nil {
+			prev = it.acked
 		}
 		o.mu.Lock()
 		if done && len(q.items) > 0 && q.items[0] == it {

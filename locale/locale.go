@@ -55,16 +55,6 @@ func Default() (*Catalog, error) {
 	return defaultCat, defaultErr
 }
 
-// MustDefault is Default for package-level use where the catalogs are known
-// to load (they are embedded and tested); it panics on a broken build.
-func MustDefault() *Catalog {
-	c, err := Default()
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
-
 // Load reads every messages/<lang>.toml in fsys. messages/en.toml must
 // exist.
 func Load(fsys fs.FS) (*Catalog, error) {

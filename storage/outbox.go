@@ -10,24 +10,23 @@ import (
 )
 
 // bucketOutbox holds replies committed but not yet accepted by their
-// platform: key chat ‖ 0x00 ‖ big-endian sequence, so a chat's entries sort
-// in the order they were written.
+// platform: key big-endian sequence ‖ chat, so entries sort in the order
+// they were written (each chat's too), new ones go to the end of the tree
+// and delivered ones leave from its start: a commit touches few pages.
 var bucketOutbox = []byte("outbox")
 
 // outboxKey is the key of entry seq of chat.
 func outboxKey(chat string, seq uint64) []byte {
-	k := make([]byte, 0, len(chat)+9)
-	k = append(k, chat...)
-	k = append(k, 0)
-	return binary.BigEndian.AppendUint64(k, seq)
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(chat)), seq)
+	return append(k, chat...)
 }
 
 // OutboxChat returns the chat an outbox key belongs to.
 func OutboxChat(key []byte) string {
-	if len(key) < 9 {
+	if len(key) <= 8 {
 		return ""
 	}
-	return string(key[:len(key)-9])
+	return string(key[8:])
 }
 
 // outbox is the outbox bucket (Open creates it).
@@ -39,10 +38,10 @@ func (t *Tx) outbox() (*bolt.Bucket, error) {
 	return b, nil
 }
 
-// AddOutbox appends an entry for chat (a platform-qualified chat id, no
-// 0x00 byte) and returns its key.
+// AddOutbox appends an entry for chat (a platform-qualified chat id) and
+// returns its key.
 func (t *Tx) AddOutbox(chat string, entry []byte) ([]byte, error) {
-	if chat == "" || bytes.IndexByte([]byte(chat), 0) >= 0 {
+	if chat == "" {
 		return nil, errors.New("add outbox entry: bad chat")
 	}
 	b, err := t.outbox()
@@ -96,11 +95,12 @@ func (t *Tx) DeleteOutboxChat(chat string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	prefix := append([]byte(chat), 0)
 	var keys [][]byte
 	c := b.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Next() {
-		keys = append(keys, bytes.Clone(k))
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) > 8 && string(k[8:]) == chat {
+			keys = append(keys, bytes.Clone(k))
+		}
 	}
 	for _, k := range keys {
 		if err := b.Delete(k); err != nil {
@@ -110,7 +110,7 @@ func (t *Tx) DeleteOutboxChat(chat string) (int, error) {
 	return len(keys), nil
 }
 
-// ForEachOutbox calls fn for every entry, each chat's in order. The slices
+// ForEachOutbox calls fn for every entry in the order written. The slices
 // are valid only during the call.
 func (t *Tx) ForEachOutbox(fn func(key, entry []byte) error) error {
 	b := t.tx.Bucket(bucketOutbox)

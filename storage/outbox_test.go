@@ -23,9 +23,9 @@ func TestOutbox(t *testing.T) {
 			}
 			keys = append(keys, k)
 		}
-		_, err := tx.AddOutbox("bad\x00chat", nil)
+		_, err := tx.AddOutbox("", nil)
 		if err == nil {
-			t.Error("a chat with a 0 byte was accepted")
+			t.Error("an entry without a chat was accepted")
 		}
 		return nil
 	})
@@ -44,7 +44,7 @@ func TestOutbox(t *testing.T) {
 		})
 		return out
 	}
-	want := "[telegram:1=telegram:1 telegram:2=telegram:2 telegram:2=telegram:2 telegram:2=telegram:2 telegram:20=telegram:20]"
+	want := "[telegram:2=telegram:2 telegram:1=telegram:1 telegram:2=telegram:2 telegram:20=telegram:20 telegram:2=telegram:2]"
 	if got := list(); len(got) != 5 || fmtList(got) != want {
 		t.Errorf("entries %v, want %s", got, want)
 	}

@@ -3,6 +3,7 @@ package telegram
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -159,4 +160,26 @@ func TestMyDataAsFile(t *testing.T) {
 	if strings.Contains(d.Text, "\n") || d.Text == "" {
 		t.Errorf("caption %q: want one line", d.Text)
 	}
+}
+
+// FuzzDecodeEach: a getUpdates answer decoded update by update never
+// panics, returns only updates with an id, and keeps every update that
+// decodes on its own.
+func FuzzDecodeEach(f *testing.F) {
+	f.Add(`{"ok":true,"result":[{"update_id":1,"message":{"message_id":1,"text":"hi","from":{"id":2},"chat":{"id":2}}},{"update_id":2,"message":{"from":{"id":1e30}}}]}`)
+	f.Add(`{"ok":true,"result":[{"update_id":"x"},{"update_id":99999999999999999999999}]}`)
+	f.Add(`{"ok":false,"error_code":429,"parameters":{"retry_after":3}}`)
+	f.Add(`{"ok":true,"result":[]}`)
+	b := &Bot{log: discard}
+	f.Fuzz(func(t *testing.T, body string) {
+		ups, err := b.decodeEach([]byte(body), 200, errors.New("whole"))
+		if err != nil {
+			return
+		}
+		for _, u := range ups {
+			if u.UpdateID <= 0 {
+				t.Errorf("update without an id in %q", body)
+			}
+		}
+	})
 }

@@ -156,7 +156,18 @@ func TestOutboxThroughOutages(t *testing.T) {
 		}
 	}
 
+	refusals := func(c int64) int {
+		n := 0
+		for _, call := range r.srv.Calls() {
+			if call.ChatID == c && call.Status == http.StatusForbidden {
+				n++
+			}
+		}
+		return n
+	}
+	phases := 0
 	phase := func(name string, outage func(on bool), lasts time.Duration, from int) {
+		phases++
 		outage(true)
 		for c := range blocked {
 			r.srv.Block(c)
@@ -168,8 +179,9 @@ func TestOutboxThroughOutages(t *testing.T) {
 		}
 		updates += learners * perPhase
 		r.handled(t, updates) // every turn committed, its replies stored
+		retried := r.engine.OutboxStats().Retried
+		eventually(t, 10*time.Second, func() bool { return r.engine.OutboxStats().Retried > retried+learners }, "%s: deliveries failing and retried", name)
 		r.skew.Add(int64(lasts))
-		time.Sleep(50 * time.Millisecond) // senders keep failing meanwhile
 		outage(false)
 		for i := range learners {
 			c := chat(i)
@@ -180,6 +192,10 @@ func TestOutboxThroughOutages(t *testing.T) {
 			eventually(t, 20*time.Second, func() bool { a := added(r.srv, c); return len(a) > 0 && a[len(a)-1] >= want },
 				"%s: chat %d got %v, want up to %d", name, c, added(r.srv, c), want)
 		}
+		for c := range blocked {
+			eventually(t, 10*time.Second, func() bool { return refusals(c) >= phases }, "%s: chat %d refused", name, c)
+		}
+		eventually(t, 10*time.Second, func() bool { return r.engine.OutboxStats().Waiting == 0 }, "%s: outbox settled", name)
 	}
 	phase("bad-gateway", func(on bool) {
 		if on {
@@ -197,12 +213,7 @@ func TestOutboxThroughOutages(t *testing.T) {
 			if got := added(r.srv, c); len(got) != 0 {
 				t.Errorf("unreachable chat %d got %v", c, got)
 			}
-			refused := 0
-			for _, call := range r.srv.Calls() {
-				if call.ChatID == c && call.Status == http.StatusForbidden {
-					refused++
-				}
-			}
+			refused := refusals(c)
 			// One per phase: writing again made the chat reachable again.
 			if refused != 2 {
 				t.Errorf("chat %d: %d calls refused with 403, want 2 (nothing sent after it turned unreachable)", c, refused)

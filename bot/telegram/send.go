@@ -78,6 +78,21 @@ func (b *Bot) pauseChat(chat int64, d time.Duration) {
 	b.chatsMu.Unlock()
 }
 
+// waitGlobal waits for the global limiter, at most globalAhead callers at
+// a time: slots are reserved only a few ahead, so senders that wake late
+// (a busy machine) do not bunch up behind slots reserved long ago and
+// burst over the limit together, and one late sender does not delay the
+// others' slots.
+func (b *Bot) waitGlobal(ctx context.Context) error {
+	select {
+	case b.globalTurn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-b.globalTurn }()
+	return b.global.Wait(ctx)
+}
+
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
@@ -137,7 +152,7 @@ func (b *Bot) do(ctx context.Context, chat int64, req func(api *tgbotapi.BotAPI)
 				return nil, err
 			}
 		}
-		if err := b.global.Wait(ctx); err != nil {
+		if err := b.waitGlobal(ctx); err != nil {
 			return nil, err
 		}
 		resp, err := req(b.with(ctx))

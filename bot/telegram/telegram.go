@@ -118,8 +118,10 @@ type Bot struct {
 	secrets  *redact.Secrets // the token in every form
 	self     string          // bot username, lower case
 	global   *rate.Limiter
-	stats    counters
-	conn     bot.Connection // long polling's connection to the Bot API
+	// globalTurn bounds the callers waiting for global (see waitGlobal).
+	globalTurn chan struct{}
+	stats      counters
+	conn       bot.Connection // long polling's connection to the Bot API
 
 	chatsMu   sync.Mutex
 	chats     map[int64]*chatLimit
@@ -192,13 +194,14 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		}
 	}
 	b := &Bot{
-		cfg:     cfg,
-		http:    cfg.HTTPClient,
-		log:     logger,
-		global:  globalLimiter(cfg.GlobalRate),
-		chats:   map[int64]*chatLimit{},
-		hooks:   newRecentIDs(4096),
-		secrets: secrets,
+		cfg:        cfg,
+		http:       cfg.HTTPClient,
+		log:        logger,
+		global:     globalLimiter(cfg.GlobalRate),
+		globalTurn: make(chan struct{}, globalAhead),
+		chats:      map[int64]*chatLimit{},
+		hooks:      newRecentIDs(4096),
+		secrets:    secrets,
 	}
 	endpoint := strings.ReplaceAll(strings.TrimRight(cfg.APIURL, "/"), "%", "%%") + "/bot%s/%s"
 	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, &ctxClient{ctx: ctx, c: cfg.HTTPClient, secrets: secrets})
@@ -309,6 +312,10 @@ func (b *Bot) Send(ctx context.Context, to bot.Address, replies []bot.Reply) err
 	}
 	return nil
 }
+
+// globalAhead is how many callers may hold a reservation of the global
+// limiter at once (see waitGlobal).
+const globalAhead = 16
 
 // globalLimiter paces all sends so that no sliding second holds more than
 // perSecond messages: a token bucket lets rate + burst through in any one
