@@ -216,6 +216,9 @@ func (t *turn) freeText(text string) {
 		t.fieldAnswer(strings.TrimPrefix(p, pendingField), text)
 		return
 	}
+	if t.freeQuestion(text) {
+		return
+	}
 	l := t.lesson()
 	if a := t.st.progress(l.ID).Quiz.Attempt; a != nil {
 		t.say(t.tr.T("TextInQuiz"), []Button{{Label: t.tr.T("BtnShowQuestion"), Payload: payL(kindQuiz, l)}})

@@ -96,6 +96,7 @@ type Engine struct {
 	rendered   fitCache
 	pages      sync.Map // pageKey -> string, see pageText
 	states     stateCache
+	answerer   askers
 }
 
 var (

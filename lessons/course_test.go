@@ -2,6 +2,8 @@ package lessons
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -233,5 +235,27 @@ func TestReloadReusesUnchangedLessons(t *testing.T) {
 	fsys["en/c.md"] = &fstest.MapFile{Data: lessonFile("a", 3)}
 	if _, err := Reload(fsys, second); err == nil || !strings.Contains(err.Error(), `lesson id "a" is also used by en/a.md`) {
 		t.Errorf("a duplicate id next to a reused lesson: %v", err)
+	}
+}
+
+// TestUnreadableLessonFile reports a lesson file that cannot be read (a
+// dangling link) with its name, and loads nothing.
+func TestUnreadableLessonFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "en"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "en", "01-a.md"), lessonFile("a", 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "missing.md"), filepath.Join(dir, "en", "02-b.md")); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	probs := Lint(os.DirFS(dir))
+	if len(probs) != 1 || !strings.HasPrefix(probs[0].String(), "en/02-b.md:1: read:") {
+		t.Errorf("problems: %v", probs)
+	}
+	if _, err := Load(os.DirFS(dir)); err == nil {
+		t.Error("a folder with an unreadable lesson loaded")
 	}
 }

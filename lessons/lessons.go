@@ -57,6 +57,9 @@ type Lesson struct {
 	// Unlock says when the lesson opens: empty (always open),
 	// "after-previous", "2d after-previous" or a date "2027-01-15".
 	Unlock string `yaml:"unlock"`
+	// FAQ are short question/answer pairs learners often ask about the
+	// lesson; the tutor answers free-text questions from them too.
+	FAQ []FAQ `yaml:"faq"`
 
 	// Lang is the language of the lesson's text ("en", "ru").
 	Lang string `yaml:"-"`
@@ -72,6 +75,14 @@ type Lesson struct {
 	rendered map[render.Format][]string
 	ref      string   // RefOf(ID), set by Parse
 	sum      [32]byte // SHA-256 of the file, for Reload
+}
+
+// FAQ is one frequently asked question of a lesson, with its short answer
+// and, optionally, the page (from 1) that explains it.
+type FAQ struct {
+	Q    string `yaml:"q"`
+	A    string `yaml:"a"`
+	Page int    `yaml:"page"`
 }
 
 // Page returns page i (from 0) rendered in format f.
@@ -490,6 +501,14 @@ func Parse(name string, data []byte) (*Lesson, Problems) {
 	} else {
 		l.Rule = rule
 	}
+	for i, f := range l.FAQ {
+		if strings.TrimSpace(f.Q) == "" || strings.TrimSpace(f.A) == "" {
+			probs = append(probs, p(lines.of("faq"), "faq %d: q and a must both be given", i+1))
+		}
+		if f.Page < 0 {
+			probs = append(probs, p(lines.of("faq"), "faq %d: page must be positive", i+1))
+		}
+	}
 	seenQ := map[string]bool{}
 	for i, q := range l.Quiz {
 		if err := q.Check(); err != nil {
@@ -516,6 +535,11 @@ func Parse(name string, data []byte) (*Lesson, Problems) {
 		return nil, probs
 	}
 	l.Pages = render.Split(body, PageBudget)
+	for i, f := range l.FAQ {
+		if f.Page > len(l.Pages) {
+			probs = append(probs, p(lines.of("faq"), "faq %d: page %d is past the lesson's %d pages", i+1, f.Page, len(l.Pages)))
+		}
+	}
 	l.rendered = map[render.Format][]string{}
 	for _, f := range []render.Format{render.Plain, render.TelegramHTML, render.DiscordMarkdown} {
 		out := make([]string, len(l.Pages))

@@ -145,22 +145,10 @@ func Recommend(cat *Catalog, req Request) Result {
 	// Budget.
 	switch res.Mode {
 	case WhereLocal:
-		switch {
-		case hw.Phone:
-			res.Budget = Budget{RAMGiB: PhoneBudgetGiB(hw.RAMGiB)}
-		case hw.AppleUnified:
-			res.Budget = Budget{GPUGiB: hw.GPUGiB, GPUCount: 1}
-		case hw.NoGPU:
-			ram := hw.RAMGiB
-			if ram <= 0 {
-				ram = assumedRAMGiB
-				res.Notes = append(res.Notes, tr(lang, "note.assumed_ram", assumedRAMGiB))
-			}
-			res.Budget = Budget{RAMGiB: CPUBudgetGiB(ram)}
-		case hw.GPUGiB > 0:
-			res.Budget = Budget{GPUGiB: hw.GPUGiB, RAMGiB: CPUBudgetGiB(hw.RAMGiB), GPUCount: max(1, hw.GPUCount)}
-		default:
-			res.Budget = Budget{GPUGiB: unlimitedLocalGiB, GPUCount: 1}
+		var assumedRAM bool
+		res.Budget, assumedRAM = LocalBudget(hw)
+		if assumedRAM {
+			res.Notes = append(res.Notes, tr(lang, "note.assumed_ram", assumedRAMGiB))
 		}
 	case WhereCloud:
 		if hw.GPUGiB > 0 {

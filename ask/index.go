@@ -1,0 +1,436 @@
+package ask
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/standard" // the analyzer of languages without a stemmer
+	_ "github.com/blevesearch/bleve/v2/analysis/lang/en"           // English: possessives, stop words, Porter stemmer
+	_ "github.com/blevesearch/bleve/v2/analysis/lang/ru"           // Russian: stop words, Snowball stemmer
+	"github.com/blevesearch/bleve/v2/registry"
+
+	"tutorbot/lessons"
+)
+
+// Source says where a passage comes from.
+type Source string
+
+// The sources of passages.
+const (
+	FromPage Source = "page"
+	FromQuiz Source = "quiz"
+	FromFAQ  Source = "faq"
+)
+
+// Place is where a passage lives in the course.
+type Place struct {
+	LessonID    string
+	LessonTitle string
+	Order       int
+	Lang        string
+	// Page is the lesson page, from 1.
+	Page int
+	// Title is the page's heading ("The selection principle").
+	Title string
+}
+
+// Passage is a few sentences of the course with their place.
+type Passage struct {
+	Place
+	Source Source
+	// Text is the passage as plain text (Markdown emphasis and links dropped).
+	Text string
+	// Question is the FAQ question or the quiz question, for those sources.
+	Question string
+	// QuizID is the quiz question's id, for quiz explanations.
+	QuizID string
+}
+
+// Hit is a passage found for a question, with its score and the share of
+// the question's weight it matched (0..1).
+type Hit struct {
+	Passage  *Passage
+	Score    float64
+	Coverage float64
+}
+
+type doc struct {
+	p     *Passage
+	terms map[string]int
+	n     int
+	// weight scales the doc's score: a list of references counts half.
+	weight float64
+}
+
+type posting struct {
+	doc int
+	tf  int
+}
+
+// langIndex is the BM25 index of one language's passages.
+type langIndex struct {
+	docs     []doc
+	postings map[string][]posting
+	avgLen   float64
+}
+
+// Index is a search index over every lesson page, quiz explanation and FAQ
+// entry of a course, in every language it is written in. Text is analyzed
+// by bleve's analyzers (English: Porter stemmer; Russian: Snowball stemmer;
+// stop words for both) and ranked by BM25. It is read-only once built and
+// safe for concurrent use.
+type Index struct {
+	langs     map[string]*langIndex
+	analyzers map[string]analysis.Analyzer
+	fallback  analysis.Analyzer
+	// quiz maps lesson id and quiz question id to the quiz's passage in each language.
+	quiz map[string]map[string]*Passage
+}
+
+// BM25 parameters: the usual ones.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+// analyzers returns bleve's analyzers by language, with the standard one
+// (Unicode words, lower case) for languages without a stemmer.
+func newAnalyzers() (map[string]analysis.Analyzer, analysis.Analyzer, error) {
+	cache := registry.NewCache()
+	out := map[string]analysis.Analyzer{}
+	for _, lang := range []string{"en", "ru"} {
+		a, err := cache.AnalyzerNamed(lang)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load the %s analyzer: %w", lang, err)
+		}
+		out[lang] = a
+	}
+	std, err := cache.AnalyzerNamed("standard")
+	if err != nil {
+		return nil, nil, fmt.Errorf("load the standard analyzer: %w", err)
+	}
+	return out, std, nil
+}
+
+// terms analyzes text in lang into stemmed terms.
+func (ix *Index) terms(text, lang string) []string {
+	a, ok := ix.analyzers[lang]
+	if !ok {
+		a = ix.fallback
+	}
+	toks := a.Analyze([]byte(text))
+	out := make([]string, 0, len(toks))
+	for _, t := range toks {
+		if len(t.Term) > 0 {
+			out = append(out, string(t.Term))
+		}
+	}
+	return out
+}
+
+// BuildIndex indexes course: every page of every lesson in every language,
+// split into passages, every quiz question's explanation of its correct
+// option and every FAQ entry.
+func BuildIndex(course *lessons.Course) (*Index, error) {
+	an, std, err := newAnalyzers()
+	if err != nil {
+		return nil, err
+	}
+	ix := &Index{langs: map[string]*langIndex{}, analyzers: an, fallback: std, quiz: map[string]map[string]*Passage{}}
+	for _, lang := range course.Languages() {
+		li := &langIndex{postings: map[string][]posting{}}
+		ix.langs[lang] = li
+		var quizzes []func()
+		for _, l := range course.InLang(lang) {
+			quizzes = append(quizzes, ix.addLesson(li, l))
+		}
+		li.average()
+		// Quiz explanations find their page among the pages indexed above.
+		for _, q := range quizzes {
+			q()
+		}
+		li.average()
+	}
+	return ix, nil
+}
+
+func (li *langIndex) average() {
+	total := 0
+	for _, d := range li.docs {
+		total += d.n
+	}
+	if len(li.docs) > 0 {
+		li.avgLen = float64(total) / float64(len(li.docs))
+	}
+}
+
+func (ix *Index) add(li *langIndex, p *Passage, text string, weight float64) {
+	terms := ix.terms(text, p.Lang)
+	if len(terms) == 0 {
+		return
+	}
+	d := doc{p: p, terms: map[string]int{}, n: len(terms), weight: weight}
+	for _, t := range terms {
+		d.terms[t]++
+	}
+	id := len(li.docs)
+	li.docs = append(li.docs, d)
+	for t, tf := range d.terms {
+		li.postings[t] = append(li.postings[t], posting{doc: id, tf: tf})
+	}
+}
+
+// addLesson indexes l's pages and FAQ and returns the function that
+// indexes its quiz explanations, to be called once every page is indexed.
+func (ix *Index) addLesson(li *langIndex, l *lessons.Lesson) func() {
+	base := Place{LessonID: l.ID, LessonTitle: l.Title, Order: l.Order, Lang: l.Lang}
+	titles := make([]string, len(l.Pages))
+	for i, src := range l.Pages {
+		pl := base
+		pl.Page = i + 1
+		blocks, heads := splitBlocks(src)
+		pl.Title = firstOr(heads, l.Title)
+		titles[i] = pl.Title
+		headText := strings.Join(heads, " ")
+		for _, b := range blocks {
+			p := &Passage{Place: pl, Source: FromPage, Text: b.text}
+			w := 1.0
+			if b.links >= 2 {
+				w = 0.5
+			}
+			ix.add(li, p, b.text+" "+headText+" "+headText, w) // headings count twice: they name the topic
+		}
+	}
+	placeOf := func(page int) Place {
+		pl := base
+		if page < 1 || page > len(l.Pages) {
+			page = 1
+		}
+		pl.Page = page
+		if len(titles) > 0 {
+			pl.Title = titles[page-1]
+		}
+		return pl
+	}
+	for _, f := range l.FAQ {
+		pl := placeOf(f.Page)
+		p := &Passage{Place: pl, Source: FromFAQ, Text: plain(f.A), Question: plain(f.Q)}
+		ix.add(li, p, p.Question+" "+p.Text, 1)
+	}
+	return func() { ix.addQuiz(li, l, placeOf) }
+}
+
+func (ix *Index) addQuiz(li *langIndex, l *lessons.Lesson, placeOf func(int) Place) {
+	for _, q := range l.Quiz {
+		correct, ok := q.Option(q.Answer)
+		if !ok {
+			continue
+		}
+		text := plain(correct.Explain)
+		if text == "" {
+			text = plain(correct.Text)
+		}
+		// The page that teaches the answer: the best page passage for it.
+		pl := placeOf(1)
+		if hits := ix.searchIn(li, l.Lang, q.Text+" "+correct.Text, 1, FromPage); len(hits) > 0 {
+			pl = hits[0].Passage.Place
+		}
+		p := &Passage{Place: pl, Source: FromQuiz, Text: text, Question: plain(q.Text), QuizID: q.ID}
+		ix.add(li, p, p.Question+" "+correct.Text+" "+text, 1)
+		if ix.quiz[l.ID] == nil {
+			ix.quiz[l.ID] = map[string]*Passage{}
+		}
+		ix.quiz[l.ID][q.ID+"/"+l.Lang] = p
+	}
+}
+
+// QuizPassage is the explanation of quiz question quizID of lesson lessonID
+// in lang (English when the lesson lacks lang), with the page that teaches it.
+func (ix *Index) QuizPassage(lessonID, quizID, lang string) (*Passage, bool) {
+	m := ix.quiz[lessonID]
+	if p, ok := m[quizID+"/"+lang]; ok {
+		return p, true
+	}
+	p, ok := m[quizID+"/"+lessons.DefaultLang]
+	return p, ok
+}
+
+// Search returns up to n passages for question in lang, best first. A
+// question written in Cyrillic is searched in the Russian passages and one
+// in Latin letters in the English ones when the learner's language has no
+// lessons or the question is plainly in the other script.
+func (ix *Index) Search(question, lang string, n int) []Hit {
+	lang = ix.searchLang(question, lang)
+	li := ix.langs[lang]
+	if li == nil {
+		return nil
+	}
+	return ix.searchIn(li, lang, question, n, "")
+}
+
+// searchLang picks the language whose passages a question is searched in.
+func (ix *Index) searchLang(question, lang string) string {
+	cyr, lat := scripts(question)
+	switch {
+	case cyr > lat && ix.langs["ru"] != nil:
+		return "ru"
+	case lat > cyr && lang == "ru" && ix.langs["en"] != nil:
+		return "en"
+	case ix.langs[lang] != nil:
+		return lang
+	default:
+		return lessons.DefaultLang
+	}
+}
+
+// scripts counts the Cyrillic and Latin letters of s (up to a limit).
+func scripts(s string) (cyr, lat int) {
+	for i, r := range s {
+		if i > 4096 {
+			break
+		}
+		switch {
+		case unicode.Is(unicode.Cyrillic, r):
+			cyr++
+		case r < 128 && unicode.IsLetter(r):
+			lat++
+		}
+	}
+	return cyr, lat
+}
+
+func (ix *Index) searchIn(li *langIndex, lang, question string, n int, only Source) []Hit {
+	q := ix.terms(question, lang)
+	if len(q) == 0 || len(li.docs) == 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	uniq := q[:0:0]
+	for _, t := range q {
+		if !seen[t] {
+			seen[t] = true
+			uniq = append(uniq, t)
+		}
+	}
+	nDocs := float64(len(li.docs))
+	idf := func(df int) float64 { return math.Log(1 + (nDocs-float64(df)+0.5)/(float64(df)+0.5)) }
+	var weight float64
+	idfs := make([]float64, len(uniq))
+	for i, t := range uniq {
+		idfs[i] = idf(len(li.postings[t]))
+		weight += idfs[i]
+	}
+	scores := map[int]float64{}
+	matched := map[int]float64{}
+	for i, t := range uniq {
+		for _, p := range li.postings[t] {
+			d := &li.docs[p.doc]
+			if only != "" && d.p.Source != only {
+				continue
+			}
+			tf := float64(p.tf)
+			scores[p.doc] += d.weight * idfs[i] * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(d.n)/li.avgLen))
+			matched[p.doc] += idfs[i]
+		}
+	}
+	hits := make([]Hit, 0, len(scores))
+	for id, s := range scores {
+		hits = append(hits, Hit{Passage: li.docs[id].p, Score: s, Coverage: matched[id] / weight})
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		a, b := hits[i].Passage, hits[j].Passage
+		if a.Order != b.Order {
+			return a.Order < b.Order
+		}
+		return a.Page < b.Page
+	})
+	if len(hits) > n {
+		hits = hits[:n]
+	}
+	return hits
+}
+
+var (
+	linkRE     = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
+	emphasisRE = regexp.MustCompile("[*_`]{1,3}")
+	bulletRE   = regexp.MustCompile(`^\s*(?:[-*+]|\d+[.)])\s+`)
+)
+
+// plain drops Markdown emphasis, links' targets and extra spaces.
+func plain(s string) string {
+	s = linkRE.ReplaceAllStringFunc(s, func(l string) string {
+		text := linkRE.FindStringSubmatch(l)[1]
+		if !strings.Contains(text, " ") && strings.ContainsAny(text, "./") {
+			return "" // an address as a link's text says nothing to search
+		}
+		return text
+	})
+	s = emphasisRE.ReplaceAllString(s, "")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// block is one passage of a page: its plain text and how many links it has.
+type block struct {
+	text  string
+	links int
+}
+
+// splitBlocks splits a page's Markdown into passages (paragraphs and list
+// items, code left out) and its headings.
+func splitBlocks(src string) (blocks []block, heads []string) {
+	var cur []string
+	flush := func() {
+		if len(cur) > 0 {
+			md := strings.Join(cur, " ")
+			if t := plain(md); t != "" {
+				blocks = append(blocks, block{text: t, links: len(linkRE.FindAllStringIndex(md, -1))})
+			}
+			cur = nil
+		}
+	}
+	inCode := false
+	for _, line := range strings.Split(src, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "```"):
+			flush()
+			inCode = !inCode
+		case inCode:
+		case strings.HasPrefix(t, "#"):
+			flush()
+			heads = append(heads, plain(strings.TrimLeft(t, "# ")))
+		case t == "":
+			flush()
+		case bulletRE.MatchString(line):
+			flush()
+			cur = append(cur, bulletRE.ReplaceAllString(line, ""))
+		default:
+			cur = append(cur, t)
+		}
+	}
+	flush()
+	// A lead-in that ends with a colon belongs with what it introduces.
+	for i := 0; i+1 < len(blocks); i++ {
+		if strings.HasSuffix(blocks[i].text, ":") {
+			blocks[i].text += " " + blocks[i+1].text
+			blocks[i].links += blocks[i+1].links
+			blocks = append(blocks[:i+1], blocks[i+2:]...)
+		}
+	}
+	return blocks, heads
+}
+
+func firstOr(s []string, def string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return def
+}

@@ -1,0 +1,77 @@
+package bot
+
+import (
+	"sync"
+
+	"tutorbot/ask"
+	"tutorbot/lessons"
+	"tutorbot/quiz"
+)
+
+// askers builds the question index lazily, at the first question after a
+// start or a reload, so start-up does not wait for it; a reload of the
+// course gets a fresh index at its next question.
+type askers struct {
+	mu     sync.Mutex
+	course *lessons.Course
+	tutor  *ask.Tutor
+}
+
+// asker returns the question answerer of the engine's current course, or
+// nil when it cannot be built (logged; free text then gets the old hint).
+func (e *Engine) asker() *ask.Tutor {
+	c := e.Course()
+	e.answerer.mu.Lock()
+	defer e.answerer.mu.Unlock()
+	if e.answerer.course == c && e.answerer.tutor != nil {
+		return e.answerer.tutor
+	}
+	t, err := ask.New(c, e.cfg.Catalog, e.msgs)
+	if err != nil {
+		e.log.Error("build the question index", "err", err)
+		return nil
+	}
+	e.answerer.course, e.answerer.tutor = c, t
+	return t
+}
+
+// freeQuestion answers free text that is not the answer to something the
+// tutor asked: from the course and the catalog, in the learner's language.
+// During the quiz the open question stays open: a question that asks for
+// its answer gets a hint to the page, and a button shows the question again.
+func (t *turn) freeQuestion(text string) bool {
+	tu := t.e.asker()
+	if tu == nil {
+		return false
+	}
+	l := t.lesson()
+	var open *ask.OpenQuiz
+	if a := t.st.progress(l.ID).Quiz.Attempt; a != nil {
+		if i := a.Current(); i >= 0 && i < len(a.Questions) {
+			if q, ok := quiz.Find(l.Quiz, a.Questions[i]); ok {
+				open = &ask.OpenQuiz{LessonID: l.ID, Question: q}
+			}
+		}
+	}
+	ans := tu.Answer(ask.Question{Text: text, Lang: t.lang(), Quiz: open})
+	if open != nil && ans.Kind == ask.Unknown {
+		return false // most likely an answer typed instead of pressed: the quiz says how
+	}
+	var row []Button
+	if p := ans.Place; p != nil {
+		if pl, _ := t.course.Lesson(p.LessonID, t.lang()); pl != nil && p.Page >= 1 && p.Page <= len(pl.Pages) {
+			row = append(row, Button{Label: t.tr.T("AskOpenPage", "Page", p.Page), Payload: payL(kindPage, pl, p.Page-1)})
+		}
+	}
+	if ans.Template {
+		row = append(row, Button{Label: t.tr.T("AskFillTemplate"), Payload: payWord(kindPractice, "s")})
+	}
+	if ans.Kind == ask.Unknown {
+		row = append(row, t.courseButton(), Button{Label: t.tr.T("BtnPractice"), Payload: payWord(kindPractice, "s")})
+	}
+	if open != nil {
+		row = append(row, Button{Label: t.tr.T("BtnShowQuestion"), Payload: payL(kindQuiz, l)})
+	}
+	t.say(ans.Markdown, row)
+	return true
+}
