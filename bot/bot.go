@@ -24,7 +24,8 @@ type Event struct {
 	// (Telegram's message_thread_id); replies go to the same topic. Empty
 	// outside topics.
 	ThreadID string
-	// Name is the learner's display name, for greetings only.
+	// Name is the learner's display name, for greetings and the class
+	// list their cohorts' teachers see.
 	Name string
 	// Text is what the learner typed: a command ("/next", "/start quiz") or
 	// free text. Empty for a button press.
@@ -43,6 +44,14 @@ type Event struct {
 	// Direct is set when the event came from the learner's private chat
 	// or DM.
 	Direct bool
+	// Group is the group or server the event came from (Discord: the
+	// server's id), whose cohort the learner belongs to; empty when
+	// Direct. When empty outside a direct chat, ChatID is the group.
+	Group string
+	// ChatAdmin is set by adapters when the platform says the learner
+	// administers the group or server (Telegram creator or administrator,
+	// Discord Manage Server): they may see its cohort's /class.
+	ChatAdmin bool
 	// ViaOutbox asks for the turn's replies to be delivered through the
 	// outbox (when the engine has a Sender for the platform): Handle then
 	// returns only the answer to the event itself (Ack, Typing).

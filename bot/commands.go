@@ -42,6 +42,10 @@ func init() {
 		{"reset", "CmdReset", "", "", func(t *turn, _ string) { t.reset() }},
 		{"mydata", "CmdMydata", "", "", func(t *turn, _ string) { t.myData() }},
 		{"forget", "CmdForget", "", "", func(t *turn, _ string) { t.forgetCmd() }},
+		{"join", "CmdJoin", "code", "CmdJoinArg", (*turn).joinCmd},
+		{"leave", "CmdLeave", "code", "CmdLeaveArg", (*turn).leaveCmd},
+		{"class", "CmdClass", "code", "CmdClassArg", (*turn).classCmd},
+		{"cohort", "CmdCohort", "name", "CmdCohortArg", (*turn).cohortCmd},
 		{"stats", "CmdStats", "", "", func(t *turn, _ string) { t.statsCmd() }},
 		{"reload", "CmdReload", "", "", func(t *turn, _ string) { t.reloadCmd() }},
 		{"help", "CmdHelp", "", "", func(t *turn, _ string) { t.help() }},
@@ -129,6 +133,11 @@ func (t *turn) start(arg string) {
 	case "lesson":
 		t.showPage()
 		return
+	}
+	if code, ok := strings.CutPrefix(arg, deepLinkPrefix); ok {
+		// A deep link t.me/<bot>?start=c-<code>: the welcome, then the
+		// cohort.
+		defer t.joinCmd(code)
 	}
 	l := t.lesson()
 	p := t.st.progress(l.ID)

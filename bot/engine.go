@@ -793,6 +793,7 @@ func (t *turn) run() {
 	t.pickLang()
 	t.st.Unreachable = false
 	t.st.reachedIn(t.ev)
+	t.joinChatCohort()
 	if now := t.now.Unix(); now-int64(t.st.Active) >= int64(activeStep/time.Second) {
 		t.st.Active = unixSeconds(t.now.Truncate(activeStep).Unix())
 	}

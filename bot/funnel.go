@@ -8,6 +8,7 @@ import (
 	"tutorbot/chart"
 	"tutorbot/lessons"
 	"tutorbot/locale"
+	"tutorbot/render"
 	"tutorbot/storage"
 )
 
@@ -118,6 +119,6 @@ func (t *turn) sendChart(f chart.Funnel) error {
 	if err != nil {
 		return fmt.Errorf("draw funnel chart: %w", err)
 	}
-	t.out = append(t.out, draft{Reply: Reply{Kind: Send, File: &File{Name: chartName, Data: png, Image: true}}})
+	t.attach(t.tr.T("ChartCaption", "Subtitle", render.EscapeMarkdown(f.Subtitle)), File{Name: chartName, Data: png, Image: true})
 	return nil
 }

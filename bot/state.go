@@ -69,6 +69,12 @@ type State struct {
 	// limit.
 	LLMDay   string `json:"llm_day,omitempty"`
 	LLMCalls int    `json:"llm_calls,omitempty"`
+	// Cohorts are the codes of the cohorts the learner is in; their
+	// teachers see the learner's progress (/class).
+	Cohorts []string `json:"cohorts,omitempty"`
+	// LeftCohorts are the group cohorts the learner left with /leave, so
+	// that writing in that group does not put them back.
+	LeftCohorts []string `json:"left_cohorts,omitempty"`
 }
 
 // Submission is one filled-in practice template and the answer given.

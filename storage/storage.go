@@ -213,8 +213,8 @@ func (t *Tx) PutLearner(key string, rec []byte) error {
 	return nil
 }
 
-// DeleteLearner removes the record under key, its quarantined records and
-// every due entry of it.
+// DeleteLearner removes the record under key, its quarantined records,
+// its cohort memberships and every due entry of it.
 func (t *Tx) DeleteLearner(key string) error {
 	if err := t.tx.Bucket(bucketLearners).Delete([]byte(key)); err != nil {
 		return fmt.Errorf("delete learner %q: %w", key, err)
@@ -223,6 +223,9 @@ func (t *Tx) DeleteLearner(key string) error {
 		return fmt.Errorf("delete reminder of %q: %w", key, err)
 	}
 	if err := t.deleteQuarantined(key); err != nil {
+		return err
+	}
+	if err := t.deleteMemberships(key); err != nil {
 		return err
 	}
 	var stale [][]byte

@@ -25,7 +25,7 @@ func TestEventConversion(t *testing.T) {
 		{
 			name: "slash command in a server",
 			do:   func(h *harness) { h.command(learnerA, inGuild, "lesson", "") },
-			want: bot.Event{Platform: "discord", UserID: learnerA, ChatID: classCh, Name: "learner" + learnerA, Text: "/lesson", Format: render.DiscordMarkdown},
+			want: bot.Event{Platform: "discord", UserID: learnerA, ChatID: classCh, Group: guildID, Name: "learner" + learnerA, Text: "/lesson", Format: render.DiscordMarkdown},
 		},
 		{
 			name: "slash command with its option in a DM",
@@ -35,14 +35,14 @@ func TestEventConversion(t *testing.T) {
 		{
 			name: "button press carries the payload and the presser",
 			do:   func(h *harness) { h.press(learnerB, inGuild, "", "1:pg:1:2") },
-			want: bot.Event{Platform: "discord", UserID: learnerB, ChatID: classCh, Name: "learner" + learnerB, Payload: "1:pg:1:2", Format: render.DiscordMarkdown},
+			want: bot.Event{Platform: "discord", UserID: learnerB, ChatID: classCh, Group: guildID, Name: "learner" + learnerB, Payload: "1:pg:1:2", Format: render.DiscordMarkdown},
 		},
 		{
 			name: "practice modal submit becomes the template",
 			do: func(h *harness) {
 				h.submitPractice(learnerA, inGuild, [4]string{"summarise\ntickets", "locally", "24 GB", ""})
 			},
-			want: bot.Event{Platform: "discord", UserID: learnerA, ChatID: classCh, Name: "learner" + learnerA, Format: render.DiscordMarkdown,
+			want: bot.Event{Platform: "discord", UserID: learnerA, ChatID: classCh, Group: guildID, Name: "learner" + learnerA, Format: render.DiscordMarkdown,
 				Text: "/practice Task: summarise tickets\nWhere I run it (locally / API / cloud): locally\nAvailable GPU memory: 24 GB\nConstraints: "},
 		},
 		{

@@ -91,6 +91,8 @@ type harness struct {
 	b   *Bot
 	// locale is the Discord client locale each user's interactions carry.
 	locale map[string]discordgo.Locale
+	// perms are the server permissions Discord sends for a member.
+	perms map[string]int64
 }
 
 func newHarness(t testing.TB, h bot.Handler, edit ...func(*Config)) *harness {
@@ -134,7 +136,7 @@ func (h *harness) interaction(kind discordtest.InteractionKind, user string, at 
 	}
 	u := &discordgo.User{ID: user, Username: "learner" + user}
 	if at.guild != "" {
-		i.Member = &discordgo.Member{User: u}
+		i.Member = &discordgo.Member{User: u, Permissions: h.perms[user]}
 	} else {
 		i.User = u
 	}

@@ -44,7 +44,12 @@ func (b *Bot) interactionEvent(i *discordgo.Interaction) (ev bot.Event, ok bool)
 	if user == nil || user.ID == "" {
 		return bot.Event{}, false
 	}
-	ev = bot.Event{Platform: Platform, UserID: user.ID, ChatID: i.ChannelID, Name: displayName(i.Member, user), Format: render.DiscordMarkdown, Direct: i.GuildID == "", Lang: string(i.Locale)}
+	ev = bot.Event{Platform: Platform, UserID: user.ID, ChatID: i.ChannelID, Name: displayName(i.Member, user), Format: render.DiscordMarkdown, Direct: i.GuildID == "", Lang: string(i.Locale),
+		Group: i.GuildID}
+	// Discord sends the member's permissions in the channel with every
+	// interaction: Manage Server makes them an administrator of the
+	// server's cohort.
+	ev.ChatAdmin = i.Member != nil && i.Member.Permissions&discordgo.PermissionManageServer != 0
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
 		data, isCmd := i.Data.(discordgo.ApplicationCommandInteractionData)

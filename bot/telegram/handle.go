@@ -2,10 +2,13 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"tutorbot/bot"
 	"tutorbot/locale"
@@ -126,6 +129,9 @@ func (b *Bot) handleUpdate(ctx context.Context, u update) {
 		}
 		return
 	}
+	if !ev.Direct && isClassCommand(ev.Text) {
+		ev.ChatAdmin = b.chatAdmin(ctx, t.chat, ev.UserID)
+	}
 	stop := b.typingWhileSlow(ctx, t.chat)
 	replies, err := b.safeHandle(ctx, ev)
 	stop()
@@ -186,4 +192,34 @@ func (b *Bot) typingWhileSlow(ctx context.Context, chat int64) (stop func()) {
 			<-finished // a typing call in flight must not land after the answer
 		}
 	}
+}
+
+// isClassCommand reports whether text is /class, the one command that
+// needs to know whether the learner administers the group.
+func isClassCommand(text string) bool {
+	name, _, _ := strings.Cut(text, " ")
+	return strings.EqualFold(name, "/class") || name == "/класс"
+}
+
+// chatAdmin asks Telegram whether user is the creator or an administrator
+// of chat (getChatMember); any failure counts as no.
+func (b *Bot) chatAdmin(ctx context.Context, chat int64, user string) bool {
+	id, err := strconv.ParseInt(user, 10, 64)
+	if err != nil {
+		return false
+	}
+	resp, err := b.do(ctx, chat, func(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) {
+		return api.MakeRequest("getChatMember", tgbotapi.Params{"chat_id": formatID(chat), "user_id": formatID(id)})
+	}, answerOpts)
+	if err != nil {
+		b.log.Info("get chat member", "chat", chat, "err", err)
+		return false
+	}
+	var m struct {
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(resp.Result, &m) != nil {
+		return false
+	}
+	return m.Status == "creator" || m.Status == "administrator"
 }

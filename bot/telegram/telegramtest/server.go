@@ -121,6 +121,7 @@ type Server struct {
 	nextCB     int
 	failures   map[string][]failure
 	blocked    map[int64]bool
+	members    map[[2]int64]string // chat, user -> getChatMember status
 	delay      time.Duration
 	delays     map[string]time.Duration // per method
 	outage     int                      // status every chat method fails with (0: none)
@@ -201,6 +202,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		callbacks:    map[string]*callbackState{},
 		failures:     map[string][]failure{},
 		blocked:      map[int64]bool{},
+		members:      map[[2]int64]string{},
 		userLang:     map[int64]string{},
 		langCommands: map[string][]Command{},
 		watchers:     map[int64]chan struct{}{},
@@ -543,6 +545,30 @@ func (s *Server) SetOutage(status int) {
 	s.outage = status
 }
 
+// SetMemberStatus sets what getChatMember answers for userID in chatID:
+// "creator", "administrator", "member", "left"…
+func (s *Server) SetMemberStatus(chatID, userID int64, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.members[[2]int64{chatID, userID}] = status
+}
+
+// getChatMember answers a member's status in a chat: what SetMemberStatus
+// set, else "member".
+func (s *Server) getChatMember(chatID int64, p map[string]string) (any, *apiError) {
+	user, err := strconv.ParseInt(p["user_id"], 10, 64)
+	if chatID == 0 || err != nil {
+		return nil, badRequest("chat_id or user_id is invalid")
+	}
+	s.mu.Lock()
+	status := s.members[[2]int64{chatID, user}]
+	s.mu.Unlock()
+	if status == "" {
+		status = "member"
+	}
+	return map[string]any{"status": status, "user": map[string]any{"id": user, "is_bot": false, "first_name": "User"}}, nil
+}
+
 // Block makes every call concerning chatID fail with 403 until Unblock.
 func (s *Server) Block(chatID int64) {
 	s.mu.Lock()
@@ -779,7 +805,7 @@ var knownMethods = map[string]bool{
 	"getMe": true, "getUpdates": true, "sendMessage": true, "editMessageText": true,
 	"editMessageReplyMarkup": true, "answerCallbackQuery": true, "sendChatAction": true,
 	"setMyCommands": true, "setWebhook": true, "deleteWebhook": true, "sendDocument": true,
-	"sendPhoto": true,
+	"sendPhoto": true, "getChatMember": true,
 }
 
 // chatMethods concern one chat and fail with 403 when it is blocked.
@@ -818,6 +844,8 @@ func (s *Server) dispatch(ctx context.Context, method string, chatID int64, p ma
 		return s.sendFile(chatID, p, "sendDocument", "document")
 	case "sendPhoto":
 		return s.sendFile(chatID, p, "sendPhoto", "photo")
+	case "getChatMember":
+		return s.getChatMember(chatID, p)
 	case "editMessageText":
 		return s.editMessage(chatID, p, true)
 	case "editMessageReplyMarkup":

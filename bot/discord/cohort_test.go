@@ -1,0 +1,48 @@
+package discord
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// TestServerCohortClass: learners using the tutor in a server are in its
+// cohort and told so; /class there is refused to a plain member and shown
+// to a member with the Manage Server permission.
+func TestServerCohortClass(t *testing.T) {
+	e, _ := openEngine(t)
+	h := newHarness(t, e)
+	h.command(learnerA, inGuild, "lesson", "")
+	seen := ""
+	for _, m := range h.visible(learnerA, inGuild) {
+		seen += m.Content + "\n"
+	}
+	if !strings.Contains(seen, "cohort") || !strings.Contains(seen, "teachers") {
+		t.Errorf("not told about the server's cohort:\n%s", seen)
+	}
+	before := len(h.visible(learnerB, inGuild))
+	h.command(learnerB, inGuild, "class", "")
+	ms := h.visible(learnerB, inGuild)[before:]
+	got := ""
+	for _, m := range ms {
+		got += m.Content + "\n"
+	}
+	if !strings.Contains(got, "teachers") || strings.Contains(got, "Class ·") {
+		t.Errorf("plain member saw the class:\n%s", got)
+	}
+	h.perms = map[string]int64{learnerB: discordgo.PermissionManageServer}
+	before = len(h.visible(learnerB, inGuild))
+	h.command(learnerB, inGuild, "class", "")
+	got = ""
+	png := false
+	for _, m := range h.visible(learnerB, inGuild)[before:] {
+		got += m.Content + "\n"
+		for _, a := range m.Attachments {
+			png = png || strings.HasSuffix(a.Name, ".png")
+		}
+	}
+	if !strings.Contains(got, "Class ·") || !strings.Contains(got, "learner"+learnerA) || !png {
+		t.Errorf("server admin's class (chart %v):\n%s", png, got)
+	}
+}
