@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"sort"
 	"strings"
 	"unicode"
 
@@ -237,7 +236,7 @@ func (ix *Index) addQuiz(li *langIndex, l *lessons.Lesson, placeOf func(int) Pla
 		}
 		// The page that teaches the answer: the best page passage for it.
 		pl := placeOf(1)
-		if hits := ix.searchIn(li, l.Lang, q.Text+" "+correct.Text, 1, FromPage); len(hits) > 0 {
+		if hits := ix.searchIn(li, l.Lang, q.Text+" "+correct.Text, 1, FromPage, l.ID); len(hits) > 0 {
 			pl = hits[0].Passage.Place
 		}
 		p := &Passage{Place: pl, Source: FromQuiz, Text: text, Question: plain(q.Text), QuizID: q.ID}
@@ -270,7 +269,7 @@ func (ix *Index) Search(question, lang string, n int) []Hit {
 	if li == nil {
 		return nil
 	}
-	return ix.searchIn(li, lang, question, n, "")
+	return ix.searchIn(li, lang, question, n, "", "")
 }
 
 // searchLang picks the language whose passages a question is searched in.
@@ -304,7 +303,9 @@ func scripts(s string) (cyr, lat int) {
 	return cyr, lat
 }
 
-func (ix *Index) searchIn(li *langIndex, lang, question string, n int, only Source) []Hit {
+// searchIn searches li for question, keeping only passages from source
+// only and lesson lesson when they are given.
+func (ix *Index) searchIn(li *langIndex, lang, question string, n int, only Source, lesson string) []Hit {
 	q := ix.terms(question, lang)
 	if len(q) == 0 || len(li.docs) == 0 {
 		return nil
@@ -325,37 +326,53 @@ func (ix *Index) searchIn(li *langIndex, lang, question string, n int, only Sour
 		idfs[i] = idf(len(li.postings[t]))
 		weight += idfs[i]
 	}
-	scores := map[int]float64{}
-	matched := map[int]float64{}
+	scores := make([]float64, len(li.docs))
+	matched := make([]float64, len(li.docs))
+	var touched []int
 	for i, t := range uniq {
 		for _, p := range li.postings[t] {
 			d := &li.docs[p.doc]
-			if only != "" && d.p.Source != only {
+			if only != "" && d.p.Source != only || lesson != "" && d.p.LessonID != lesson {
 				continue
+			}
+			if matched[p.doc] == 0 {
+				touched = append(touched, p.doc)
 			}
 			tf := float64(p.tf)
 			scores[p.doc] += d.weight * idfs[i] * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(d.n)/li.avgLen))
 			matched[p.doc] += idfs[i]
 		}
 	}
-	hits := make([]Hit, 0, len(scores))
-	for id, s := range scores {
-		hits = append(hits, Hit{Passage: li.docs[id].p, Score: s, Coverage: matched[id] / weight})
-	}
-	sort.Slice(hits, func(i, j int) bool {
-		if hits[i].Score != hits[j].Score {
-			return hits[i].Score > hits[j].Score
+	// The best n, kept in order while scanning: no sort of every match.
+	hits := make([]Hit, 0, n+1)
+	for _, id := range touched {
+		h := Hit{Passage: li.docs[id].p, Score: scores[id], Coverage: matched[id] / weight}
+		at := len(hits)
+		for at > 0 && better(h, hits[at-1]) {
+			at--
 		}
-		a, b := hits[i].Passage, hits[j].Passage
-		if a.Order != b.Order {
-			return a.Order < b.Order
+		if at >= n {
+			continue
 		}
-		return a.Page < b.Page
-	})
-	if len(hits) > n {
-		hits = hits[:n]
+		hits = append(hits, Hit{})
+		copy(hits[at+1:], hits[at:])
+		hits[at] = h
+		if len(hits) > n {
+			hits = hits[:n]
+		}
 	}
 	return hits
+}
+
+// better orders hits: higher score first, then earlier lesson and page.
+func better(a, b Hit) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	if a.Passage.Order != b.Passage.Order {
+		return a.Passage.Order < b.Passage.Order
+	}
+	return a.Passage.Page < b.Passage.Page
 }
 
 var (

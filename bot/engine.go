@@ -274,7 +274,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	// takes effect from the learner's next turn.
 	course := e.course.Load()
 	durable := ev.ViaOutbox && e.viaOutbox(ev.Platform)
-	if out, ok := e.handleReadOnly(ev, course, durable); ok {
+	if out, ok := e.handleReadOnly(ev, textLen, course, durable); ok {
 		return out, nil
 	}
 	var items []*outItem
@@ -451,11 +451,14 @@ var readOnly = map[string]bool{"course": true, "progress": true, "help": true}
 // With durable, the replies still go through the chat's outbox queue, so
 // they keep their place behind replies not yet sent, but they are not
 // stored: they show nothing that was committed.
-func (e *Engine) handleReadOnly(ev Event, course *lessons.Course, durable bool) (out []Reply, ok bool) {
-	if ev.IsButton() || !strings.HasPrefix(ev.Text, "/") {
+func (e *Engine) handleReadOnly(ev Event, textLen int, course *lessons.Course, durable bool) (out []Reply, ok bool) {
+	if ev.IsButton() {
 		return nil, false
 	}
-	if name, _ := splitCommand(ev.Text); !readOnly[name] {
+	// A question (free text) usually changes nothing either; text the
+	// tutor is waiting for (a template, a task) is skipped below.
+	question := !strings.HasPrefix(ev.Text, "/")
+	if name, _ := splitCommand(ev.Text); !question && !readOnly[name] {
 		return nil, false
 	}
 	var t *turn
@@ -468,7 +471,10 @@ func (e *Engine) handleReadOnly(ev Event, course *lessons.Course, durable bool) 
 		if err != nil {
 			return err
 		}
-		rt := &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: e.now().UTC()}
+		if question && st.Pending != "" {
+			return nil // the answer to what the tutor asked: a write
+		}
+		rt := &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: e.now().UTC(), textLen: textLen}
 		rt.run()
 		rt.tx = nil
 		if rt.forget || len(rt.after) > 0 || len(rt.jobs) > 0 {
