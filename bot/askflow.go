@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"context"
 	"sync"
+	"time"
 
 	"tutorbot/ask"
 	"tutorbot/lessons"
@@ -72,6 +74,28 @@ func (t *turn) freeQuestion(text string) bool {
 	if open != nil {
 		row = append(row, Button{Label: t.tr.T("BtnShowQuestion"), Payload: payL(kindQuiz, l)})
 	}
-	t.say(ans.Markdown, row)
+	llmOK := ans.Kind == ask.Course || ans.Kind == ask.Catalog
+	if !llmOK || t.e.cfg.LLM == nil || !t.spendLLM(1) {
+		t.say(ans.Markdown, row)
+		return true
+	}
+	// After the commit, under a deadline (a typing indicator meanwhile):
+	// the LLM writes from the retrieved passages and facts only; on a
+	// timeout, an error or an unchecked citation the retrieval answer goes.
+	tr, llmc, log := t.tr, t.e.cfg.LLM, t.e.log
+	t.slow(func(ctx context.Context, t *turn) {
+		ctx, cancel := context.WithTimeout(ctx, AskLLMTimeout)
+		defer cancel()
+		md, err := ask.WriteAnswer(ctx, llmc, tr, text, ans)
+		if err != nil {
+			log.Info("question answered without the LLM", "reason", err)
+			md = ans.Markdown
+		}
+		t.say(md, row)
+	})
 	return true
 }
+
+// AskLLMTimeout bounds the LLM's answer to a question; past it the
+// retrieval answer is sent.
+var AskLLMTimeout = 15 * time.Second

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"tutorbot/bot"
+	"tutorbot/lessons"
 	"tutorbot/render"
 	"tutorbot/storage"
 )
@@ -203,4 +205,40 @@ func TestCohortBadInput(t *testing.T) {
 	if got := r.send("1", "1", "/class zzzz9999", false); !strings.Contains(got, "don't know") {
 		t.Errorf("unknown class: %s", got)
 	}
+}
+
+// FuzzJoinCode: whatever follows /join or a deep link's c-, the learner
+// gets an answer and joins nothing that does not exist.
+func FuzzJoinCode(f *testing.F) {
+	for _, s := range []string{"abcd2345", "", "ABCD", "chat:test:g1", strings.Repeat("z", 70), "ab$%cd", "ab cd", "é"} {
+		f.Add(s)
+	}
+	db, err := storage.Open(filepath.Join(f.TempDir(), "tutor.db"), storage.Options{NoSync: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer db.Close()
+	course, _ := lessons.Default()
+	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Now: clock})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, code string) {
+		for _, text := range []string{"/join " + code, "/start c-" + code, "/leave " + code} {
+			rs, err := e.Handle(context.Background(), bot.Event{Platform: "test", UserID: "7", ChatID: "7", Direct: true, Text: text, Format: render.TelegramHTML})
+			if err != nil || replyText(rs) == "" {
+				t.Fatalf("%q: %v %v", text, err, rs)
+			}
+		}
+		db.View(func(tx *storage.Tx) error {
+			var st struct {
+				Cohorts []string `json:"cohorts"`
+			}
+			json.Unmarshal(tx.Learner("test:7"), &st)
+			if len(st.Cohorts) != 0 {
+				t.Fatalf("joined %v, but no cohort exists", st.Cohorts)
+			}
+			return nil
+		})
+	})
 }
