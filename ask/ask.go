@@ -381,3 +381,24 @@ func cutUTF8(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// Normalize is the form a question is counted under: lower case, words of
+// letters and digits separated by single spaces, at most 200 bytes. Two
+// learners asking the same thing with other punctuation or case count as
+// one question.
+func Normalize(q string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(cutUTF8(q, MaxQuestion)) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+			continue
+		}
+		space = true
+	}
+	return strings.TrimRight(cutUTF8(b.String(), 200), ". ")
+}

@@ -1,8 +1,12 @@
 package bot_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"tutorbot/bot"
+	"tutorbot/lessons"
 
 	"tutorbot/llm/llmtest"
 )
@@ -100,5 +104,38 @@ func TestAskWithLLM(t *testing.T) {
 	}
 	if strings.Contains(got, "Use them for a shortlist") {
 		t.Errorf("past the daily quota the LLM still answers: %q", got)
+	}
+}
+
+// TestQuestionsCounted: questions are counted anonymously by normalized
+// text, and `stats` lists the most asked and the low-confidence ones.
+func TestQuestionsCounted(t *testing.T) {
+	h, _, _ := newFeatureHarness(t, false)
+	h.say("/start")
+	h.say("Should I trust benchmarks?")
+	h.say("should i TRUST benchmarks")
+	h.say("What's the weather in Paris?")
+	if err := h.engine.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	course, _ := lessons.Default()
+	s, err := bot.ComputeStats(h.db, course)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Asked) != 2 || s.Asked[0].Text != "should i trust benchmarks" || s.Asked[0].Asked != 2 || s.Asked[0].Low != 0 {
+		t.Errorf("most asked: %+v", s.Asked)
+	}
+	if len(s.LowConfidence) != 1 || s.LowConfidence[0].Text != "what s the weather in paris" || s.LowConfidence[0].Low != 1 {
+		t.Errorf("low confidence: %+v", s.LowConfidence)
+	}
+	for _, q := range s.Asked {
+		if strings.Contains(q.Text, "42") {
+			t.Errorf("a count names its learner: %q", q.Text)
+		}
+	}
+	md := s.Markdown()
+	if !strings.Contains(md, "2 × should i trust benchmarks") || !strings.Contains(md, "1 × what s the weather in paris") {
+		t.Errorf("stats do not list the questions:\n%s", md)
 	}
 }

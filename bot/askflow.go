@@ -8,6 +8,7 @@ import (
 	"tutorbot/ask"
 	"tutorbot/lessons"
 	"tutorbot/quiz"
+	"tutorbot/storage"
 )
 
 // askers builds the question index lazily, at the first question after a
@@ -56,6 +57,8 @@ func (t *turn) freeQuestion(text string) bool {
 		}
 	}
 	ans := tu.Answer(ask.Question{Text: text, Lang: t.lang(), Quiz: open})
+	t.asked = ask.Normalize(text)
+	t.askedLow = ans.Kind == ask.Unknown
 	if open != nil && ans.Kind == ask.Unknown {
 		return false // most likely an answer typed instead of pressed: the quiz says how
 	}
@@ -99,3 +102,17 @@ func (t *turn) freeQuestion(text string) bool {
 // AskLLMTimeout bounds the LLM's answer to a question; past it the
 // retrieval answer is sent.
 var AskLLMTimeout = 15 * time.Second
+
+// countQuestion counts a question anonymously (its normalized text, never
+// who asked) in its own transaction, off the learner's turn: a question
+// that changes nothing about the learner costs them no commit.
+func (e *Engine) countQuestion(q string, low bool) {
+	if q == "" {
+		return
+	}
+	e.jobs.Go(func() {
+		if err := e.db.Update(e.jobCtx, func(tx *storage.Tx) error { return tx.CountQuestion(q, low) }); err != nil && e.jobCtx.Err() == nil {
+			e.log.Warn("count question", "err", err)
+		}
+	})
+}

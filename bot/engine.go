@@ -274,7 +274,8 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	// takes effect from the learner's next turn.
 	course := e.course.Load()
 	durable := ev.ViaOutbox && e.viaOutbox(ev.Platform)
-	if out, ok := e.handleReadOnly(ev, textLen, course, durable); ok {
+	if out, asked, low, ok := e.handleReadOnly(ev, textLen, course, durable); ok {
+		e.countQuestion(asked, low)
 		return out, nil
 	}
 	var items []*outItem
@@ -343,6 +344,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 		}
 		return []Reply{{Kind: Send, Text: render.Render(loc.T("ErrorReply"), ev.Format)}}, fmt.Errorf("handle event of %s: %w", key, err)
 	}
+	e.countQuestion(t.asked, t.askedLow)
 	// Rendering happens here, after the commit and outside the shared
 	// write transaction, so concurrent learners render in parallel.
 	var out []Reply
@@ -451,15 +453,15 @@ var readOnly = map[string]bool{"course": true, "progress": true, "help": true}
 // With durable, the replies still go through the chat's outbox queue, so
 // they keep their place behind replies not yet sent, but they are not
 // stored: they show nothing that was committed.
-func (e *Engine) handleReadOnly(ev Event, textLen int, course *lessons.Course, durable bool) (out []Reply, ok bool) {
+func (e *Engine) handleReadOnly(ev Event, textLen int, course *lessons.Course, durable bool) (out []Reply, asked string, low bool, ok bool) {
 	if ev.IsButton() {
-		return nil, false
+		return nil, "", false, false
 	}
 	// A question (free text) usually changes nothing either; text the
 	// tutor is waiting for (a template, a task) is skipped below.
 	question := !strings.HasPrefix(ev.Text, "/")
 	if name, _ := splitCommand(ev.Text); !question && !readOnly[name] {
-		return nil, false
+		return nil, "", false, false
 	}
 	var t *turn
 	err := e.db.View(func(tx *storage.Tx) error {
@@ -488,10 +490,10 @@ func (e *Engine) handleReadOnly(ev Event, textLen int, course *lessons.Course, d
 		return nil
 	})
 	if err != nil || t == nil {
-		return nil, false
+		return nil, "", false, false
 	}
 	if !durable {
-		return t.replies(), true
+		return t.replies(), t.asked, t.askedLow, true
 	}
 	chat := chatKey(ev.Platform, ev.UserID, ev.ChatID)
 	var items []*outItem
@@ -503,7 +505,7 @@ func (e *Engine) handleReadOnly(ev Event, textLen int, course *lessons.Course, d
 		items = append(items, &outItem{chat: chat, en: en, replies: splitReply(d.Reply, d.text(ev.Format))})
 	}
 	e.out.enqueue(items)
-	return t.notices(), true
+	return t.notices(), t.asked, t.askedLow, true
 }
 
 // update loads the learner's state, lets fn change it and commits it.
@@ -655,6 +657,11 @@ type turn struct {
 	forget bool
 	// after runs once the state is committed; its replies follow out.
 	after []func(ctx context.Context, t *turn)
+	// asked is the normalized free-text question of the turn, counted
+	// anonymously once the turn is done; askedLow: answered with low
+	// confidence.
+	asked    string
+	askedLow bool
 	// jobs run in the background once the state is committed.
 	jobs []func(ctx context.Context)
 }

@@ -1,11 +1,13 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,6 +58,11 @@ type Stats struct {
 	// Announced counts "lesson is open" messages.
 	Nudged    int `json:"nudged"`
 	Announced int `json:"announced"`
+	// Asked are the most asked free-text questions and LowConfidence the
+	// ones most often answered with "I'm not sure" (at most 10 each),
+	// counted anonymously by normalized text.
+	Asked         []storage.QuestionCount `json:"asked,omitempty"`
+	LowConfidence []storage.QuestionCount `json:"low_confidence,omitempty"`
 }
 
 // LessonStats is one lesson's funnel: how many learners started it, read
@@ -104,6 +111,14 @@ func ComputeStats(db *storage.DB, course *lessons.Course) (Stats, error) {
 	counts := map[string]map[string]int{}
 	bestSum := 0
 	err := db.View(func(tx *storage.Tx) error {
+		var all []storage.QuestionCount
+		if err := tx.ForEachQuestion(func(q storage.QuestionCount) error {
+			all = append(all, q)
+			return nil
+		}); err != nil {
+			return err
+		}
+		s.Asked, s.LowConfidence = topQuestions(all)
 		if err := tx.ForEachLearner(func(key string, rec []byte) error {
 			st, err := decodeState(rec)
 			if err != nil {
@@ -274,6 +289,22 @@ func (s Stats) MarkdownIn(loc *locale.Localizer) string {
 		reach = append(reach, fmt.Sprintf("%d: %d", i+1, n))
 	}
 	b.WriteString("\n" + loc.T("StatsReach") + "\n" + strings.Join(reach, " · ") + "\n")
+	for _, list := range []struct {
+		head string
+		qs   []storage.QuestionCount
+	}{{"StatsAsked", s.Asked}, {"StatsLowConfidence", s.LowConfidence}} {
+		if len(list.qs) == 0 {
+			continue
+		}
+		b.WriteString("\n" + loc.T(list.head) + "\n")
+		for _, q := range list.qs {
+			n := q.Asked
+			if list.head == "StatsLowConfidence" {
+				n = q.Low
+			}
+			fmt.Fprintf(&b, "%d × %s\n", n, render.EscapeMarkdown(q.Text))
+		}
+	}
 	for _, q := range s.Questions {
 		fmt.Fprintf(&b, "\n**%s**\n", render.EscapeMarkdown(q.Text))
 		for i, o := range q.Options {
@@ -345,4 +376,18 @@ func (t *turn) statsCmd() {
 			t.e.log.Error("stats chart", "err", err)
 		}
 	})
+}
+
+// topQuestions returns the ten most asked questions and the ten most often
+// answered with low confidence.
+func topQuestions(all []storage.QuestionCount) (asked, low []storage.QuestionCount) {
+	asked = slices.Clone(all)
+	slices.SortStableFunc(asked, func(a, b storage.QuestionCount) int { return cmp.Compare(b.Asked, a.Asked) })
+	for _, q := range all {
+		if q.Low > 0 {
+			low = append(low, q)
+		}
+	}
+	slices.SortStableFunc(low, func(a, b storage.QuestionCount) int { return cmp.Compare(b.Low, a.Low) })
+	return asked[:min(10, len(asked))], low[:min(10, len(low))]
 }
