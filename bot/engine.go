@@ -586,7 +586,9 @@ func (e *Engine) push(ctx context.Context, platform, userID, chatID, md string, 
 func (e *Engine) MarkUnreachable(ctx context.Context, platform, userID, chatID string) error {
 	chat := chatKey(platform, userID, chatID)
 	e.cancelJobs(chat)
-	e.out.cancelChat(chat)
+	// The waiting replies are dropped once the mark is committed, so
+	// whoever sees the queue empty sees the chat marked.
+	defer e.out.cancelChat(chat)
 	err := e.db.Update(ctx, func(tx *storage.Tx) error {
 		if _, err := tx.DeleteOutboxChat(chat); err != nil {
 			return err

@@ -49,6 +49,8 @@ type Claims struct {
 	// which the outbox may do once after a crash (at-least-once delivery);
 	// the second copy claims nothing.
 	Duplicates int
+	// DuplicateTexts are the start of each message sent twice.
+	DuplicateTexts []string
 }
 
 // ReadClaims reads the claims made in a learner's messages (the fake
@@ -63,6 +65,7 @@ func ReadClaims(ms []telegramtest.Message) Claims {
 		if m.Method == "sendMessage" {
 			if last != nil && last.Text == m.Text && reflect.DeepEqual(last.Keyboard, m.Keyboard) {
 				c.Duplicates++
+				c.DuplicateTexts = append(c.DuplicateTexts, strings.Join(strings.Fields(visible(m)), " "))
 				continue
 			}
 			last = &ms[i]

@@ -155,7 +155,16 @@ func (b *Bot) do(ctx context.Context, chat int64, req func(api *tgbotapi.BotAPI)
 		if err := b.waitGlobal(ctx); err != nil {
 			return nil, err
 		}
+		// Requests in flight are bounded by the connections kept alive:
+		// sends come from every chat with waiting replies, not only from
+		// the workers, and each one beyond would dial anew.
+		select {
+		case b.requests <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 		resp, err := req(b.with(ctx))
+		<-b.requests
 		if err == nil {
 			return resp, nil
 		}

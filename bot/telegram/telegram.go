@@ -118,6 +118,8 @@ type Bot struct {
 	secrets  *redact.Secrets // the token in every form
 	self     string          // bot username, lower case
 	global   *rate.Limiter
+	// requests bounds the Bot API requests in flight (getUpdates aside).
+	requests chan struct{}
 	// globalTurn bounds the callers waiting for global (see waitGlobal).
 	globalTurn chan struct{}
 	stats      counters
@@ -199,6 +201,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		log:        logger,
 		global:     globalLimiter(cfg.GlobalRate),
 		globalTurn: make(chan struct{}, globalAhead),
+		requests:   make(chan struct{}, 2*cfg.Workers+2),
 		chats:      map[int64]*chatLimit{},
 		hooks:      newRecentIDs(4096),
 		secrets:    secrets,
