@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,6 +10,8 @@ import (
 	"tutorbot/lessons"
 
 	"tutorbot/llm/llmtest"
+	"tutorbot/render"
+	"tutorbot/storage"
 )
 
 // TestAskTranscripts: free-text questions in English and Russian, as
@@ -138,4 +141,46 @@ func TestQuestionsCounted(t *testing.T) {
 	if !strings.Contains(md, "2 × should i trust benchmarks") || !strings.Contains(md, "1 × what s the weather in paris") {
 		t.Errorf("stats do not list the questions:\n%s", md)
 	}
+}
+
+// FuzzQuestionRouting sends arbitrary text to a learner in the middle of
+// the quiz and to one at rest: every text gets a reply, the turn never
+// fails, and the open quiz question stays open.
+func FuzzQuestionRouting(f *testing.F) {
+	for _, s := range []string{"What is DeepSeek known for?", "Can I run Qwen2.5-32B on a 24 GB card?", "Сколько памяти нужно Qwen2.5-72B в Q4?", "B", "😀", "<b>x</b>", "Qwen9-900B on -5 GB"} {
+		f.Add(s)
+	}
+	db, err := storage.Open(filepath.Join(f.TempDir(), "fuzz.db"), storage.Options{NoSync: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { db.Close() })
+	course, _ := lessons.Default()
+	e, err := bot.NewEngine(bot.Config{DB: db, Course: course})
+	if err != nil {
+		f.Fatal(err)
+	}
+	ctx := context.Background()
+	ev := func(user, text string) []bot.Reply {
+		r, err := e.Handle(ctx, bot.Event{Platform: "fuzz", UserID: user, ChatID: user, Text: text, Format: render.Plain})
+		if err != nil {
+			f.Fatalf("%q: %v", text, err)
+		}
+		return r
+	}
+	ev("quiz", "/quiz")
+	ev("rest", "/start")
+	f.Fuzz(func(t *testing.T, text string) {
+		if strings.HasPrefix(strings.TrimLeft(text, " \t\r\n\x00"), "/") {
+			return // commands are routed elsewhere; this target is about free text
+		}
+		for _, user := range []string{"quiz", "rest"} {
+			if r := ev(user, text); len(r) == 0 {
+				t.Fatalf("%s: no reply to %q", user, text)
+			}
+		}
+		if r := ev("quiz", "/quiz"); !strings.Contains(texts(r), "Question 1 of 2") {
+			t.Fatalf("the open quiz question was lost after %q:\n%s", text, texts(r))
+		}
+	})
 }
