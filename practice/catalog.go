@@ -152,6 +152,21 @@ type Catalog struct {
 	Models []Model
 	byID   map[string]int
 	policy *Policy
+
+	rulesOnce sync.Once
+	rules     []modelRules // per model, in Models order
+}
+
+// modelRules returns what the policy says of each model, by index.
+func (c *Catalog) modelRules() []modelRules {
+	c.rulesOnce.Do(func() {
+		pol := c.Policy()
+		c.rules = make([]modelRules, len(c.Models))
+		for i := range c.Models {
+			c.rules[i] = pol.rulesFor(&c.Models[i])
+		}
+	})
+	return c.rules
 }
 
 // Policy is the license, origin and lineage data every pick is filtered by.

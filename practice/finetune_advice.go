@@ -13,6 +13,7 @@ import (
 func recommendFineTune(cat *Catalog, req Request, res Result) Result {
 	lang := req.Lang
 	pol := cat.Policy()
+	rules := cat.modelRules()
 	budget := res.Budget.GPUGiB
 	if res.Mode == WhereAPI || res.Mode == WhereCloud && budget == 0 {
 		budget = 80 // a rented 80 GB GPU: fine-tuning needs a GPU
@@ -37,7 +38,7 @@ func recommendFineTune(cat *Catalog, req Request, res Result) Result {
 	var cands []ftCand
 	for i := range cat.Models {
 		m := &cat.Models[i]
-		lic, ok := allowed(pol, m, req, out)
+		lic, ok := allowed(pol, m, rules[i], req, out)
 		if !ok || !servesTask(m, req, WhereLocal) || m.MoE() || isReasoningModel(m) {
 			continue
 		}

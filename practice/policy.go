@@ -187,6 +187,19 @@ func (p *Policy) check(c *Catalog) error {
 	return errors.Join(errs...)
 }
 
+// modelRules is what the policy says of one catalog model, worked out once
+// per catalog so that ranking allocates nothing for it.
+type modelRules struct {
+	lics []*License // its own license and its base model's
+	fams []string   // its family and, for a derivative, its base family
+	main *License   // the license that binds it most
+}
+
+// rulesFor works out m's rules.
+func (p *Policy) rulesFor(m *Model) modelRules {
+	return modelRules{lics: p.LicensesOf(m), fams: p.FamiliesOf(m), main: p.MainLicense(m)}
+}
+
 // LicensesOf lists every license m is under: its own and its base model's.
 func (p *Policy) LicensesOf(m *Model) []*License {
 	out := make([]*License, 0, 2)

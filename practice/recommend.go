@@ -114,6 +114,7 @@ func Recommend(cat *Catalog, req Request) Result {
 		return res
 	}
 	pol := cat.Policy()
+	rules := cat.modelRules()
 	hw := req.Hardware
 	c := req.Constraints
 	hwKnown := hw.GPUGiB > 0 || hw.NoGPU || hw.AppleUnified || hw.Phone
@@ -165,7 +166,7 @@ func Recommend(cat *Catalog, req Request) Result {
 	cands := make([]cand, 0, len(cat.Models))
 	for i := range cat.Models {
 		m := &cat.Models[i]
-		lic, ok := allowed(pol, m, req, out)
+		lic, ok := allowed(pol, m, rules[i], req, out)
 		if !ok {
 			res.excluded = append(res.excluded, plainName(m.Name))
 			continue
@@ -206,7 +207,7 @@ func Recommend(cat *Catalog, req Request) Result {
 		default:
 			cd.fit = BestFitWith(*m, res.Budget, ctx, opts)
 		}
-		cd.score = score(&cd, req, res) + languageBonus(pol, m, req)
+		cd.score = score(&cd, req, res) + languageBonus(pol, rules[i], req)
 		cands = append(cands, cd)
 	}
 
@@ -266,9 +267,9 @@ func Recommend(cat *Catalog, req Request) Result {
 // allowed applies every license and use-policy clause and every origin or
 // vendor exclusion to m, recording why a model was left out. It returns
 // the license that binds m most.
-func allowed(pol *Policy, m *Model, req Request, out *leftOut) (*License, bool) {
+func allowed(pol *Policy, m *Model, mr modelRules, req Request, out *leftOut) (*License, bool) {
 	c := req.Constraints
-	lics := pol.LicensesOf(m)
+	lics := mr.lics
 	if len(lics) == 0 {
 		// A license the policy does not know: name it only for personal use.
 		lics = []*License{{ID: "unknown", Name: m.License, Commercial: m.Commercial, Production: m.Commercial != CommercialNo,
@@ -302,7 +303,7 @@ func allowed(pol *Policy, m *Model, req Request, out *leftOut) (*License, bool) 
 			}
 		}
 	}
-	for _, fam := range pol.FamiliesOf(m) {
+	for _, fam := range mr.fams {
 		country := pol.countryOf(fam)
 		for _, o := range c.ExcludeOrigins {
 			if originMatches(country, o) {
@@ -327,7 +328,7 @@ func allowed(pol *Policy, m *Model, req Request, out *leftOut) (*License, bool) 
 			}
 		}
 	}
-	return pol.MainLicense(m), true
+	return mr.main, true
 }
 
 // servesTask applies the hard task filters: modalities and API serving.
@@ -550,8 +551,11 @@ func score(p *cand, req Request, res Result) float64 {
 
 // languageBonus favours a family known to be strongest in a language the
 // task names (Chinese: Qwen and DeepSeek), its derivatives included.
-func languageBonus(pol *Policy, m *Model, req Request) float64 {
-	for _, fam := range pol.FamiliesOf(m) {
+func languageBonus(pol *Policy, mr modelRules, req Request) float64 {
+	if len(req.Constraints.Languages) == 0 {
+		return 0
+	}
+	for _, fam := range mr.fams {
 		f := pol.Family(fam)
 		if f == nil {
 			continue

@@ -371,7 +371,7 @@ func (r *Request) Set(f Field, answer string) error {
 		}
 		r.Hardware = hw
 	case ConstraintsField:
-		r.Constraints = parseConstraints(v)
+		r.Constraints = Constraints{Text: v} // derive parses it
 	default:
 		return errors.New("unknown field")
 	}
@@ -571,7 +571,7 @@ func ParseTemplateIn(text, lang string) Request {
 			r.Hardware.Text = v
 		case ConstraintsField:
 			r.markFilled(ConstraintsField)
-			r.Constraints = parseConstraints(v)
+			r.Constraints = Constraints{Text: v} // derive parses it
 		}
 	}
 	// "Constraints: -" means none.
