@@ -224,25 +224,25 @@ func AnswerWithFallback(ctx context.Context, c Completer, req Request, res Resul
 	}
 	text, err := WriteUp(ctx, c, req, res)
 	if err != nil {
-		note = "The AI write-up is unavailable right now (" + failureReason(err) + "), so here is the rule-based recommendation."
+		note = tr(req.Lang, "writeup.unavailable", failureReason(req.Lang, err))
 		return "_" + note + "_\n\n" + res.Markdown(), false, note
 	}
-	if !strings.Contains(strings.ToLower(text), "own task") {
-		text += "\n\n" + escapeReminder()
+	if !strings.Contains(strings.ToLower(text), tr(req.Lang, "test_reminder.marker")) {
+		text += "\n\n" + render.EscapeMarkdown(tr(req.Lang, "test_reminder"))
 	}
 	return text, true, ""
 }
 
-func escapeReminder() string { return render.EscapeMarkdown(TestReminder) }
-
-func failureReason(err error) string {
+func failureReason(lang string, err error) string {
 	switch {
 	case errors.Is(err, ErrRefusal):
-		return "the model declined"
+		return tr(lang, "writeup.refused")
 	case errors.Is(err, ErrUngrounded):
-		return "its answer ignored the shortlist"
+		return tr(lang, "writeup.ungrounded")
 	case errors.Is(err, ErrNoShortlist):
-		return "nothing to write up"
+		return tr(lang, "writeup.nothing")
+	case lang == "en":
+		return llm.Reason(err)
 	}
-	return llm.Reason(err)
+	return tr(lang, "writeup.failed")
 }

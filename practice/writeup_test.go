@@ -208,3 +208,20 @@ func TestWriteUpNamesNoExcludedModel(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerWithFallbackInRussian: a Russian learner gets the fallback note
+// and the closing reminder in Russian, whatever the write-up did.
+func TestAnswerWithFallbackInRussian(t *testing.T) {
+	cat := mustCatalog(t)
+	req := ParseTemplate("Задача: чат-бот поддержки клиентов\nГде запускаю: локально\nДоступная память GPU: 24 ГБ\nОграничения: нет")
+	res := Recommend(cat, req)
+	md, used, note := AnswerWithFallback(context.Background(), failing{llm.ErrTimeout}, req, res)
+	if used || !strings.Contains(note, "недоступен") || !strings.Contains(md, "недоступен") {
+		t.Errorf("fallback note not in Russian: %q", note)
+	}
+	top := res.Picks[0].Model.Name
+	md, used, _ = AnswerWithFallback(context.Background(), fixed("**"+top+"** подходит лучше всего."), req, res)
+	if !used || !strings.Contains(md, "своих задач") || strings.Contains(md, "benchmarks") {
+		t.Errorf("Russian write-up without the Russian reminder:\n%s", md)
+	}
+}
