@@ -151,7 +151,7 @@ func finish(p *Pick, req Request, res Result, pol *Policy) {
 			matched = append(matched, tr(lang, msg("strength."+string(n))))
 		}
 	}
-	if req.Bulk && (p.Fits == FitAPI || m.ActiveB <= 9) {
+	if req.Bulk && m.ActiveB <= cheapBulkActiveB {
 		p.Reasons = append(p.Reasons, tr(lang, "why.cheap_bulk"))
 	} else if len(matched) > 0 {
 		p.Reasons = append(p.Reasons, tr(lang, "why.strong", strings.Join(matched, ", ")))
@@ -181,7 +181,7 @@ func finish(p *Pick, req Request, res Result, pol *Policy) {
 		case m.Family == "DeepSeek":
 			p.Reasons = append(p.Reasons, tr(lang, "why.api_deepseek"))
 		case m.MoE():
-			p.Reasons = append(p.Reasons, tr(lang, "why.api_moe", gb(m.ActiveB), gb(m.TotalB)))
+			p.Reasons = append(p.Reasons, tr(lang, "why.api_moe", num(m.ActiveB, lang), num(m.TotalB, lang)))
 		default:
 			p.Reasons = append(p.Reasons, tr(lang, "why.api"))
 		}
@@ -202,7 +202,7 @@ func finish(p *Pick, req Request, res Result, pol *Policy) {
 		p.Reasons = append(p.Reasons, r)
 	}
 	if m.MoE() && p.Fits != FitAPI && p.FineTune == "" {
-		p.Reasons = append(p.Reasons, tr(lang, "why.moe", gb(m.ActiveB), gb(m.TotalB)))
+		p.Reasons = append(p.Reasons, tr(lang, "why.moe", num(m.ActiveB, lang), num(m.TotalB, lang)))
 	}
 	switch {
 	case req.ContextTokens > 32768:
@@ -538,3 +538,7 @@ func plainName(n string) string {
 	}
 	return n
 }
+
+// cheapBulkActiveB is the most active parameters a pick may have to be
+// called small and cheap for bulk work.
+const cheapBulkActiveB = 15
