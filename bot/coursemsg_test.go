@@ -62,7 +62,14 @@ func (r *courseRig) open() {
 		IsPermanent: func(err error) bool { return errors.Is(err, bot.ErrUnreachable) }}
 }
 
+// restart stops the tutor as a signal does (the engine finishes its
+// deliveries first) and starts it again on the same file.
 func (r *courseRig) restart() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.e.Close(ctx); err != nil {
+		r.t.Fatal(err)
+	}
 	if err := r.db.Close(); err != nil {
 		r.t.Fatal(err)
 	}
