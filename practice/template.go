@@ -435,6 +435,11 @@ func (r *Request) derive() {
 	}
 	r.ContextTokens, r.ContextWhy, r.FineTune, r.ItemsPerMonth, r.TokensPerItem, r.Bulk = 0, "", nil, 0, 0, false
 	scanTask(r, task)
+	if r.ItemsPerMonth == 0 && r.Constraints.Text != "" {
+		// "about 3000 dialogs a day" among the constraints; a budget
+		// ("$50 a month") is money, not items.
+		scanVolume(r, budgetRE.ReplaceAllString(strings.ToLower(r.Constraints.Text), " "))
+	}
 	if n, why := neededContext(strings.ToLower(r.Constraints.Text)); n > r.ContextTokens {
 		r.ContextTokens, r.ContextWhy = n, why
 	}
