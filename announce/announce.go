@@ -76,6 +76,7 @@ var (
 	ErrTooLong     = errors.New("the announcement is too long")
 	ErrBadAudience = errors.New("the audience is not understood")
 	ErrBadID       = errors.New("not an announcement number")
+	ErrNobody      = errors.New("no learner matches the audience")
 )
 
 // keywords start an audience.
