@@ -125,6 +125,26 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(a, b)
 }
 
+// TestVolumeInConstraints: a volume written among the constraints counts
+// like one in the task, and a budget is money, not items.
+func TestVolumeInConstraints(t *testing.T) {
+	tests := []struct {
+		text  string
+		items float64
+	}{
+		{"Task: chatbot for an online shop\nWhere I run it: API\nConstraints: budget $50 a month, about 3000 dialogs a day", 90000},
+		{"Задача: чат-бот для интернет-магазина\nГде запускаю: API\nОграничения: бюджет 50 долларов в месяц, около 3000 диалогов в день", 90000},
+		{"Task: chatbot for an online shop\nWhere I run it: API\nConstraints: budget $50 a month", 0},
+		{"Task: classify 2M tickets a month\nWhere I run it: API\nConstraints: 5000 requests a day", 2e6},
+	}
+	for _, tt := range tests {
+		r := ParseTemplate(tt.text)
+		if r.ItemsPerMonth != tt.items {
+			t.Errorf("%q: items a month = %v, want %v", tt.text, r.ItemsPerMonth, tt.items)
+		}
+	}
+}
+
 func TestTaskFacts(t *testing.T) {
 	tests := []struct {
 		task     string

@@ -435,6 +435,11 @@ func (r *Request) derive() {
 	}
 	r.ContextTokens, r.ContextWhy, r.FineTune, r.ItemsPerMonth, r.TokensPerItem, r.Bulk = 0, "", nil, 0, 0, false
 	scanTask(r, task)
+	if r.ItemsPerMonth == 0 && r.Constraints.Text != "" {
+		// "about 3000 dialogs a day" among the constraints; a budget
+		// ("$50 a month") is money, not items.
+		scanVolume(r, budgetRE.ReplaceAllString(strings.ToLower(r.Constraints.Text), " "))
+	}
 	if n, why := neededContext(strings.ToLower(r.Constraints.Text)); n > r.ContextTokens {
 		r.ContextTokens, r.ContextWhy = n, why
 	}
@@ -457,11 +462,16 @@ var labelWords = []struct {
 	field Field // numFields marks the RAM label, merged into memory
 	words []string
 }{
-	{TaskField, []string{"the task", "use case", "task", "задачи", "задача", "задачу"}},
-	{WhereField, []string{"where i will run it", "where i'll run it", "where i run it", "where i run", "where to run it", "where to run", "where will it run", "where", "deployment", "где запускаю", "где запускать", "где буду запускать", "где запуск", "где"}},
-	{MemoryField, []string{"available gpu memory", "available memory", "gpu memory", "gpu vram", "vram", "gpu", "hardware", "memory", "доступная память gpu", "доступная видеопамять", "доступная память", "память gpu", "видеопамять", "видеокарта", "память", "железо"}},
+	{TaskField, []string{"the task", "use case", "task", "goal", "задачи", "задача", "задачу", "задание", "цель"}},
+	{WhereField, []string{"where i will run it", "where i'll run it", "where i run it", "where i run", "where to run it", "where to run", "where will it run",
+		"where it will run", "where it'll run", "where it runs", "where does it run", "where we will run it", "where we'll run it", "where we run it", "where we run",
+		"runs on", "running on", "deployment target", "deployment", "hosting", "where",
+		"где запускаю", "где запускать", "где буду запускать", "где будем запускать", "где запускаем", "где будет работать", "где работает", "где запуск",
+		"развёртывание", "развертывание", "где"}},
+	{MemoryField, []string{"available gpu memory", "available memory", "gpu memory", "gpu vram", "gpu ram", "video memory", "graphics card", "vram", "gpus", "gpu", "hardware", "memory",
+		"доступная память gpu", "доступная видеопамять", "доступная память", "память gpu", "видеопамять", "видеокарты", "видеокарта", "память", "железо"}},
 	{numFields, []string{"system ram", "system memory", "ram", "оперативная память", "озу"}},
-	{ConstraintsField, []string{"constraints", "constraint", "restrictions", "limitations", "requirements", "ограничения", "ограничение", "требования"}},
+	{ConstraintsField, []string{"constraints", "constraint", "restrictions", "limitations", "requirements", "conditions", "ограничения", "ограничение", "требования", "условия"}},
 }
 
 type labelWord struct {
