@@ -31,7 +31,10 @@ var (
 	privacyWords = []string{"privacy", "private", "confidential", "sensitive", "on-prem*", "on prem*", "local only", "locally only", "offline", "air-gapped", "air gapped",
 		"no cloud", "no data", "data must", "data can't", "data cannot", "data stays", "stay local", "stays local", "gdpr", "hipaa", "nda", "medical", "patient",
 		"приватн*", "конфиденц*", "данные не", "без интернета", "только локально", "персональн*", "медицин*", "офлайн", "закрыт* контур*"}
-	latencyWords    = []string{"fast", "faster", "fastest", "low latency", "latency", "real-time", "realtime", "real time", "quick", "quickly", "speed", "responsive", "быстр*", "скорост*", "задержк*", "в реальном времени"}
+	latencyWords = []string{"fast", "faster", "fastest", "low latency", "latency", "real-time", "realtime", "real time", "quick", "quickly", "speed", "responsive", "быстр*", "скорост*", "задержк*", "в реальном времени",
+		// Completion in an editor answers every keystroke: small and no
+		// thinking out loud.
+		"autocomplete", "autocompletion", "auto-complete", "code completion", "tab completion", "inline suggestions", "fill-in-the-middle", "fim", "copilot", "автодополн*", "автокомплит*"}
 	permissiveWords = []string{"apache*", "mit", "permissive", "osi", "open source license", "open-source license", "truly open", "fully open", "пермиссив*", "свободн* лиценз*"}
 	costWords       = []string{"cheap", "cheapest", "budget", "low cost", "low-cost", "cost", "costs", "price", "affordable", "free", "inexpensive", "дешев*", "дёшев*", "бюджет*", "недорог*", "бесплатн*", "цена", "стоимост*"}
 	euWords         = []string{"eu", "e.u.", "europe", "european", "gdpr", "евросоюз*", "европ*", "ес",

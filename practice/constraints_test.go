@@ -441,6 +441,24 @@ func FuzzScanConstraints(f *testing.F) {
 	})
 }
 
+// TestSetMacThenMemory: answered one at a time, a Mac named where it runs
+// makes the memory given next (or before) its unified memory.
+func TestSetMacThenMemory(t *testing.T) {
+	for _, order := range [][2]Field{{WhereField, MemoryField}, {MemoryField, WhereField}} {
+		var r Request
+		answers := map[Field]string{WhereField: "on my Mac mini M4", MemoryField: "32 GB"}
+		for _, f := range order {
+			if err := r.Set(f, answers[f]); err != nil {
+				t.Fatalf("Set(%v): %v", f, err)
+			}
+		}
+		if r.Where != WhereLocal || !r.Hardware.AppleUnified || r.Hardware.GPUGiB > 22 || r.Hardware.GPUGiB < 21 {
+			t.Errorf("order %v: where %v, apple %v, GPU budget %.1f GiB; want local, unified memory, about 21.3 GiB (2/3 of 32)",
+				order, r.Where, r.Hardware.AppleUnified, r.Hardware.GPUGiB)
+		}
+	}
+}
+
 func TestFillMergesLabelledFields(t *testing.T) {
 	r := ParseTemplate("Task: review Python code")
 	if !r.Fill("Where I run it: locally\nAvailable GPU memory: RTX 4090") {

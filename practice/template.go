@@ -223,6 +223,9 @@ type Request struct {
 	TokensPerItem int `json:"tokens_per_item,omitempty"`
 	// Bulk: simple, high-volume work (classification, extraction, tagging).
 	Bulk bool `json:"bulk,omitempty"`
+	// Mac is the Where field when it named an Apple computer ("on my
+	// MacBook Pro M3"): the memory given is then its unified memory.
+	Mac string `json:"mac,omitempty"`
 	// Lang is "ru" when the template was written in Russian, else "en".
 	Lang string `json:"lang"`
 	// Filled lists the fields the learner gave (clear or not).
@@ -360,11 +363,23 @@ func (r *Request) Set(f Field, answer string) error {
 		r.Task = v
 	case WhereField:
 		w, _, reason := parseWhere(v)
+		r.Mac = capRunes(appleIn(v), 80)
+		if r.Mac != "" && w == WhereUnknown {
+			w, reason = WhereLocal, ""
+		}
 		if reason != "" {
 			return errors.New(tr(r.Lang, reason))
 		}
 		r.Where = w
+		if r.Mac != "" && r.filled(MemoryField) && !r.Hardware.AppleUnified {
+			if hw, reason := parseHardware(r.Mac + ", " + r.Hardware.Text); reason == "" {
+				r.Hardware = hw
+			}
+		}
 	case MemoryField:
+		if r.Mac != "" && appleIn(v) == "" {
+			v = r.Mac + ", " + v
+		}
 		hw, reason := parseHardware(v)
 		if reason != "" {
 			return errors.New(hardwareIssue(r.Lang, hw, reason))
@@ -572,6 +587,13 @@ func ParseTemplateIn(text, lang string) Request {
 		case WhereField:
 			r.markFilled(WhereField)
 			w, _, reason := parseWhere(v)
+			if r.Mac = capRunes(appleIn(v), 80); r.Mac != "" {
+				// "on my MacBook Pro M3 Max": local, and the memory
+				// given is its unified memory.
+				if w == WhereUnknown {
+					w, reason = WhereLocal, ""
+				}
+			}
 			r.Where = w
 			if reason != "" {
 				r.setIssue(WhereField, tr(r.Lang, reason))
@@ -596,6 +618,9 @@ func ParseTemplateIn(text, lang string) Request {
 	}
 	if r.filled(MemoryField) || ramText != "" {
 		hwText := r.Hardware.Text
+		if r.Mac != "" && r.filled(MemoryField) && appleIn(hwText) == "" {
+			hwText = r.Mac + ", " + hwText
+		}
 		if ramText != "" {
 			if hwText == "" && !r.filled(MemoryField) {
 				hwText = "no GPU info; RAM " + ramText
