@@ -274,6 +274,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	// takes effect from the learner's next turn.
 	course := e.course.Load()
 	durable := ev.ViaOutbox && e.viaOutbox(ev.Platform)
+	if durable {
+		e.out.heardFrom(chatKey(ev.Platform, ev.UserID, ev.ChatID))
+	}
 	if out, asked, low, ok := e.handleReadOnly(ev, textLen, course, durable); ok {
 		e.countQuestion(asked, low)
 		return out, nil
