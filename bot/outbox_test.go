@@ -298,3 +298,57 @@ func TestStaleRefusalKeepsNewerReplies(t *testing.T) {
 		t.Errorf("chat marked unreachable by a stale refusal: %+v, %v", rec.Unreachable, rec.UnreachableChats)
 	}
 }
+
+// TestRedeliveredEventSkipped: an event the platform delivers again after
+// a crash (same sequence number in the same chat) is not handled twice, so
+// its reply is not sent twice; a new number is handled, and so is the same
+// number in another chat or after the redelivery window.
+func TestRedeliveredEventSkipped(t *testing.T) {
+	r := &outboxRig{path: filepath.Join(t.TempDir(), "t.db")}
+	r.open(t, bot.Config{})
+	defer r.close()
+	s := &fakeSender{}
+	r.e.SetMessenger(s)
+	add := func(seq int64, chat, task string) {
+		t.Helper()
+		e := ev("/tasks add " + task)
+		e.Seq = seq
+		if chat != "7" {
+			e.ChatID, e.Direct = chat, false
+		}
+		if _, err := r.e.Handle(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(10, "7", "a")
+	add(10, "7", "a") // delivered again
+	add(11, "7", "b")
+	add(10, "-5", "c") // another chat numbers its own events
+	added := func() []string {
+		var out []string
+		for _, x := range append(s.texts("7"), s.texts("-5")...) {
+			if strings.Contains(x, "of 20") {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	waitUntil(t, "the replies", func() bool { return len(added()) >= 3 })
+	r.skew.Add(int64(25 * time.Hour))
+	add(11, "7", "d") // numbered afresh long after
+	waitUntil(t, "the replies", func() bool { return len(added()) >= 4 })
+	time.Sleep(20 * time.Millisecond)
+	got := s.texts("7")
+	want := []string{"(1 of", "(2 of", "(4 of"}
+	if len(got) != len(want) {
+		t.Fatalf("private replies %q; want 3, the redelivered event skipped", got)
+	}
+	for i, w := range want {
+		if !strings.Contains(got[i], w) {
+			t.Errorf("reply %d: %q, want %q", i, got[i], w)
+		}
+	}
+	if g := strings.Join(s.texts("-5"), "\n"); !strings.Contains(g, "(3 of") {
+		t.Errorf("group replies %q; want the group's event handled", g)
+	}
+}
