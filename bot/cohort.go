@@ -311,7 +311,7 @@ func readClass(db *storage.DB, code string) ([]member, error) {
 	var out []member
 	err := db.View(func(tx *storage.Tx) error {
 		return tx.ForEachCohortMember(code, func(key, name string) error {
-			st, err := decodeState(tx.Learner(key))
+			st, err := decodeProgress(tx.Learner(key))
 			if err != nil {
 				return nil // unreadable: quarantined at their next turn
 			}

@@ -24,7 +24,7 @@ func ComputeFunnel(db *storage.DB, course *lessons.Course, loc *locale.Localizer
 			if member != nil && !member(key) {
 				return nil
 			}
-			st, err := decodeState(rec)
+			st, err := decodeProgress(rec)
 			if err != nil {
 				return nil // counted as unreadable by the statistics
 			}

@@ -22,10 +22,7 @@ func Migrate(ctx context.Context, db *storage.DB) (int, error) {
 	var old []string
 	if err := db.View(func(tx *storage.Tx) error {
 		return tx.ForEachLearner(func(key string, rec []byte) error {
-			var v struct {
-				Version int `json:"v"`
-			}
-			if json.Unmarshal(rec, &v) == nil && v.Version < stateVersion {
+			if v, ok := recordVersion(rec); ok && v < stateVersion {
 				old = append(old, key)
 			}
 			return nil
@@ -69,4 +66,34 @@ func Migrate(ctx context.Context, db *storage.DB) (int, error) {
 		n += done
 	}
 	return n, nil
+}
+
+// versionPrefix is how every record the tutor writes begins: State's
+// first field is its layout version.
+var versionPrefix = []byte(`{"v":`)
+
+// recordVersion is the layout version of a learner record, read from its
+// first bytes when it starts as the tutor writes it, so that a start does
+// not decode every record of a large file; other records are decoded.
+// ok is false for a record that is not JSON.
+func recordVersion(rec []byte) (v int, ok bool) {
+	if rest, found := bytes.CutPrefix(rec, versionPrefix); found {
+		n, digits := 0, 0
+		for _, c := range rest {
+			if c < '0' || c > '9' || digits == 6 {
+				break
+			}
+			n, digits = n*10+int(c-'0'), digits+1
+		}
+		if digits > 0 && digits < len(rest) && (rest[digits] == ',' || rest[digits] == '}') {
+			return n, true
+		}
+	}
+	var x struct {
+		Version int `json:"v"`
+	}
+	if json.Unmarshal(rec, &x) != nil {
+		return 0, false
+	}
+	return x.Version, true
 }

@@ -234,8 +234,14 @@ func (o *outbox) drain(chat string, q *chatQueue) {
 		if !inPlace {
 			select {
 			case <-prev:
-			case <-o.ctx.Done():
-				continue
+			default:
+				// The delete waits to share a commit: have it commit now.
+				o.e.db.Flush()
+				select {
+				case <-prev:
+				case <-o.ctx.Done():
+					continue
+				}
 			}
 		}
 		done := o.deliver(chat, it)
@@ -402,6 +408,10 @@ func (o *outbox) ack(key []byte) <-chan struct{} {
 	return done
 }
 
+// ackDelay is how long the deletes of delivered entries may wait for
+// another write to share its commit.
+const ackDelay = 20 * time.Millisecond
+
 // closed is a closed channel: an acknowledgement with nothing to wait for.
 var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
@@ -418,7 +428,10 @@ func (o *outbox) flush() {
 			return
 		}
 		o.mu.Unlock()
-		err := o.e.db.Update(context.Background(), func(tx *storage.Tx) error { return tx.DeleteOutbox(keys...) })
+		// The deletes need not be durable at once (a crash before they
+		// commit resends the chat's last message, at most one): they ride
+		// along with the next commit instead of paying for one.
+		err := o.e.db.UpdateLater(context.Background(), ackDelay, func(tx *storage.Tx) error { return tx.DeleteOutbox(keys...) })
 		if err != nil {
 			// Left stored: sent once more after a restart (at least once).
 			o.e.log.Warn("delete delivered outbox entries", "entries", len(keys), "err", err)

@@ -186,6 +186,33 @@ func decodeState(b []byte) (*State, error) {
 	return st, nil
 }
 
+// progressView is the part of a learner record that reports of many
+// learners (/class, the funnel) read: decoding only it skips the practice
+// submissions, comparisons and tasks a record may hold.
+type progressView struct {
+	Version  int                  `json:"v"`
+	Started  time.Time            `json:"started"`
+	Lesson   string               `json:"lesson,omitempty"`
+	Active   unixSeconds          `json:"active,omitempty"`
+	Progress map[string]*Progress `json:"progress,omitempty"`
+}
+
+// decodeProgress reads a stored record's progress: a State with only
+// its version, start, lesson, activity and progress set.
+func decodeProgress(b []byte) (*State, error) {
+	v := progressView{Version: stateVersion}
+	if b != nil {
+		if err := json.Unmarshal(b, &v); err != nil {
+			return nil, fmt.Errorf("decode learner record: %w", err)
+		}
+	}
+	st := &State{Version: v.Version, Started: v.Started, Lesson: v.Lesson, Active: v.Active, Progress: v.Progress}
+	if st.Version < stateVersion {
+		st.upgrade()
+	}
+	return st, nil
+}
+
 // upgrade brings a record of an older layout to stateVersion. Version 1
 // kept no dates per lesson: a lesson already read or passed counts as
 // done since the learner started, so lessons that unlock after it are

@@ -7,6 +7,7 @@ package chart
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
@@ -125,7 +126,13 @@ func encode(w io.Writer, img image.Image, level png.CompressionLevel) error {
 
 // draw draws the chart at dpi dots per inch.
 func (f Funnel) draw(dpi int) (*image.RGBA, error) {
-	c := vgimg.NewWith(vgimg.UseWH(width, f.height()), vgimg.UseDPI(dpi), vgimg.UseBackgroundColor(color.White))
+	vc := vgimg.NewWith(vgimg.UseWH(width, f.height()), vgimg.UseDPI(dpi), vgimg.UseBackgroundColor(color.White))
+	img, ok := vc.Image().(*image.RGBA)
+	if !ok {
+		return nil, fmt.Errorf("draw chart: canvas is %T, not RGBA", vc.Image())
+	}
+	c := newTextCanvas(vc, img)
+	defer c.close()
 	dc := draw.New(c)
 	top := dc.Max.Y
 
@@ -174,10 +181,6 @@ func (f Funnel) draw(dpi int) (*image.RGBA, error) {
 		}
 		top -= h
 	}
-	img, ok := c.Image().(*image.RGBA)
-	if !ok {
-		return nil, fmt.Errorf("draw chart: canvas is %T, not RGBA", c.Image())
-	}
 	return img, nil
 }
 
@@ -207,7 +210,7 @@ func drawPanel(dc draw.Canvas, top, h vg.Length, title []string, bars []bar) err
 		h -= titleH * 0.6
 	}
 	p := plot.New()
-	p.BackgroundColor = color.Transparent
+	p.BackgroundColor = nil // the canvas is white already
 	p.Y.Tick.Label.Font = font.From(sans, bodySize)
 	p.HideX()
 	if len(bars) == 0 {
@@ -337,19 +340,18 @@ func paletted(src *image.RGBA) *image.Paletted {
 	b := src.Bounds()
 	dst := image.NewPaletted(b, palette)
 	index := make(map[uint32]uint8, 1024)
-	var last uint32 = 1 << 31
+	var last uint32 // no pixel: every one is opaque, its alpha byte 0xff
 	var lastIdx uint8
 	w := b.Dx()
 	for y := 0; y < b.Dy(); y++ {
 		row := src.Pix[y*src.Stride : y*src.Stride+4*w]
 		out := dst.Pix[y*dst.Stride : y*dst.Stride+w]
-		for x := 0; x < w; x++ {
-			p := row[4*x : 4*x+3]
-			key := uint32(p[0])<<16 | uint32(p[1])<<8 | uint32(p[2])
+		for x := range out {
+			key := binary.LittleEndian.Uint32(row[4*x:])
 			if key != last {
 				i, ok := index[key]
 				if !ok {
-					i = uint8(palette.Index(color.RGBA{R: p[0], G: p[1], B: p[2], A: 0xff}))
+					i = uint8(palette.Index(color.RGBA{R: uint8(key), G: uint8(key >> 8), B: uint8(key >> 16), A: 0xff}))
 					index[key] = i
 				}
 				last, lastIdx = key, i

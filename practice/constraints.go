@@ -31,7 +31,10 @@ var (
 	privacyWords = []string{"privacy", "private", "confidential", "sensitive", "on-prem*", "on prem*", "local only", "locally only", "offline", "air-gapped", "air gapped",
 		"no cloud", "no data", "data must", "data can't", "data cannot", "data stays", "stay local", "stays local", "gdpr", "hipaa", "nda", "medical", "patient",
 		"приватн*", "конфиденц*", "данные не", "без интернета", "только локально", "персональн*", "медицин*", "офлайн", "закрыт* контур*"}
-	latencyWords    = []string{"fast", "faster", "fastest", "low latency", "latency", "real-time", "realtime", "real time", "quick", "quickly", "speed", "responsive", "быстр*", "скорост*", "задержк*", "в реальном времени"}
+	latencyWords = []string{"fast", "faster", "fastest", "low latency", "latency", "real-time", "realtime", "real time", "quick", "quickly", "speed", "responsive", "быстр*", "скорост*", "задержк*", "в реальном времени",
+		// Completion in an editor answers every keystroke: small and no
+		// thinking out loud.
+		"autocomplete", "autocompletion", "auto-complete", "code completion", "tab completion", "inline suggestions", "fill-in-the-middle", "fim", "copilot", "автодополн*", "автокомплит*"}
 	permissiveWords = []string{"apache*", "mit", "permissive", "osi", "open source license", "open-source license", "truly open", "fully open", "пермиссив*", "свободн* лиценз*"}
 	costWords       = []string{"cheap", "cheapest", "budget", "low cost", "low-cost", "cost", "costs", "price", "affordable", "free", "inexpensive", "дешев*", "дёшев*", "бюджет*", "недорог*", "бесплатн*", "цена", "стоимост*"}
 	euWords         = []string{"eu", "e.u.", "europe", "european", "gdpr", "евросоюз*", "европ*", "ес",
@@ -485,25 +488,9 @@ type FineTune struct {
 	Examples int `json:"examples,omitempty"`
 }
 
-// scanTask reads what the task says about fine-tuning, volume and context.
-func scanTask(r *Request, l string) {
-	if anyWord(l, fineTuneWords...) {
-		ft := &FineTune{}
-		switch {
-		case anyWord(l, "qlora", "4-bit lora", "4bit lora"):
-			ft.Method = "qlora"
-		case anyWord(l, "full fine-tune", "full fine-tuning", "full finetune", "full finetuning", "full fine tuning", "all weights", "полное дообучение", "полный файнтюн*", "полное обучение"):
-			ft.Method = "full"
-		case anyWord(l, "lora", "лора"):
-			ft.Method = "lora"
-		}
-		if m := fineTuneExamplesRE.FindStringSubmatch(l); hasDigit(l) && m != nil {
-			if v, ok := parseAmount(m[1]); ok {
-				ft.Examples = int(math.Min(v*multiplier(m[2]), 1e9))
-			}
-		}
-		r.FineTune = ft
-	}
+// scanVolume reads how many items a month the text speaks of ("3000
+// dialogs a day", "2M/month") and how many tokens each has.
+func scanVolume(r *Request, l string) {
 	digits := hasDigit(l)
 	periods := digits && containsAny(l, "day", "week", "month", "year", "/", "день", "сутк", "недел", "месяц", "мес", "год")
 	for _, re := range []*regexp.Regexp{volumeRE, volumeSlashRE} {
@@ -558,6 +545,28 @@ func scanTask(r *Request, l string) {
 			}
 		}
 	}
+}
+
+// scanTask reads what the task says about fine-tuning, volume and context.
+func scanTask(r *Request, l string) {
+	if anyWord(l, fineTuneWords...) {
+		ft := &FineTune{}
+		switch {
+		case anyWord(l, "qlora", "4-bit lora", "4bit lora"):
+			ft.Method = "qlora"
+		case anyWord(l, "full fine-tune", "full fine-tuning", "full finetune", "full finetuning", "full fine tuning", "all weights", "полное дообучение", "полный файнтюн*", "полное обучение"):
+			ft.Method = "full"
+		case anyWord(l, "lora", "лора"):
+			ft.Method = "lora"
+		}
+		if m := fineTuneExamplesRE.FindStringSubmatch(l); hasDigit(l) && m != nil {
+			if v, ok := parseAmount(m[1]); ok {
+				ft.Examples = int(math.Min(v*multiplier(m[2]), 1e9))
+			}
+		}
+		r.FineTune = ft
+	}
+	scanVolume(r, l)
 	r.Bulk = anyWord(l, bulkWords...) && r.FineTune == nil
 	if n, why := neededContext(l); n > r.ContextTokens {
 		r.ContextTokens, r.ContextWhy = n, why

@@ -125,6 +125,26 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(a, b)
 }
 
+// TestVolumeInConstraints: a volume written among the constraints counts
+// like one in the task, and a budget is money, not items.
+func TestVolumeInConstraints(t *testing.T) {
+	tests := []struct {
+		text  string
+		items float64
+	}{
+		{"Task: chatbot for an online shop\nWhere I run it: API\nConstraints: budget $50 a month, about 3000 dialogs a day", 90000},
+		{"Задача: чат-бот для интернет-магазина\nГде запускаю: API\nОграничения: бюджет 50 долларов в месяц, около 3000 диалогов в день", 90000},
+		{"Task: chatbot for an online shop\nWhere I run it: API\nConstraints: budget $50 a month", 0},
+		{"Task: classify 2M tickets a month\nWhere I run it: API\nConstraints: 5000 requests a day", 2e6},
+	}
+	for _, tt := range tests {
+		r := ParseTemplate(tt.text)
+		if r.ItemsPerMonth != tt.items {
+			t.Errorf("%q: items a month = %v, want %v", tt.text, r.ItemsPerMonth, tt.items)
+		}
+	}
+}
+
 func TestTaskFacts(t *testing.T) {
 	tests := []struct {
 		task     string
@@ -419,6 +439,24 @@ func FuzzScanConstraints(f *testing.F) {
 			t.Fatalf("negative task figure: %+v", r)
 		}
 	})
+}
+
+// TestSetMacThenMemory: answered one at a time, a Mac named where it runs
+// makes the memory given next (or before) its unified memory.
+func TestSetMacThenMemory(t *testing.T) {
+	for _, order := range [][2]Field{{WhereField, MemoryField}, {MemoryField, WhereField}} {
+		var r Request
+		answers := map[Field]string{WhereField: "on my Mac mini M4", MemoryField: "32 GB"}
+		for _, f := range order {
+			if err := r.Set(f, answers[f]); err != nil {
+				t.Fatalf("Set(%v): %v", f, err)
+			}
+		}
+		if r.Where != WhereLocal || !r.Hardware.AppleUnified || r.Hardware.GPUGiB > 22 || r.Hardware.GPUGiB < 21 {
+			t.Errorf("order %v: where %v, apple %v, GPU budget %.1f GiB; want local, unified memory, about 21.3 GiB (2/3 of 32)",
+				order, r.Where, r.Hardware.AppleUnified, r.Hardware.GPUGiB)
+		}
+	}
 }
 
 func TestFillMergesLabelledFields(t *testing.T) {

@@ -86,6 +86,16 @@ var (
 	gpuWords = []string{"vram", "gpu", "gpus", "graphics", "video memory", "видеопамят*", "видеокарт*", "видео"}
 )
 
+// appleIn returns v when it names an Apple computer or chip ("MacBook Pro
+// M3 Max", "на маке"), else "".
+func appleIn(v string) string {
+	l := strings.ToLower(v)
+	if anyWord(l, appleWords...) || appleChipRE.MatchString(l) || anyWord(l, "маке", "макбуке", "макбук*") {
+		return v
+	}
+	return ""
+}
+
 // parseHardware reads the GPU memory field. reason is non-empty (a
 // message id) when it cannot be understood.
 func parseHardware(v string) (Hardware, msg) {

@@ -158,6 +158,17 @@ func TestRecommendScenarios(t *testing.T) {
 					t.Errorf("top pick %s has %.1fB active: not a low-latency choice", res.Picks[0].Model.ID, a)
 				}
 			}}},
+		{"autocomplete alone means small and no reasoning models", "Задача: автодополнение кода в редакторе\nГде запускаю: локально\nПамять: 24 ГБ\nОграничения: нет",
+			[]check{topFitsGPU(24), func(t *testing.T, req Request, res Result) {
+				for _, p := range res.Picks {
+					if isReasoningModel(&p.Model) {
+						t.Errorf("%s thinks out loud before it answers: not for completion at each keystroke", p.Model.ID)
+					}
+				}
+				if a := res.Picks[0].Model.ActiveB; a > 15 {
+					t.Errorf("top pick %s has %.1fB active: not a low-latency choice", res.Picks[0].Model.ID, a)
+				}
+			}}},
 		{"EU vision skips Llama multimodal", "Task: describe images\nWhere: locally\nGPU: 24GB\nConstraints: commercial, we are an EU company",
 			[]check{allVision, noFamily("Llama"), noteContains("EU")}},
 		{"where unknown without hardware, no memory needed for the API", "Task: write marketing copy\nWhere: API",

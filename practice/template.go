@@ -223,6 +223,9 @@ type Request struct {
 	TokensPerItem int `json:"tokens_per_item,omitempty"`
 	// Bulk: simple, high-volume work (classification, extraction, tagging).
 	Bulk bool `json:"bulk,omitempty"`
+	// Mac is the Where field when it named an Apple computer ("on my
+	// MacBook Pro M3"): the memory given is then its unified memory.
+	Mac string `json:"mac,omitempty"`
 	// Lang is "ru" when the template was written in Russian, else "en".
 	Lang string `json:"lang"`
 	// Filled lists the fields the learner gave (clear or not).
@@ -360,11 +363,23 @@ func (r *Request) Set(f Field, answer string) error {
 		r.Task = v
 	case WhereField:
 		w, _, reason := parseWhere(v)
+		r.Mac = capRunes(appleIn(v), 80)
+		if r.Mac != "" && w == WhereUnknown {
+			w, reason = WhereLocal, ""
+		}
 		if reason != "" {
 			return errors.New(tr(r.Lang, reason))
 		}
 		r.Where = w
+		if r.Mac != "" && r.filled(MemoryField) && !r.Hardware.AppleUnified {
+			if hw, reason := parseHardware(r.Mac + ", " + r.Hardware.Text); reason == "" {
+				r.Hardware = hw
+			}
+		}
 	case MemoryField:
+		if r.Mac != "" && appleIn(v) == "" {
+			v = r.Mac + ", " + v
+		}
 		hw, reason := parseHardware(v)
 		if reason != "" {
 			return errors.New(hardwareIssue(r.Lang, hw, reason))
@@ -435,6 +450,11 @@ func (r *Request) derive() {
 	}
 	r.ContextTokens, r.ContextWhy, r.FineTune, r.ItemsPerMonth, r.TokensPerItem, r.Bulk = 0, "", nil, 0, 0, false
 	scanTask(r, task)
+	if r.ItemsPerMonth == 0 && r.Constraints.Text != "" {
+		// "about 3000 dialogs a day" among the constraints; a budget
+		// ("$50 a month") is money, not items.
+		scanVolume(r, budgetRE.ReplaceAllString(strings.ToLower(r.Constraints.Text), " "))
+	}
 	if n, why := neededContext(strings.ToLower(r.Constraints.Text)); n > r.ContextTokens {
 		r.ContextTokens, r.ContextWhy = n, why
 	}
@@ -457,11 +477,16 @@ var labelWords = []struct {
 	field Field // numFields marks the RAM label, merged into memory
 	words []string
 }{
-	{TaskField, []string{"the task", "use case", "task", "задачи", "задача", "задачу"}},
-	{WhereField, []string{"where i will run it", "where i'll run it", "where i run it", "where i run", "where to run it", "where to run", "where will it run", "where", "deployment", "где запускаю", "где запускать", "где буду запускать", "где запуск", "где"}},
-	{MemoryField, []string{"available gpu memory", "available memory", "gpu memory", "gpu vram", "vram", "gpu", "hardware", "memory", "доступная память gpu", "доступная видеопамять", "доступная память", "память gpu", "видеопамять", "видеокарта", "память", "железо"}},
+	{TaskField, []string{"the task", "use case", "task", "goal", "задачи", "задача", "задачу", "задание", "цель"}},
+	{WhereField, []string{"where i will run it", "where i'll run it", "where i run it", "where i run", "where to run it", "where to run", "where will it run",
+		"where it will run", "where it'll run", "where it runs", "where does it run", "where we will run it", "where we'll run it", "where we run it", "where we run",
+		"runs on", "running on", "deployment target", "deployment", "hosting", "where",
+		"где запускаю", "где запускать", "где буду запускать", "где будем запускать", "где запускаем", "где будет работать", "где работает", "где запуск",
+		"развёртывание", "развертывание", "где"}},
+	{MemoryField, []string{"available gpu memory", "available memory", "gpu memory", "gpu vram", "gpu ram", "video memory", "graphics card", "vram", "gpus", "gpu", "hardware", "memory",
+		"доступная память gpu", "доступная видеопамять", "доступная память", "память gpu", "видеопамять", "видеокарты", "видеокарта", "память", "железо"}},
 	{numFields, []string{"system ram", "system memory", "ram", "оперативная память", "озу"}},
-	{ConstraintsField, []string{"constraints", "constraint", "restrictions", "limitations", "requirements", "ограничения", "ограничение", "требования"}},
+	{ConstraintsField, []string{"constraints", "constraint", "restrictions", "limitations", "requirements", "conditions", "ограничения", "ограничение", "требования", "условия"}},
 }
 
 type labelWord struct {
@@ -562,6 +587,13 @@ func ParseTemplateIn(text, lang string) Request {
 		case WhereField:
 			r.markFilled(WhereField)
 			w, _, reason := parseWhere(v)
+			if r.Mac = capRunes(appleIn(v), 80); r.Mac != "" {
+				// "on my MacBook Pro M3 Max": local, and the memory
+				// given is its unified memory.
+				if w == WhereUnknown {
+					w, reason = WhereLocal, ""
+				}
+			}
 			r.Where = w
 			if reason != "" {
 				r.setIssue(WhereField, tr(r.Lang, reason))
@@ -586,6 +618,9 @@ func ParseTemplateIn(text, lang string) Request {
 	}
 	if r.filled(MemoryField) || ramText != "" {
 		hwText := r.Hardware.Text
+		if r.Mac != "" && r.filled(MemoryField) && appleIn(hwText) == "" {
+			hwText = r.Mac + ", " + hwText
+		}
 		if ramText != "" {
 			if hwText == "" && !r.filled(MemoryField) {
 				hwText = "no GPU info; RAM " + ramText

@@ -111,6 +111,26 @@ func TestParseTemplate(t *testing.T) {
 			want: want{where: WhereAPI, needs: []Strength{StrengthMath}, missing: []Field{}, lang: "ru"},
 		},
 		{
+			name: "other wordings of the labels",
+			in:   "Goal: summarize Russian legal contracts for our law firm\nWhere it runs: on-prem\nGPU memory: 1x RTX 4090 24GB\nConditions: commercial use",
+			want: want{task: "summarize Russian legal contracts", where: WhereLocal, gpu: 24, gpuName: "RTX 4090", commercial: true, missing: []Field{}},
+		},
+		{
+			name: "other wordings of the labels, russian",
+			in:   "Цель: ответы на вопросы сотрудников по базе знаний\nГде будет работать: на наших серверах\nВидеокарта: RTX 3090\nУсловия: только для внутреннего использования",
+			want: want{task: "ответы на вопросы сотрудников", where: WhereLocal, gpu: 24, gpuName: "RTX 3090", commercial: true, missing: []Field{}, lang: "ru"},
+		},
+		{
+			name: "a mac named where it runs",
+			in:   "Task: code completion for Python\nWhere I run it: on my MacBook Pro M3 Max\nAvailable GPU memory: 36 GB\nConstraints: none",
+			want: want{where: WhereLocal, apple: true, gpu: 24, none: true, needs: []Strength{StrengthCode}, missing: []Field{}},
+		},
+		{
+			name: "a mac named where it runs, russian",
+			in:   "Задача: автодополнение кода на Python\nГде запускаю: на MacBook Pro M3 Max\nПамять: 36 ГБ\nОграничения: нет",
+			want: want{where: WhereLocal, apple: true, gpu: 24, none: true, needs: []Strength{StrengthCode}, missing: []Field{}, lang: "ru"},
+		},
+		{
 			name: "only one field",
 			in:   "Task: write marketing emails",
 			want: want{task: "write marketing emails", missing: []Field{WhereField, MemoryField, ConstraintsField}},

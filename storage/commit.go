@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -55,6 +56,10 @@ type committer struct {
 	quit   chan struct{}
 	exited chan struct{}
 
+	// lazyTimer, when set, wakes the committer for writes queued by
+	// updateLater that no other write has taken along yet.
+	lazyTimer *time.Timer
+
 	txs atomic.Int64 // shared write transactions run, for tests
 
 	health commitHealth
@@ -69,6 +74,25 @@ func newCommitter(db *bolt.DB, path string) *committer {
 // update queues fn, waits for its transaction to commit and returns the
 // outcome; see DB.Update.
 func (c *committer) update(ctx context.Context, fn func(*bolt.Tx) error) error {
+	return c.enqueue(ctx, fn, 0)
+}
+
+// updateLater is update for a write that may wait up to delay for another
+// write to share its commit (see DB.UpdateLater).
+func (c *committer) updateLater(ctx context.Context, fn func(*bolt.Tx) error, delay time.Duration) error {
+	return c.enqueue(ctx, fn, max(delay, 1))
+}
+
+// kick wakes the committer: writes waiting in the queue (lazy ones
+// included) commit now.
+func (c *committer) kick() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *committer) enqueue(ctx context.Context, fn func(*bolt.Tx) error, delay time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -81,10 +105,14 @@ func (c *committer) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	c.inflight.Add(1)
 	defer c.inflight.Done() // also when fn panics in the solo run below
 	c.queue = append(c.queue, r)
-	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	if delay > 0 {
+		if c.lazyTimer == nil {
+			c.lazyTimer = time.AfterFunc(delay, c.kick)
+		}
+		c.mu.Unlock()
+	} else {
+		c.mu.Unlock()
+		c.kick()
 	}
 
 	var err error
@@ -154,6 +182,11 @@ func (c *committer) run() {
 // with its error.
 func (c *committer) take() []*request {
 	c.mu.Lock()
+	if c.lazyTimer != nil {
+		// Lazy writes are taken along now; the next one arms a new timer.
+		c.lazyTimer.Stop()
+		c.lazyTimer = nil
+	}
 	var batch []*request
 	if len(c.queue) <= maxBatch {
 		batch, c.queue = c.queue, nil

@@ -572,3 +572,49 @@ func report(b *testing.B, db *DB, lat []time.Duration) {
 		b.ReportMetric(float64(len(lat))/float64(txs), "writes/tx")
 	}
 }
+
+// TestUpdateLaterRidesAlong: a lazy write waits for the next ordinary
+// write and shares its transaction; Flush commits it at once; alone it
+// commits after its delay.
+func TestUpdateLaterRidesAlong(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "tutor.db"))
+	defer db.Close()
+	before := db.c.txs.Load()
+	lazy := make(chan error, 1)
+	go func() { lazy <- db.UpdateLater(context.Background(), time.Hour, put("lazy")) }()
+	waitQueued(t, db, 1)
+	select {
+	case err := <-lazy:
+		t.Fatalf("lazy write committed on its own at once (err %v)", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if err := db.Update(context.Background(), put("eager")); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-lazy; err != nil {
+		t.Fatal(err)
+	}
+	if n := db.c.txs.Load() - before; n != 1 {
+		t.Errorf("%d transactions for a lazy and an ordinary write, want 1", n)
+	}
+
+	go func() { lazy <- db.UpdateLater(context.Background(), time.Hour, put("flushed")) }()
+	waitQueued(t, db, 1)
+	db.Flush()
+	if err := <-lazy; err != nil {
+		t.Fatal(err)
+	}
+
+	go func() { lazy <- db.UpdateLater(context.Background(), 10*time.Millisecond, put("alone")) }()
+	select {
+	case err := <-lazy:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a lazy write alone never committed")
+	}
+	if m := missing(t, db, []string{"lazy", "eager", "flushed", "alone"}); len(m) > 0 {
+		t.Errorf("writes missing: %v", m)
+	}
+}

@@ -160,6 +160,25 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	return db.c.update(ctx, func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
 }
 
+// UpdateLater is Update for a write that need not be durable at once (the
+// delete of a delivered outbox entry, say): it waits for the next write to
+// share that write's commit, or for delay, or for Flush, whichever comes
+// first, so it seldom costs a commit and an fsync of its own. It returns,
+// like Update, once the write is committed.
+func (db *DB) UpdateLater(ctx context.Context, delay time.Duration, fn func(tx *Tx) error) error {
+	if db.c == nil {
+		return fmt.Errorf("update %s: %w", db.path, berrors.ErrDatabaseReadOnly)
+	}
+	return db.c.updateLater(ctx, func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) }, delay)
+}
+
+// Flush commits the writes UpdateLater holds back now.
+func (db *DB) Flush() {
+	if db.c != nil {
+		db.c.kick()
+	}
+}
+
 // View runs fn in a read transaction.
 func (db *DB) View(fn func(tx *Tx) error) error {
 	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
