@@ -46,6 +46,7 @@ func init() {
 		{"leave", "CmdLeave", "code", "CmdLeaveArg", (*turn).leaveCmd},
 		{"class", "CmdClass", "code", "CmdClassArg", (*turn).classCmd},
 		{"cohort", "CmdCohort", "name", "CmdCohortArg", (*turn).cohortCmd},
+		{"announce", "CmdAnnounce", "text", "CmdAnnounceArg", (*turn).announceCmd},
 		{"stats", "CmdStats", "", "", func(t *turn, _ string) { t.statsCmd() }},
 		{"reload", "CmdReload", "", "", func(t *turn, _ string) { t.reloadCmd() }},
 		{"help", "CmdHelp", "", "", func(t *turn, _ string) { t.help() }},
@@ -98,6 +99,15 @@ func splitCommand(text string) (name, arg string) {
 	}
 	name, _, _ = strings.Cut(name, "@")
 	return strings.ToLower(name), strings.TrimSpace(arg)
+}
+
+// isCommand reports whether text is the command name.
+func isCommand(text, name string) bool {
+	if !strings.HasPrefix(text, "/") {
+		return false
+	}
+	n, _ := splitCommand(text[:min(len(text), 64)])
+	return n == name
 }
 
 func (t *turn) command(text string) {
@@ -278,6 +288,8 @@ func (t *turn) press(raw string) {
 		t.pressRemind(p)
 	case kindLanguage:
 		t.pressLanguage(p)
+	case kindAnnounce:
+		t.pressAnnounce(p)
 	case kindForget:
 		if t.isNew {
 			t.forget = true

@@ -62,6 +62,9 @@ type Config struct {
 	// again; it doubles with each failure up to 600 times itself (default
 	// 500 ms, so at most 5 minutes). Tests shorten it.
 	OutboxRetryBase time.Duration
+	// AnnounceWindow is how many recipients of announcements are in the
+	// outbox at once (default DefaultAnnounceWindow).
+	AnnounceWindow int
 }
 
 // Completer answers a prompt with an OpenAI-compatible model (llm.Client).
@@ -93,6 +96,7 @@ type Engine struct {
 	stopJobs   context.CancelFunc
 	chatJobs   map[string]map[*jobHandle]bool // chat key -> running jobs
 	out        *outbox
+	ann        *announcer
 	rendered   fitCache
 	pages      sync.Map // pageKey -> string, see pageText
 	states     stateCache
@@ -151,6 +155,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if cfg.OutboxRetryBase > 0 {
 		e.out.retryBase = cfg.OutboxRetryBase
 	}
+	e.ann = newAnnouncer(e, cfg.AnnounceWindow)
 	return e, nil
 }
 
@@ -166,6 +171,7 @@ func (e *Engine) SetMessenger(m Messenger) {
 		if err := e.out.resume(m.Platform()); err != nil {
 			e.log.Error("resume outbox", "err", err)
 		}
+		e.ann.start()
 	}
 }
 
@@ -833,7 +839,7 @@ func (t *turn) run() {
 		return
 	}
 	text := t.ev.Text
-	if t.textLen > MaxText {
+	if t.textLen > MaxText && !isCommand(text, "announce") {
 		t.say(t.tr.T("TooLong", "Length", t.textLen, "Max", MaxText))
 		return
 	}

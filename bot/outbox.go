@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"tutorbot/announce"
 	"tutorbot/render"
 	"tutorbot/storage"
 )
@@ -36,6 +37,9 @@ type Address struct {
 	// MessageID, when set, is the message whose button caused the turn:
 	// the entry's first Edit or Supersedes reply takes its place.
 	MessageID string
+	// Bulk marks a message nobody is waiting for (an announcement): the
+	// platform's shared rate limit serves other messages first.
+	Bulk bool
 }
 
 // ErrRejected is wrapped by a Sender's error when the platform refuses a
@@ -66,10 +70,14 @@ type outboxEntry struct {
 	Created    time.Time  `json:"at"`
 	Attempts   int        `json:"n,omitempty"`
 	NotBefore  time.Time  `json:"nb,omitempty"`
+	// Bulk marks an announcement: sent after replies to learners who are
+	// talking to the tutor. Ann is its announcement's id.
+	Bulk bool   `json:"bk,omitempty"`
+	Ann  uint64 `json:"an,omitempty"`
 }
 
 func (en *outboxEntry) address() Address {
-	return Address{UserID: en.UserID, ChatID: en.ChatID, ThreadID: en.ThreadID, MessageID: en.MessageID}
+	return Address{UserID: en.UserID, ChatID: en.ChatID, ThreadID: en.ThreadID, MessageID: en.MessageID, Bulk: en.Bulk}
 }
 
 // chatKey names the chat of an entry or event: platform and chat id (the
@@ -195,6 +203,9 @@ func (o *outbox) cancelChat(chat string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if q := o.chats[chat]; q != nil {
+		for _, it := range q.items {
+			o.e.ann.delivered(&it.en, announce.Unreachable)
+		}
 		o.cancelled.Add(int64(len(q.items)))
 		o.waiting.Add(-int64(len(q.items)))
 		q.items = nil
@@ -286,6 +297,7 @@ func (o *outbox) deliver(chat string, it *outItem) bool {
 		now := o.e.now()
 		if o.maxAge > 0 && now.Sub(it.en.Created) > o.maxAge {
 			o.expired.Add(1)
+			o.e.ann.delivered(&it.en, announce.Failed)
 			o.e.log.Warn("outbox entry expired undelivered", "chat", chat, "attempts", it.en.Attempts)
 			o.ack(it.key)
 			return true
@@ -313,6 +325,7 @@ func (o *outbox) deliver(chat string, it *outItem) bool {
 		switch {
 		case err == nil:
 			o.delivered.Add(1)
+			o.e.ann.delivered(&it.en, announce.Sent)
 			it.acked = o.ack(it.key)
 			return true
 		case o.ctx.Err() != nil:
@@ -330,6 +343,7 @@ func (o *outbox) deliver(chat string, it *outItem) bool {
 			return false
 		case errors.Is(err, ErrRejected):
 			o.rejected.Add(1)
+			o.e.ann.delivered(&it.en, announce.Failed)
 			o.e.log.Error("outbox entry rejected, dropped", "chat", chat, "err", err)
 			o.ack(it.key)
 			return true

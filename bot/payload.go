@@ -38,13 +38,14 @@ const (
 	kindVote     = "cv" // cv:<comparison id>:<answer index>
 	kindForget   = "fg" // fg:<confirmation number>: confirm /forget
 	kindLanguage = "lg" // lg:<language>: switch to that language
+	kindAnnounce = "an" // an:<announcement id>:<action> (s send, c cancel, st status)
 )
 
 // argCount is the number of arguments each kind takes.
 var argCount = map[string]int{
 	kindPage: 2, kindQuiz: 1, kindAnswer: 4, kindMissed: 2, kindRetake: 1,
 	kindLesson: 0, kindOpen: 1, kindCourse: 0, kindReset: 1, kindPractice: -1,
-	kindRemind: 1, kindRunNow: 0, kindSnooze: 0, kindTask: -1, kindVote: 2, kindForget: 1, kindLanguage: 1,
+	kindRemind: 1, kindRunNow: 0, kindSnooze: 0, kindTask: -1, kindVote: 2, kindForget: 1, kindLanguage: 1, kindAnnounce: 2,
 }
 
 // payload is a parsed button payload.

@@ -33,6 +33,9 @@ func (t *turn) remindCmd(arg string) {
 			return
 		}
 		t.courseMessagesCmd(what, arg)
+	case strings.HasPrefix(word, "announcement"):
+		_, arg, _ := strings.Cut(word, " ")
+		t.announcementsCmd(arg)
 	case word == "off" || word == "stop":
 		t.later(func(ctx context.Context, t *turn) { t.remindOff(ctx, key) })
 	case strings.HasPrefix(word, "quiet"):
@@ -169,6 +172,9 @@ func (t *turn) remindStatus(key, note string) {
 		if from, to, on := set.Quiet(); on {
 			b.WriteString("\n" + t.tr.T("RemindQuiet", "From", fmt.Sprintf("%02d", from), "To", fmt.Sprintf("%02d", to)))
 		}
+	}
+	if ok && set.AnnouncementsOff {
+		b.WriteString("\n" + t.tr.T("RemindAnnouncementsStatusOff"))
 	}
 	if note != "" {
 		b.WriteString("\n\n" + note)

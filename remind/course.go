@@ -127,3 +127,24 @@ func (d *Dispatcher) processCourse(ctx context.Context, key string, set Settings
 	}
 	return true
 }
+
+// SetAnnouncements switches the course's announcements to the learner off
+// or on. platform, userID and chatID fill in a missing delivery address.
+func (s *Service) SetAnnouncements(ctx context.Context, key string, off bool, platform, userID, chatID string) error {
+	err := s.DB.Update(ctx, func(tx *storage.Tx) error {
+		old, _, err := get(tx, key)
+		if err != nil {
+			return err
+		}
+		set := old
+		set.AnnouncementsOff = off
+		set.Platform = firstOf(set.Platform, platform)
+		set.UserID = firstOf(set.UserID, userID)
+		set.ChatID = firstOf(set.ChatID, chatID)
+		return put(tx, key, old, set)
+	})
+	if err != nil {
+		return fmt.Errorf("set announcements of %q: %w", key, err)
+	}
+	return nil
+}

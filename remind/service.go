@@ -206,7 +206,7 @@ func (s *Service) Set(ctx context.Context, key string, in Settings) (time.Time, 
 		set.UserID = firstOf(set.UserID, old.UserID)
 		set.ChatID = firstOf(set.ChatID, old.ChatID)
 		set.LastSent = old.LastSent
-		set.Course, set.CourseOff, set.NudgesOff = old.Course, old.CourseOff, old.NudgesOff
+		set.Course, set.CourseOff, set.NudgesOff, set.AnnouncementsOff = old.Course, old.CourseOff, old.NudgesOff, old.AnnouncementsOff
 		set.Snoozed, set.Attempts = false, 0
 		set.Parity = 0
 		if set.Kind == Biweekly {

@@ -53,6 +53,8 @@ type Settings struct {
 	// CourseOff switches course messages off; NudgesOff only nudges.
 	CourseOff bool `json:"course_off,omitempty"`
 	NudgesOff bool `json:"nudges_off,omitempty"`
+	// AnnouncementsOff keeps the course's announcements away.
+	AnnouncementsOff bool `json:"announcements_off,omitempty"`
 	// LastSent is when a reminder was last delivered.
 	LastSent time.Time `json:"last_sent,omitzero"`
 }
@@ -147,6 +149,16 @@ func NextSlot(s Settings, after time.Time) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("next slot of %q: no slot found", s.Spec)
+}
+
+// QuietEnd returns t, or the end of the learner's quiet hours when t
+// falls inside them (in the learner's zone).
+func QuietEnd(s Settings, t time.Time) time.Time {
+	q, err := quietInstant(s, t)
+	if err != nil {
+		return t
+	}
+	return q
 }
 
 // quietInstant moves the instant t out of the quiet hours of s.

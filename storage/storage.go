@@ -247,6 +247,9 @@ func (t *Tx) DeleteLearner(key string) error {
 	if err := t.deleteMemberships(key); err != nil {
 		return err
 	}
+	if err := t.deleteRecipients(key); err != nil {
+		return err
+	}
 	var stale [][]byte
 	c := t.tx.Bucket(bucketDue).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
