@@ -162,7 +162,6 @@ func (f Funnel) draw(dpi int) (*image.RGBA, error) {
 	gc.InvertY()
 	vc := vgimg.NewWith(vgimg.UseImageWithContext(img, gc), vgimg.UseDPI(dpi)) // white by default
 	c := newTextCanvas(vc, img)
-	defer c.close()
 	dc := draw.New(c)
 	top := dc.Max.Y
 
@@ -281,16 +280,17 @@ func drawPanel(dc draw.Canvas, top, h vg.Length, title []string, opts []optionLi
 	labels := plotter.XYLabels{XYs: make(plotter.XYs, n), Labels: make([]string, n)}
 	for i, b := range bars {
 		y := float64(n - 1 - i)
-		vals := make(plotter.Values, n)
-		vals[n-1-i] = float64(b.count)
-		bc, err := plotter.NewBarChart(vals, rowHeight*0.7)
-		if err != nil {
-			return fmt.Errorf("chart bars: %w", err)
+		if b.count > 0 {
+			bc, err := plotter.NewBarChart(plotter.Values{float64(b.count)}, rowHeight*0.7)
+			if err != nil {
+				return fmt.Errorf("chart bars: %w", err)
+			}
+			bc.XMin = y // one bar, at its row
+			bc.Horizontal = true
+			bc.Color = b.color
+			bc.LineStyle.Width = 0
+			p.Add(bc)
 		}
-		bc.Horizontal = true
-		bc.Color = b.color
-		bc.LineStyle.Width = 0
-		p.Add(bc)
 		labels.XYs[i] = plotter.XY{X: float64(b.count), Y: y}
 		labels.Labels[i] = fmt.Sprintf("%d%s", b.count, b.note)
 	}
@@ -392,7 +392,16 @@ func paletted(src *image.RGBA) *image.Paletted {
 	for y := 0; y < b.Dy(); y++ {
 		row := src.Pix[y*src.Stride : y*src.Stride+4*w]
 		out := dst.Pix[y*dst.Stride : y*dst.Stride+w]
-		for x := range out {
+		for x := 0; x < w; x++ {
+			// Most of the chart is white background (palette index 0,
+			// which NewPaletted's zeroed pixels already hold): skip it
+			// two pixels at a time.
+			for x+1 < w && binary.LittleEndian.Uint64(row[4*x:]) == 1<<64-1 {
+				x += 2
+			}
+			if x >= w {
+				break
+			}
 			key := binary.LittleEndian.Uint32(row[4*x:])
 			if key != last {
 				i, ok := index[key]
