@@ -73,6 +73,8 @@ type Config struct {
 	// PracticeCommand names the slash command that opens the practice
 	// modal (default "practice").
 	PracticeCommand string
+	// Now is the clock for interaction token lifetimes (default time.Now).
+	Now func() time.Time
 }
 
 // Stats counts what the adapter did since it started.
@@ -290,6 +292,13 @@ func (b *Bot) resolveAppID(ctx context.Context) (string, error) {
 }
 
 func (b *Bot) ctx() context.Context { return *b.base.Load() }
+
+func (b *Bot) now() time.Time {
+	if b.cfg.Now != nil {
+		return b.cfg.Now()
+	}
+	return time.Now()
+}
 
 // maxConns is how many connections to Discord the default client keeps
 // alive: interactions are handled concurrently, each with a REST call or
