@@ -75,6 +75,16 @@ type Config struct {
 	PracticeCommand string
 	// Now is the clock for interaction token lifetimes (default time.Now).
 	Now func() time.Time
+	// Outbox, when set, tells whether the engine delivers Discord replies
+	// through its outbox (bot.Engine does, once this Bot is its Discord
+	// messenger); when nil, Handler is asked if it can tell.
+	Outbox Outbox
+}
+
+// Outbox tells whether the replies to a platform's events go through the
+// engine's outbox (bot.Engine).
+type Outbox interface {
+	DeliversViaOutbox(platform string) bool
 }
 
 // Stats counts what the adapter did since it started.

@@ -183,11 +183,14 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 	b.answer(ctx, i, guild, component, deferred, res.replies)
 }
 
-// outboxed reports whether the handler delivers Discord replies through
-// the engine's outbox (bot.Engine with this Bot as Discord's Sender).
+// outboxed reports whether the engine delivers Discord replies through its
+// outbox (this Bot is its Discord Sender).
 func (b *Bot) outboxed() bool {
-	o, ok := b.cfg.Handler.(interface{ DeliversViaOutbox(platform string) bool })
-	return ok && o.DeliversViaOutbox(Platform)
+	o := b.cfg.Outbox
+	if o == nil {
+		o, _ = b.cfg.Handler.(Outbox)
+	}
+	return o != nil && o.DeliversViaOutbox(Platform)
 }
 
 // queueInteraction handles an interaction whose replies go through the

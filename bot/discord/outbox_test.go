@@ -31,8 +31,9 @@ func outboxHarness(t *testing.T, skew *atomic.Int64) (*harness, *bot.Engine, *st
 	}
 	t.Cleanup(func() { db.Close() })
 	e := engineOn(t, db)
-	h := newHarness(t, e, func(c *Config) {
-		c.Reach = e
+	// Wrapped as cmd/tutorbot wraps it (metrics), so Outbox tells.
+	h := newHarness(t, handlerFunc(e.Handle), func(c *Config) {
+		c.Reach, c.Outbox = e, e
 		c.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 	})
 	e.SetMessenger(h.b)
