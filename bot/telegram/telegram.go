@@ -122,8 +122,10 @@ type Bot struct {
 	requests chan struct{}
 	// globalTurn bounds the callers waiting for global (see waitGlobal).
 	globalTurn chan struct{}
-	stats      counters
-	conn       bot.Connection // long polling's connection to the Bot API
+	// bulkTurn bounds the announcements waiting for global (see waitBulk).
+	bulkTurn chan struct{}
+	stats    counters
+	conn     bot.Connection // long polling's connection to the Bot API
 
 	chatsMu   sync.Mutex
 	chats     map[int64]*chatLimit
@@ -201,6 +203,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		log:        logger,
 		global:     globalLimiter(cfg.GlobalRate),
 		globalTurn: make(chan struct{}, globalAhead),
+		bulkTurn:   make(chan struct{}, bulkAhead),
 		requests:   make(chan struct{}, 2*cfg.Workers+2),
 		chats:      map[int64]*chatLimit{},
 		hooks:      newRecentIDs(4096),
@@ -286,6 +289,10 @@ func (b *Bot) Send(ctx context.Context, to bot.Address, replies []bot.Reply) err
 	t := target{chat: chat, user: to.UserID}
 	t.msgID, _ = strconv.Atoi(to.MessageID)
 	t.thread, _ = strconv.Atoi(to.ThreadID)
+	opts := outboxOpts
+	if to.Bulk {
+		opts = bulkOpts
+	}
 	inPlace := false
 	for _, r := range replies {
 		if r.Kind == bot.Ack || r.Kind == bot.Typing {
@@ -294,13 +301,13 @@ func (b *Bot) Send(ctx context.Context, to bot.Address, replies []bot.Reply) err
 		var err error
 		if (r.Kind == bot.Edit || r.Supersedes) && t.msgID != 0 && !inPlace {
 			inPlace = true
-			err = b.editWith(ctx, chat, t.msgID, r, outboxOpts)
+			err = b.editWith(ctx, chat, t.msgID, r, opts)
 			if err != nil && !errors.Is(err, bot.ErrUnreachable) && !transient(err) && ctx.Err() == nil {
 				b.log.Warn("edit failed, sending anew", "chat", chat, "err", err)
-				err = b.sendWith(ctx, chat, t.thread, r, outboxOpts)
+				err = b.sendWith(ctx, chat, t.thread, r, opts)
 			}
 		} else {
-			err = b.sendWith(ctx, chat, t.thread, r, outboxOpts)
+			err = b.sendWith(ctx, chat, t.thread, r, opts)
 		}
 		if err != nil {
 			var te *tgbotapi.Error
@@ -316,14 +323,21 @@ func (b *Bot) Send(ctx context.Context, to bot.Address, replies []bot.Reply) err
 	return nil
 }
 
+// bulkAhead is how many announcements may hold a reservation of the global
+// limiter at once: two, so a sender that wakes late does not cost the next
+// one its slot, and a reply waits behind at most two.
+const bulkAhead = 2
+
 // globalAhead is how many callers may hold a reservation of the global
 // limiter at once (see waitGlobal).
 const globalAhead = 16
 
 // globalLimiter paces all sends so that no sliding second holds more than
 // perSecond messages: a token bucket lets rate + burst through in any one
-// second, so it runs at 93% of the limit with a burst of 1, which leaves
-// room for requests that bunch up on the way.
+// second, so it runs at 96% of the limit with a burst of 1: the one
+// message to spare, and the 4% (40 ms a second), leave room for requests
+// that bunch up on the way, and an announcement still goes out at 95% of
+// the limit.
 func globalLimiter(perSecond float64) *rate.Limiter {
-	return rate.NewLimiter(rate.Limit(perSecond*0.93), 1)
+	return rate.NewLimiter(rate.Limit(perSecond*0.96), 1)
 }
