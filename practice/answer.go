@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"tutorbot/render"
 )
@@ -296,6 +297,14 @@ func notes(res Result) []string {
 		if req.FineTune.Examples > 0 {
 			out = append(out, tr(lang, "note.finetune_data", humanCount(float64(req.FineTune.Examples), lang)))
 		}
+		if n := res.Budget.Cards(); n > 1 {
+			for _, p := range res.Picks {
+				if p.FineTune != "" && p.MemoryGiB > res.Budget.GPUGiB/float64(n) {
+					out = append(out, tr(lang, "note.finetune_split", p.Model.Name))
+					break
+				}
+			}
+		}
 	}
 	if res.Mode == WhereLocal && hw.AppleUnified && hw.UnifiedGiB > 0 {
 		out = append(out, tr(lang, "note.mac", int(math.Round((hw.UnifiedGiB-6)*1024))))
@@ -456,10 +465,16 @@ func (r Result) Markdown() string {
 		b.WriteString("**")
 		b.WriteString(render.EscapeMarkdown(tr(lang, "keep_in_mind")))
 		b.WriteString("**\n")
+		// One chat message holds the whole answer: notes that would
+		// take it past maxAnswerChars are left out (counted in characters
+		// as the learner sees them, so a Russian answer keeps as many as an
+		// English one), and a shorter note after a long one still fits.
+		chars := utf8.RuneCountInString(b.String())
 		for _, n := range r.Notes {
-			if b.Len()+len(n) > 3300 {
-				break
+			if chars+utf8.RuneCountInString(n) > maxAnswerChars {
+				continue
 			}
+			chars += utf8.RuneCountInString(n) + 3
 			b.WriteString("- ")
 			b.WriteString(render.EscapeMarkdown(n))
 			b.WriteString("\n")
@@ -470,6 +485,10 @@ func (r Result) Markdown() string {
 	b.WriteString("\n")
 	return b.String()
 }
+
+// maxAnswerChars bounds an answer's picks and notes, in characters, so
+// that with the closing reminder it fits one Telegram message (4,096).
+const maxAnswerChars = 3300
 
 func containsLicense(reasons []string, lic string) bool {
 	for _, r := range reasons {

@@ -57,6 +57,7 @@ func recommendFineTune(cat *Catalog, req Request, res Result) Result {
 				if meth != methods[0] {
 					s -= 1
 				}
+				s += fineTunePenalty(m, req, res, need)
 				cands = append(cands, ftCand{m, lic, meth, need, s})
 				break
 			}
@@ -116,4 +117,27 @@ func runsOn(req Request, res Result) string {
 		return hw.GPUName
 	}
 	return gb(res.Budget.GPUGiB) + " GiB"
+}
+
+// fineTunePenalty lowers the score of a model that is a poor fine-tuning
+// choice for the task and the hardware, as the main scorer does for
+// running one: a vision variant of a text model or a code specialist for
+// another task,
+// training that must be split across cards, and a model that can then be
+// served only below Q4.
+func fineTunePenalty(m *Model, req Request, res Result, need float64) float64 {
+	s := 0.0
+	if !needs(req, StrengthVision) && isVisionVariant(m) {
+		s -= 4 // the text model of the same size trains and serves text better
+	}
+	if isCoderModel(m) && !needs(req, StrengthCode) {
+		s -= 4
+	}
+	if n := res.Budget.Cards(); n > 1 && need > res.Budget.GPUGiB/float64(n)*(1-HeadroomShare/2) {
+		s -= 1 // split across cards (FSDP + QLoRA): works, but slower and more to set up
+	}
+	if serve := BestFitWith(*m, res.Budget, 4096, Options{}); serve.Status == FitNo || serve.Quant == Q3KM || serve.Quant == Q2K {
+		s -= 3 // served afterwards only at a lossy 2–3-bit quantization, or not at all
+	}
+	return s
 }

@@ -92,3 +92,32 @@ func TestBestFineTune(t *testing.T) {
 		t.Errorf("largest on 0 GiB = %v", got)
 	}
 }
+
+// TestFineTuneOnTwoCardsPicksWhatTrainsAndServesWell: fine-tuning a text
+// task on two 24 GB cards. No pick is a vision variant of a text model,
+// and every pick is then served at Q4 or better, not squeezed to 2–3
+// bits. (A 70B trained with FSDP + QLoRA across both cards is a known
+// recipe, so it may be picked.)
+func TestFineTuneOnTwoCardsPicksWhatTrainsAndServesWell(t *testing.T) {
+	cat, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{
+		"Task: fine-tune a model on 50k of our support dialogs with QLoRA, then serve it for our SaaS product\nWhere I run it: our servers\nGPU memory: 2x RTX 3090\nConstraints: commercial",
+		"Задача: дообучить модель на 50 тыс. диалогов поддержки (QLoRA) и отвечать клиентам\nГде запускаю: на своих серверах\nДоступная память GPU: 2 x RTX 3090\nОграничения: коммерческое использование",
+	} {
+		res := Recommend(cat, ParseTemplate(text))
+		if len(res.Picks) == 0 {
+			t.Fatalf("no picks for %q", text)
+		}
+		for _, p := range res.Picks {
+			if isVisionVariant(&p.Model) {
+				t.Errorf("%s is a vision variant for a text task", p.Model.ID)
+			}
+			if p.Quant == Q3KM || p.Quant == Q2K || p.Quant == "" {
+				t.Errorf("%s is served afterwards at %q", p.Model.ID, p.Quant)
+			}
+		}
+	}
+}

@@ -81,7 +81,8 @@ var (
 	gpuLikeRE      = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])((?:nvidia\s+|amd\s+|intel\s+)?(?:geforce\s+)?(?:rtx|gtx|quadro|tesla|radeon|rx|arc|titan|instinct|mi|gt)\s*[a-z]{0,2}\s*\d{2,5}[a-z]{0,2}(?:\s*(?:ti|super|xt|xtx|ada|max-q))?)(?:[^\p{L}\p{N}]|$)`)
 	appleWords     = []string{"mac", "macbook", "macbook pro", "macbook air", "mac mini", "mac studio", "imac", "apple", "unified memory", "unified", "макбук", "мак"}
 	unlimitedWords = []string{"doesn't matter", "does not matter", "doesnt matter", "don't care", "dont care", "unlimited", "no limit", "any", "n/a", "not applicable",
-		"не важно", "неважно", "без ограничений", "не имеет значения", "всё равно", "все равно"}
+		"whatever", "whatever we need", "whatever it takes", "as much as needed", "as needed", "we rent", "we'll rent", "rent what", "rented", "rent a gpu",
+		"не важно", "неважно", "без ограничений", "не имеет значения", "всё равно", "все равно", "сколько нужно", "сколько понадобится", "любая", "любой", "какая угодно", "арендуем", "возьмём в аренду", "возьмем в аренду"}
 	ramWords = []string{"ram", "system ram", "system memory", "memory ram", "ddr4", "ddr5", "ddr*", "озу", "оперативн*", "оперативки", "оперативы"}
 	gpuWords = []string{"vram", "gpu", "gpus", "graphics", "video memory", "видеопамят*", "видеокарт*", "видео"}
 )

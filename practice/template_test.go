@@ -131,6 +131,16 @@ func TestParseTemplate(t *testing.T) {
 			want: want{where: WhereLocal, apple: true, gpu: 24, none: true, needs: []Strength{StrengthCode}, missing: []Field{}, lang: "ru"},
 		},
 		{
+			name: "cloud memory left to what is rented",
+			in:   "Task: summarize scanned invoices\nWhere I run it: cloud\nGPU memory: whatever we rent\nConstraints: commercial",
+			want: want{task: "summarize scanned invoices", where: WhereCloud, unlimited: true, commercial: true, missing: []Field{}},
+		},
+		{
+			name: "cloud memory left to what is rented, russian",
+			in:   "Задача: сводки по сканам счетов\nГде запускаю: в облаке\nДоступная память GPU: сколько нужно, арендуем\nОграничения: коммерческое использование",
+			want: want{task: "сводки по сканам счетов", where: WhereCloud, unlimited: true, commercial: true, missing: []Field{}, lang: "ru"},
+		},
+		{
 			name: "only one field",
 			in:   "Task: write marketing emails",
 			want: want{task: "write marketing emails", missing: []Field{WhereField, MemoryField, ConstraintsField}},
