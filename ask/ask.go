@@ -108,6 +108,9 @@ func (t *Tutor) Answer(q Question) Answer {
 	if !hasLetters(text) {
 		return Answer{Kind: Unknown, Markdown: tr.T("AskNoWords")}
 	}
+	if k := smallTalkKind(text); k != "" {
+		return Answer{Kind: SmallTalk, Markdown: tr.T("AskSmallTalk" + strings.ToUpper(k[:1]) + k[1:])}
+	}
 	if q.Quiz != nil {
 		if a, ok := t.hint(tr, text, q); ok {
 			return a

@@ -344,3 +344,18 @@ func FuzzCatalogQuestion(f *testing.F) {
 		}
 	})
 }
+
+// TestNoIsNotHardware: a bare "нет" / "no" reads as "no GPU" to the
+// template parser; as a message it is small talk, never a catalog answer
+// about a CPU with 0 GB of RAM.
+func TestNoIsNotHardware(t *testing.T) {
+	tu := shipped(t)
+	for _, c := range []struct{ text, lang string }{{"нет", "ru"}, {"no", "en"}, {"нет.", "ru"}} {
+		if a := tu.Answer(Question{Text: c.text, Lang: c.lang}); a.Kind != SmallTalk {
+			t.Errorf("%q: %s answer %q, want small talk", c.text, a.Kind, a.Markdown)
+		}
+	}
+	if a := tu.Answer(Question{Text: "what can I run on CPU only with 16 GB RAM?", Lang: "en"}); a.Kind != Catalog || !a.Catalog.HasHardware {
+		t.Errorf("a CPU question with its RAM: %s answer %q, want a catalog answer about the hardware", a.Kind, a.Markdown)
+	}
+}

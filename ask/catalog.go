@@ -64,7 +64,7 @@ var (
 	sizeRE      = regexp.MustCompile(`(?i)\b(\d+(?:\.\d+)?)\s*[bб]\b`)
 	quantRE     = regexp.MustCompile(`(?i)\bq([2-8])(?:_k(?:_[msl])?|_0)?\b|\b([2-8])[\s-]?(?:bit|бит)`)
 
-	licenseWords = []string{"license", "licence", "licensed", "commercial", "commercially", "free", "allowed", "allow", "terms", "legal", "sell",
+	licenseWords = []string{"license", "licence", "licenses", "licences", "licensed", "licensing", "commercial", "commercially", "free", "allowed", "allow", "terms", "legal", "sell",
 		"лиценз", "коммерч", "бесплатн", "разреш", "можно ли использовать", "продава"}
 	memoryWords = []string{"memory", "vram", "ram", "gb", "gib", "tb", "fit", "fits", "run", "running", "need", "needs", "requirement", "requirements", "how much", "quant", "card", "gpu",
 		"памят", "гб", "влез", "помест", "запуст", "хватит", "нужно", "видеокарт", "карт", "требован"}
@@ -189,7 +189,9 @@ func (ci *catalogIndex) parse(text, lang string) (q CatalogQuestion, ok bool) {
 	}
 	q.Request = practice.ParseTemplateIn(text, lang)
 	hw := q.Request.Hardware
-	q.HasHardware = hw.GPUGiB > 0 || hw.NoGPU || hw.AppleUnified || hw.Phone
+	// CPU only counts with a RAM figure: a bare "no" / "нет" reads as
+	// "no GPU" to the template parser, but it is not a question about one.
+	q.HasHardware = hw.GPUGiB > 0 || hw.NoGPU && hw.RAMGiB > 0 || hw.AppleUnified || hw.Phone
 	q.BadHardware = q.Request.Issue(practice.MemoryField)
 	q.License = hasWord(l, licenseWords)
 	q.Memory = hasWord(l, memoryWords) || q.Quant != "" || q.HasHardware

@@ -118,6 +118,11 @@ func TestQuestionsCounted(t *testing.T) {
 	h.say("Should I trust benchmarks?")
 	h.say("should i TRUST benchmarks")
 	h.say("What's the weather in Paris?")
+	// Small talk gets a friendly line and is not a question to count.
+	if out := h.say("Thanks!"); len(out) == 0 || !strings.Contains(out[0].Text, "welcome") {
+		t.Errorf("thanks answered with %+v", out)
+	}
+	h.say("ok")
 	if err := h.engine.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,15 @@ func (t *turn) freeQuestion(text string) bool {
 		}
 	}
 	ans := tu.Answer(ask.Question{Text: text, Lang: t.lang(), Quiz: open})
+	if ans.Kind == ask.SmallTalk {
+		// "thanks", "ок": not a question, so not counted as one.
+		var row []Button
+		if open != nil {
+			row = append(row, Button{Label: t.tr.T("BtnShowQuestion"), Payload: payL(kindQuiz, l)})
+		}
+		t.say(ans.Markdown, row)
+		return true
+	}
 	t.asked = ask.Normalize(text)
 	t.askedLow = ans.Kind == ask.Unknown
 	if open != nil && ans.Kind == ask.Unknown {
