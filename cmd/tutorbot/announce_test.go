@@ -94,7 +94,7 @@ func TestAnnounceFromShell(t *testing.T) {
 	}
 	for {
 		code, out, _ = shell("-status", "1")
-		if strings.Contains(out, "sent 2,") || time.Now().After(deadline) {
+		if strings.Contains(out, ": done,") || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)
