@@ -48,6 +48,10 @@ type Event struct {
 	// server's id), whose cohort the learner belongs to; empty when
 	// Direct. When empty outside a direct chat, ChatID is the group.
 	Group string
+	// GroupName is the group's title or the server's name as the platform
+	// shows it (Telegram chat title, Discord server name), naming its
+	// cohort; empty when Direct or unknown.
+	GroupName string
 	// ChatAdmin is set by adapters when the platform says the learner
 	// administers the group or server (Telegram creator or administrator,
 	// Discord Manage Server): they may see its cohort's /class.
@@ -139,6 +143,15 @@ type Messenger interface {
 	// where the platform needs one). It returns ErrUnreachable when the
 	// platform says the learner cannot be written to.
 	Deliver(ctx context.Context, userID, chatID string, replies []Reply) error
+}
+
+// JoinLinker is a Messenger whose platform opens a chat with the tutor
+// through a link carrying a start payload (Telegram's
+// https://t.me/<bot>?start=<payload>): cohort codes are shared that way.
+type JoinLinker interface {
+	// JoinLink is the link that starts the tutor with payload, or "" when
+	// the platform has not told the tutor its own name.
+	JoinLink(payload string) string
 }
 
 // ErrUnreachable is returned by a Messenger when the platform refuses to

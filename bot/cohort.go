@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"tutorbot/render"
@@ -73,6 +74,27 @@ func newCode() string {
 // joinable by link (it holds a colon).
 func chatCohortCode(platform, group string) string { return "chat:" + platform + ":" + group }
 
+// joinLink is the link that starts the tutor with payload on the first
+// platform (by name) that has such links, or "".
+func (e *Engine) joinLink(payload string) string {
+	e.mu.Lock()
+	names := make([]string, 0, len(e.messengers))
+	for name := range e.messengers {
+		names = append(names, name)
+	}
+	e.mu.Unlock()
+	slices.Sort(names)
+	for _, name := range names {
+		m, _ := e.messenger(name)
+		if l, ok := m.(JoinLinker); ok {
+			if link := l.JoinLink(payload); link != "" {
+				return link
+			}
+		}
+	}
+	return ""
+}
+
 // loadCohort reads cohort code, or nil.
 func loadCohort(tx *storage.Tx, code string) *Cohort {
 	rec := tx.Cohort(code)
@@ -125,6 +147,7 @@ func (t *turn) joinChatCohort() {
 		return
 	}
 	code := chatCohortCode(t.ev.Platform, g)
+	t.renameChatCohort(code)
 	if slices.Contains(t.st.Cohorts, code) {
 		if name, ok := t.tx.CohortMember(code, t.ev.Key()); ok && name != shownName(t.ev) && shownName(t.ev) != "" {
 			if err := t.tx.PutCohortMember(code, t.ev.Key(), shownName(t.ev)); err != nil {
@@ -138,7 +161,11 @@ func (t *turn) joinChatCohort() {
 	}
 	c := loadCohort(t.tx, code)
 	if c == nil {
-		c = &Cohort{Code: code, Name: t.ev.Platform + " " + g, Chat: t.ev.Platform + ":" + g, Created: t.now}
+		name := cohortName(t.ev.GroupName)
+		if name == "" {
+			name = t.ev.Platform + " " + g
+		}
+		c = &Cohort{Code: code, Name: name, Chat: t.ev.Platform + ":" + g, Created: t.now}
 		if err := putCohort(t.tx, c); err != nil {
 			t.e.log.Error("create chat cohort", "err", err)
 			return
@@ -149,6 +176,35 @@ func (t *turn) joinChatCohort() {
 		return
 	}
 	t.say(t.tr.T("JoinedChat", "Name", render.EscapeMarkdown(c.Name), "Code", c.Code))
+}
+
+// cohortName is a group's title or a server's name made fit to name a
+// cohort: one line, no control characters, at most maxCohortName
+// characters. It is text: every place that shows it escapes it.
+func cohortName(s string) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	if utf8.RuneCountInString(s) > maxCohortName {
+		s = strings.TrimSpace(string([]rune(s)[:maxCohortName-1])) + "…"
+	}
+	return s
+}
+
+// renameChatCohort keeps the name of the cohort of a group or server
+// (code) the same as the group's title or the server's name, which
+// the platform reports with each event.
+func (t *turn) renameChatCohort(code string) {
+	name := cohortName(t.ev.GroupName)
+	if name == "" {
+		return
+	}
+	c := loadCohort(t.tx, code)
+	if c == nil || c.Name == name {
+		return
+	}
+	c.Name = name
+	if err := putCohort(t.tx, c); err != nil {
+		t.e.log.Error("rename chat cohort", "err", err)
+	}
 }
 
 // join adds the learner to cohort c.
@@ -245,7 +301,11 @@ func (t *turn) cohortCmd(arg string) {
 		t.say(t.tr.T("ErrorReply"))
 		return
 	}
-	t.say(t.tr.T("CohortCreated", "Name", render.EscapeMarkdown(name), "Code", code, "Link", deepLinkPrefix+code,
+	link := t.tr.T("CohortLinkUnknown", "Payload", deepLinkPrefix+code)
+	if l := t.e.joinLink(deepLinkPrefix + code); l != "" {
+		link = "<" + l + ">"
+	}
+	t.say(t.tr.T("CohortCreated", "Name", render.EscapeMarkdown(name), "Code", code, "Link", link,
 		"Expires", c.Expires.Format(time.DateOnly)))
 }
 

@@ -13,6 +13,7 @@ import (
 func TestServerCohortClass(t *testing.T) {
 	e, _ := openEngine(t)
 	h := newHarness(t, e)
+	h.srv.SetGuildName(guildID, "Spring <b>&</b> *Class_1*")
 	h.command(learnerA, inGuild, "lesson", "")
 	seen := ""
 	for _, m := range h.visible(learnerA, inGuild) {
@@ -44,5 +45,23 @@ func TestServerCohortClass(t *testing.T) {
 	}
 	if !strings.Contains(got, "Class ·") || !strings.Contains(got, "learner"+learnerA) || !png {
 		t.Errorf("server admin's class (chart %v):\n%s", png, got)
+	}
+	// The cohort is named after the server, its Markdown escaped.
+	if !strings.Contains(got, `Class · Spring \<b>&\</b> \*Class\_1\*`) {
+		t.Errorf("server name not shown as text:\n%s", got)
+	}
+	// A renamed server renames its cohort once the name is asked again.
+	h.srv.SetGuildName(guildID, "Autumn 2026")
+	h.b.guilds.mu.Lock()
+	h.b.guilds.m = nil // the cached name's hour is over
+	h.b.guilds.mu.Unlock()
+	before = len(h.visible(learnerB, inGuild))
+	h.command(learnerB, inGuild, "class", "")
+	got = ""
+	for _, m := range h.visible(learnerB, inGuild)[before:] {
+		got += m.Content + "\n"
+	}
+	if !strings.Contains(got, "Class · Autumn 2026") {
+		t.Errorf("cohort not renamed with the server:\n%s", got)
 	}
 }

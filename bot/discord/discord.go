@@ -107,6 +107,7 @@ type Bot struct {
 	locks    userLocks
 	inflight inflight
 	dms      sync.Map // userID -> DM channel id
+	guilds   guildNames
 
 	interactions, deferred, directMsgs, sent, rateLimited, errs atomic.Int64
 

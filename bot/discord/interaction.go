@@ -145,6 +145,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 	go func() {
 		unlock := b.locks.lock(ev.Key())
 		defer unlock()
+		ev.GroupName = b.guildName(ctx, ev.Group)
 		replies, err := b.cfg.Handler.Handle(ctx, ev)
 		done <- result{replies, err}
 	}()
@@ -477,6 +478,7 @@ func (b *Bot) onMessage(s *discordgo.Session, mc *discordgo.MessageCreate) {
 	go func() {
 		unlock := b.locks.lock(ev.Key())
 		defer unlock()
+		ev.GroupName = b.guildName(ctx, ev.Group)
 		replies, err := b.cfg.Handler.Handle(ctx, ev)
 		done <- result{replies, err}
 	}()

@@ -1,11 +1,15 @@
 package telegram
 
 import (
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"tutorbot/bot"
 	"tutorbot/bot/telegram/telegramtest"
+	"tutorbot/lessons"
 	"tutorbot/render"
 	"tutorbot/storage"
 )
@@ -62,5 +66,67 @@ func TestGroupCohortClass(t *testing.T) {
 	}
 	if !strings.Contains(text, "Class ·") || !strings.Contains(text, "3 learners") {
 		t.Errorf("administrator's class: %s", text)
+	}
+}
+
+// TestCohortDeepLinkAndGroupTitle: /cohort new shows the full deep link
+// with the bot's username (learned by getMe), the link's /start payload
+// joins the cohort, and a group's cohort is named by the group's title,
+// escaped, and renamed when the title changes.
+func TestCohortDeepLinkAndGroupTitle(t *testing.T) {
+	course, _ := lessons.Default()
+	db, err := storage.Open(filepath.Join(t.TempDir(), "tutor.db"), storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Log: discard, Admins: map[string]bool{"telegram:71": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := telegramtest.NewServer(t, telegramtest.WithBotName("spring_tutor_bot"))
+	b, _ := start(t, fastConfig(srv, e))
+	e.SetMessenger(b)
+	// ask sends text and returns what was sent to chat since, once a
+	// message containing want arrived.
+	ask := func(chat, user int64, text, want string) string {
+		t.Helper()
+		n := len(srv.Sent(chat))
+		srv.PushMessage(chat, user, text)
+		out := ""
+		if !srv.WaitFor(chat, 5*time.Second, func(sent []telegramtest.Message) bool {
+			out = ""
+			for _, m := range sent[n:] {
+				out += m.Text + "\n"
+			}
+			return strings.Contains(out, want)
+		}) {
+			t.Fatalf("%s: no answer with %q in:\n%s", text, want, out)
+		}
+		return out
+	}
+
+	got := ask(71, 71, "/cohort new Spring", "/class")
+	m := regexp.MustCompile(`https://t\.me/spring_tutor_bot\?start=c-([a-z0-9]{8})`).FindStringSubmatch(got)
+	if m == nil || !strings.Contains(got, "/join "+m[1]) {
+		t.Fatalf("no full deep link and /join in:\n%s", got)
+	}
+	if got := ask(72, 72, "/start c-"+m[1], "cohort"); !strings.Contains(got, "joined the cohort") {
+		t.Errorf("the link's payload did not join:\n%s", got)
+	}
+
+	const group = -100700
+	srv.SetChatTitle(group, `Spring <b>&</b> *Class_1*`)
+	ask(group, 73, "/start", "cohort")
+	srv.SetMemberStatus(group, 74, "administrator")
+	got = ask(group, 74, "/class", "The funnel")
+	if !strings.Contains(got, "Spring &lt;b&gt;&amp;&lt;/b&gt; *Class_1*") || strings.Contains(got, "<b>&</b>") {
+		t.Errorf("group title not escaped as text:\n%s", got)
+	}
+	srv.SetChatTitle(group, "Autumn 2026")
+	ask(group, 73, "/next", "page 1/")
+	got = ask(group, 74, "/class", "The funnel")
+	if !strings.Contains(got, "Autumn 2026") || strings.Contains(got, "Spring") {
+		t.Errorf("cohort not renamed with the group:\n%s", got)
 	}
 }

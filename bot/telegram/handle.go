@@ -50,6 +50,9 @@ func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 		ev.UserID, ev.ChatID, ev.Name, ev.Text, ev.Lang = formatID(m.From.ID), formatID(m.Chat.ID), name(m.From), text, m.From.LanguageCode
 		t = target{chat: m.Chat.ID, user: ev.UserID}
 		ev.Direct = m.Chat.Type == "private" || m.Chat.ID == m.From.ID
+		if !ev.Direct {
+			ev.GroupName = m.Chat.Title
+		}
 		if m.IsTopic && m.ThreadID != 0 {
 			t.thread = m.ThreadID
 			ev.ThreadID = strconv.Itoa(m.ThreadID)
@@ -81,6 +84,9 @@ func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
 		}
 		t.user = ev.UserID
 		ev.Direct = t.chat == q.From.ID
+		if !ev.Direct && q.Message != nil && q.Message.Chat != nil {
+			ev.GroupName = q.Message.Chat.Title
+		}
 		if t.msgID != 0 {
 			ev.MessageID = strconv.Itoa(t.msgID)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -396,9 +397,12 @@ func (b *Bot) sendWith(ctx context.Context, chat int64, thread int, r bot.Reply,
 			what, method, field = "send photo", "sendPhoto", "photo"
 		}
 		req = func(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) {
-			p["caption"] = r.Text
+			// A copy per attempt: the library writes the fields from a
+			// goroutine that may still run after a failed attempt returns.
+			q := maps.Clone(p)
+			q["caption"] = r.Text
 			files := []tgbotapi.RequestFile{{Name: field, Data: tgbotapi.FileBytes{Name: f.Name, Bytes: f.Data}}}
-			return api.UploadFiles(method, p, files)
+			return api.UploadFiles(method, q, files)
 		}
 	}
 	if _, err := b.do(ctx, chat, req, o); err != nil {

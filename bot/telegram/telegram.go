@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -229,6 +230,17 @@ func (b *Bot) with(ctx context.Context) *tgbotapi.BotAPI {
 
 // Username is the bot's Telegram username.
 func (b *Bot) Username() string { return b.api.Self.UserName }
+
+var _ bot.JoinLinker = (*Bot)(nil)
+
+// JoinLink is the deep link https://t.me/<bot>?start=<payload> that opens
+// the tutor's private chat and sends /start payload.
+func (b *Bot) JoinLink(payload string) string {
+	if b.api.Self.UserName == "" {
+		return ""
+	}
+	return "https://t.me/" + url.PathEscape(b.api.Self.UserName) + "?start=" + url.QueryEscape(payload)
+}
 
 // Platform implements bot.Messenger.
 func (b *Bot) Platform() string { return Platform }

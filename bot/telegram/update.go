@@ -39,6 +39,8 @@ type user struct {
 type chat struct {
 	ID   int64  `json:"id"`
 	Type string `json:"type"`
+	// Title is a group's title (it names the group's cohort).
+	Title string `json:"title"`
 }
 
 type message struct {

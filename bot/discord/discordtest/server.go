@@ -44,10 +44,12 @@ const (
 	RouteGuildCommands  = "commands-guild"       // PUT /applications/{app}/guilds/{guild}/commands
 	RouteMe             = "me"                   // GET /users/@me
 	RouteGateway        = "gateway"              // GET /gateway and /gateway/bot
+	RouteGuild          = "guild"                // GET /guilds/{guild}
 )
 
 // Discord JSON error codes the fake answers with.
 const (
+	CodeUnknownGuild        = 10004
 	CodeUnknownWebhook      = 10015
 	CodeUnknownInteraction  = 10062
 	CodeCannotSendToUser    = 50007
@@ -254,6 +256,7 @@ type Server struct {
 	violations      []string
 	allowViolations bool
 	gw              gateway
+	guilds          map[string]string // guild id -> name
 }
 
 // NewServer starts a fake Discord for the test and closes it at cleanup. At
@@ -271,6 +274,7 @@ func NewServer(t testing.TB) *Server {
 		messages:     map[string]*Message{},
 		commands:     map[string][]Command{},
 		fails:        map[string][]failure{},
+		guilds:       map[string]string{},
 		nextID:       200000000000000000,
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -298,6 +302,14 @@ func (s *Server) AppID() string { return s.appID }
 
 // URL is the base URL of the test server.
 func (s *Server) URL() string { return s.srv.URL }
+
+// SetGuildName makes server id known under name (GET /guilds/{id});
+// other servers are unknown (404, code 10004).
+func (s *Server) SetGuildName(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.guilds[id] = name
+}
 
 // SetNow replaces the clock used for the 3-second window.
 func (s *Server) SetNow(now func() time.Time) {
@@ -501,6 +513,7 @@ var (
 	reTyping     = regexp.MustCompile(`^/channels/([^/]+)/typing$`)
 	reGlobalCmds = regexp.MustCompile(`^/applications/([^/]+)/commands$`)
 	reGuildCmds  = regexp.MustCompile(`^/applications/([^/]+)/guilds/([^/]+)/commands$`)
+	reGuild      = regexp.MustCompile(`^/guilds/([^/]+)$`)
 )
 
 // route names a request; "" when the fake does not serve it.
@@ -532,6 +545,8 @@ func route(method, path string) string {
 		return RouteGuildCommands
 	case method == http.MethodGet && path == "/users/@me":
 		return RouteMe
+	case method == http.MethodGet && reGuild.MatchString(path):
+		return RouteGuild
 	case method == http.MethodGet && (path == "/gateway" || path == "/gateway/bot"):
 		return RouteGateway
 	}
@@ -648,6 +663,14 @@ func (s *Server) answer(r *http.Request, rt, path string, raw []byte) (int, http
 		resp, aerr = s.putCommands(m[1], m[2], raw)
 	case RouteMe:
 		resp = map[string]any{"id": s.appID, "username": "tutor", "bot": true, "discriminator": "0"}
+	case RouteGuild:
+		id := reGuild.FindStringSubmatch(path)[1]
+		name, ok := s.guilds[id]
+		if !ok {
+			aerr = &apiError{status: http.StatusNotFound, code: CodeUnknownGuild, message: "Unknown Guild"}
+			break
+		}
+		resp = map[string]any{"id": id, "name": name}
 	case RouteGateway:
 		resp = map[string]any{"url": "ws://" + strings.TrimPrefix(s.gwSrv.URL, "http://") + gatewayPath,
 			"shards": 1, "session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}

@@ -122,6 +122,7 @@ type Server struct {
 	failures   map[string][]failure
 	blocked    map[int64]bool
 	members    map[[2]int64]string // chat, user -> getChatMember status
+	titles     map[int64]string    // group chat -> its title
 	delay      time.Duration
 	delays     map[string]time.Duration // per method
 	outage     int                      // status every chat method fails with (0: none)
@@ -206,6 +207,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		userLang:     map[int64]string{},
 		langCommands: map[string][]Command{},
 		watchers:     map[int64]chan struct{}{},
+		titles:       map[int64]string{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -239,6 +241,14 @@ func (s *Server) Token() string { return s.token }
 // BotName is the bot's username.
 func (s *Server) BotName() string { return s.name }
 
+// SetChatTitle sets the title of group chatID, sent with its messages
+// from now on (a group is "Group" until then).
+func (s *Server) SetChatTitle(chatID int64, title string) {
+	s.mu.Lock()
+	s.titles[chatID] = title
+	s.mu.Unlock()
+}
+
 // PushMessage queues a text message from userID in chatID (a private chat when
 // they are equal, a group otherwise) and returns its update id.
 func (s *Server) PushMessage(chatID, userID int64, text string) int {
@@ -246,6 +256,9 @@ func (s *Server) PushMessage(chatID, userID int64, text string) int {
 	s.nextMsg[chatID]++
 	msg := jsonMessage{MessageID: s.nextMsg[chatID], From: user(userID), Chat: chat(chatID), Date: time.Now().Unix(), Text: text}
 	msg.From.LanguageCode = s.userLang[userID]
+	if title, ok := s.titles[chatID]; ok {
+		msg.Chat.Title = title
+	}
 	s.mu.Unlock()
 	if strings.HasPrefix(text, "/") {
 		cmd, _, _ := strings.Cut(text, " ")
