@@ -60,6 +60,11 @@ type Event struct {
 	// outbox (when the engine has a Sender for the platform): Handle then
 	// returns only the answer to the event itself (Ack, Typing).
 	ViaOutbox bool
+	// Seq is the platform's sequence number of the event, increasing in
+	// each chat (Telegram's update_id), or 0. An event whose number was
+	// handled already in its chat (delivered again after a crash) is
+	// skipped: its replies were committed with it.
+	Seq int64
 }
 
 // Key is the storage key of the learner who caused the event.

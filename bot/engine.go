@@ -280,13 +280,17 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	// takes effect from the learner's next turn.
 	course := e.course.Load()
 	durable := ev.ViaOutbox && e.viaOutbox(ev.Platform)
+	if durable {
+		e.out.heardFrom(chatKey(ev.Platform, ev.UserID, ev.ChatID))
+	}
 	if out, asked, low, ok := e.handleReadOnly(ev, textLen, course, durable); ok {
 		e.countQuestion(asked, low)
 		return out, nil
 	}
 	var items []*outItem
+	redelivered := false
 	err := e.db.Update(ctx, func(tx *storage.Tx) error {
-		items = items[:0]
+		items, redelivered = items[:0], false
 		old := tx.Learner(key)
 		now := e.now().UTC()
 		st := e.states.take(key, old)
@@ -303,6 +307,14 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 				st, old, lost = &State{Version: stateVersion}, nil, true
 			}
 		}
+		if st.handledBefore(ev, now) {
+			// Delivered again after a crash: handled and committed with
+			// its replies before it. The state was taken from the cache
+			// and is not put back: the next turn decodes the record.
+			t, redelivered = nil, true
+			return nil
+		}
+		st.markHandled(ev, now)
 		t = &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: now, isNew: old == nil, textLen: textLen}
 		if lost {
 			t.pickLang()
@@ -349,6 +361,10 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 			loc = t.tr
 		}
 		return []Reply{{Kind: Send, Text: render.Render(loc.T("ErrorReply"), ev.Format)}}, fmt.Errorf("handle event of %s: %w", key, err)
+	}
+	if redelivered {
+		e.log.Info("event delivered again, already handled; skipped", "platform", ev.Platform, "chat", ev.ChatID, "seq", ev.Seq)
+		return nil, nil
 	}
 	e.countQuestion(t.asked, t.askedLow)
 	// Rendering happens here, after the commit and outside the shared
@@ -485,7 +501,7 @@ func (e *Engine) handleReadOnly(ev Event, textLen int, course *lessons.Course, d
 		rt := &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: e.now().UTC(), textLen: textLen}
 		rt.run()
 		rt.tx = nil
-		if rt.forget || len(rt.after) > 0 || len(rt.jobs) > 0 {
+		if rt.forget || rt.write || len(rt.after) > 0 || len(rt.jobs) > 0 {
 			return nil
 		}
 		next, err := json.Marshal(st)
@@ -661,6 +677,10 @@ type turn struct {
 	out []draft
 	// forget erases the learner instead of storing the state.
 	forget bool
+	// write asks for a turn run in a read transaction to be run again
+	// in a write transaction: it has something to store besides the
+	// learner's record (a cohort's new name, a membership).
+	write bool
 	// after runs once the state is committed; its replies follow out.
 	after []func(ctx context.Context, t *turn)
 	// asked is the normalized free-text question of the turn, counted

@@ -143,6 +143,9 @@ type outbox struct {
 
 type chatQueue struct {
 	items []*outItem
+	// heard counts the learner's messages in the chat while it had a
+	// queue: a refusal of a send issued before the latest one is stale.
+	heard uint64
 }
 
 func newOutbox(e *Engine, maxAge time.Duration) *outbox {
@@ -172,6 +175,26 @@ func (o *outbox) enqueue(items []*outItem) {
 		q.items = append(q.items, it)
 		o.waiting.Add(1)
 	}
+}
+
+// heardFrom records that the learner wrote in chat: the chat is reachable
+// again, whatever a send issued before says.
+func (o *outbox) heardFrom(chat string) {
+	o.mu.Lock()
+	if q := o.chats[chat]; q != nil {
+		q.heard++
+	}
+	o.mu.Unlock()
+}
+
+// heardCount is the chat's count of the learner's messages (see heardFrom).
+func (o *outbox) heardCount(chat string) uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if q := o.chats[chat]; q != nil {
+		return q.heard
+	}
+	return 0
 }
 
 // cancelChat drops the chat's waiting entries from memory (the caller
@@ -297,6 +320,7 @@ func (o *outbox) deliver(chat string, it *outItem) bool {
 		if it.replies == nil {
 			it.replies = o.e.renderEntry(&it.en, s.Format())
 		}
+		heard := o.heardCount(chat)
 		err := s.Send(o.ctx, it.en.address(), it.replies)
 		switch {
 		case err == nil:
@@ -306,6 +330,11 @@ func (o *outbox) deliver(chat string, it *outItem) bool {
 			return true
 		case o.ctx.Err() != nil:
 			return false
+		case errors.Is(err, ErrUnreachable) && o.heardCount(chat) != heard:
+			// The learner wrote in the chat while this send was under
+			// way: the refusal is older than the chat's reachability, so
+			// it cancels nothing and the entry is retried below.
+			o.e.log.Info("refusal older than the learner's latest message; chat stays reachable", "chat", chat)
 		case errors.Is(err, ErrUnreachable):
 			if merr := o.e.MarkUnreachable(context.WithoutCancel(o.ctx), it.en.Platform, it.en.UserID, it.en.ChatID); merr != nil {
 				o.e.log.Error("mark chat unreachable", "chat", chat, "err", merr)

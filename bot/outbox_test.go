@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -243,5 +244,111 @@ func TestUnreachableChatCancelsItsEntries(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	if got := s.texts("-5"); len(got) != 0 {
 		t.Errorf("the unreachable group got %v", got)
+	}
+}
+
+// slowRefusal is a bot.Sender whose first send hangs until released and
+// then answers that the chat is unreachable (a 403 that was on its way
+// while the learner unblocked the bot and wrote again); later sends
+// succeed.
+type slowRefusal struct {
+	fakeSender
+	started, release chan struct{}
+	calls            atomic.Int64
+}
+
+func (f *slowRefusal) Send(ctx context.Context, to bot.Address, replies []bot.Reply) error {
+	if f.calls.Add(1) == 1 {
+		close(f.started)
+		<-f.release
+		return fmt.Errorf("403 Forbidden: bot was blocked by the user: %w", bot.ErrUnreachable)
+	}
+	return f.fakeSender.Send(ctx, to, replies)
+}
+
+// TestStaleRefusalKeepsNewerReplies: a refusal of a send issued before the
+// learner wrote again neither marks the chat unreachable nor cancels the
+// replies staged after that message; the refused reply is retried.
+func TestStaleRefusalKeepsNewerReplies(t *testing.T) {
+	r := &outboxRig{path: filepath.Join(t.TempDir(), "t.db")}
+	r.open(t, bot.Config{})
+	defer r.close()
+	s := &slowRefusal{started: make(chan struct{}), release: make(chan struct{})}
+	r.e.SetMessenger(s)
+	if _, err := r.e.Handle(context.Background(), ev("/tasks add before")); err != nil {
+		t.Fatal(err)
+	}
+	<-s.started
+	if _, err := r.e.Handle(context.Background(), ev("/tasks add after")); err != nil {
+		t.Fatal(err)
+	}
+	close(s.release)
+	waitUntil(t, "both replies", func() bool { return len(s.texts("7")) == 2 })
+	got := s.texts("7")
+	if !strings.Contains(got[0], "(1 of") || !strings.Contains(got[1], "(2 of") {
+		t.Errorf("replies %q; want the refused one retried, then the newer one", got)
+	}
+	if st := r.e.OutboxStats(); st.Cancelled != 0 {
+		t.Errorf("%d entries cancelled by a stale refusal", st.Cancelled)
+	}
+	waitUntil(t, "the outbox emptied", func() bool { return r.stored(t) == 0 })
+	var rec bot.State
+	r.db.View(func(tx *storage.Tx) error { return json.Unmarshal(tx.Learner("test:7"), &rec) })
+	if rec.Unreachable || len(rec.UnreachableChats) > 0 {
+		t.Errorf("chat marked unreachable by a stale refusal: %+v, %v", rec.Unreachable, rec.UnreachableChats)
+	}
+}
+
+// TestRedeliveredEventSkipped: an event the platform delivers again after
+// a crash (same sequence number in the same chat) is not handled twice, so
+// its reply is not sent twice; a new number is handled, and so is the same
+// number in another chat or after the redelivery window.
+func TestRedeliveredEventSkipped(t *testing.T) {
+	r := &outboxRig{path: filepath.Join(t.TempDir(), "t.db")}
+	r.open(t, bot.Config{})
+	defer r.close()
+	s := &fakeSender{}
+	r.e.SetMessenger(s)
+	add := func(seq int64, chat, task string) {
+		t.Helper()
+		e := ev("/tasks add " + task)
+		e.Seq = seq
+		if chat != "7" {
+			e.ChatID, e.Direct = chat, false
+		}
+		if _, err := r.e.Handle(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(10, "7", "a")
+	add(10, "7", "a") // delivered again
+	add(11, "7", "b")
+	add(10, "-5", "c") // another chat numbers its own events
+	added := func() []string {
+		var out []string
+		for _, x := range append(s.texts("7"), s.texts("-5")...) {
+			if strings.Contains(x, "of 20") {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	waitUntil(t, "the replies", func() bool { return len(added()) >= 3 })
+	r.skew.Add(int64(25 * time.Hour))
+	add(11, "7", "d") // numbered afresh long after
+	waitUntil(t, "the replies", func() bool { return len(added()) >= 4 })
+	time.Sleep(20 * time.Millisecond)
+	got := s.texts("7")
+	want := []string{"(1 of", "(2 of", "(4 of"}
+	if len(got) != len(want) {
+		t.Fatalf("private replies %q; want 3, the redelivered event skipped", got)
+	}
+	for i, w := range want {
+		if !strings.Contains(got[i], w) {
+			t.Errorf("reply %d: %q, want %q", i, got[i], w)
+		}
+	}
+	if g := strings.Join(s.texts("-5"), "\n"); !strings.Contains(g, "(3 of") {
+		t.Errorf("group replies %q; want the group's event handled", g)
 	}
 }

@@ -75,7 +75,22 @@ type State struct {
 	// LeftCohorts are the group cohorts the learner left with /leave, so
 	// that writing in that group does not put them back.
 	LeftCohorts []string `json:"left_cohorts,omitempty"`
+	// Handled is the platform's sequence number (Event.Seq) of the latest
+	// event handled in each chat, by chat id, and when: a platform that
+	// delivers an event again after a crash gets no second answer.
+	Handled map[string]Handled `json:"handled,omitempty"`
 }
+
+// Handled is the latest event handled in a chat.
+type Handled struct {
+	Seq int64       `json:"s"`
+	At  unixSeconds `json:"at"`
+}
+
+// redeliveryWindow is how long a platform may deliver an event again
+// (Telegram keeps updates for 24 hours, and numbers them afresh, at random,
+// only after a week without any).
+const redeliveryWindow = 24 * time.Hour
 
 // Submission is one filled-in practice template and the answer given.
 type Submission struct {
@@ -271,6 +286,25 @@ func (st *State) markUnreachable(userID, chatID string) {
 	if !slices.Contains(st.UnreachableChats, chatID) {
 		st.UnreachableChats = append(st.UnreachableChats, chatID)
 	}
+}
+
+// handledBefore reports whether the event was handled already: the
+// platform delivered it again (after a crash, before its receipt was
+// confirmed).
+func (st *State) handledBefore(ev Event, now time.Time) bool {
+	h, ok := st.Handled[ev.ChatID]
+	return ev.Seq > 0 && ok && h.Seq >= ev.Seq && now.Unix()-int64(h.At) < int64(redeliveryWindow/time.Second)
+}
+
+// markHandled records the event's sequence number in its chat.
+func (st *State) markHandled(ev Event, now time.Time) {
+	if ev.Seq <= 0 {
+		return
+	}
+	if st.Handled == nil {
+		st.Handled = map[string]Handled{}
+	}
+	st.Handled[ev.ChatID] = Handled{Seq: ev.Seq, At: unixSeconds(now.Unix())}
 }
 
 // reachedIn records that the learner wrote in the event's chat: it is

@@ -51,6 +51,13 @@ type Claims struct {
 	Duplicates int
 	// DuplicateTexts are the start of each message sent twice.
 	DuplicateTexts []string
+	// DuplicateAt are the times the first and the second copy of each
+	// message sent twice reached the server.
+	DuplicateAt [][2]time.Time
+	// AttemptsSeen and PracticeSeen count quiz announcements and
+	// recommendations like Attempts and Practice, copies included: what
+	// the learner saw, for CheckSeen.
+	AttemptsSeen, PracticeSeen int
 }
 
 // ReadClaims reads the claims made in a learner's messages (the fake
@@ -64,8 +71,16 @@ func ReadClaims(ms []telegramtest.Message) Claims {
 		}
 		if m.Method == "sendMessage" {
 			if last != nil && last.Text == m.Text && reflect.DeepEqual(last.Keyboard, m.Keyboard) {
+				text := visible(m)
 				c.Duplicates++
-				c.DuplicateTexts = append(c.DuplicateTexts, strings.Join(strings.Fields(visible(m)), " "))
+				c.DuplicateTexts = append(c.DuplicateTexts, strings.Join(strings.Fields(text), " "))
+				c.DuplicateAt = append(c.DuplicateAt, [2]time.Time{last.At, m.At})
+				if strings.HasPrefix(text, "Quiz — ") {
+					c.AttemptsSeen++
+				}
+				if _, ok := findButton(m.Keyboard, labelSaveTask); ok {
+					c.PracticeSeen++
+				}
 				continue
 			}
 			last = &ms[i]
@@ -78,6 +93,7 @@ func ReadClaims(ms []telegramtest.Message) Claims {
 		}
 		if strings.HasPrefix(text, "Quiz — ") {
 			c.Attempts++
+			c.AttemptsSeen++
 			claimed = true
 		}
 		if a := reAnswer.FindStringSubmatch(text); a != nil {
@@ -97,6 +113,7 @@ func ReadClaims(ms []telegramtest.Message) Claims {
 		}
 		if _, ok := findButton(m.Keyboard, labelSaveTask); ok && m.Method == "sendMessage" {
 			c.Practice++
+			c.PracticeSeen++
 			c.PracticeText = text
 			claimed = true
 		}
@@ -351,6 +368,59 @@ func CheckReflected(c Claims, s *Stored, l *lessons.Lesson) []string {
 		if !s.HasReminder || s.Reminder.Spec != weekly.Spec || s.Reminder.Kind != weekly.Kind || s.Reminder.Next.IsZero() {
 			bad("weekly reminder confirmed, stored %+v", s.Reminder)
 		}
+	}
+	return probs
+}
+
+// CheckSeen reports what the stored state holds that the learner was never
+// shown: the other direction of CheckReflected, for when every committed
+// reply must have been delivered (after a graceful stop): pages stored as
+// seen beyond the highest shown, quiz attempts or finished scores never
+// announced, stored answers never confirmed, a stored recommendation or
+// weekly reminder never sent.
+func CheckSeen(c Claims, s *Stored, l *lessons.Lesson) []string {
+	st := s.State
+	if st == nil {
+		return nil
+	}
+	var probs []string
+	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	if p := st.Progress[l.ID]; p != nil {
+		if p.Seen > c.MaxPage {
+			bad("%d pages stored as seen, highest shown %d", p.Seen, c.MaxPage)
+		}
+		if p.Quiz.Attempts > c.AttemptsSeen {
+			bad("%d quiz attempts stored, %d announced", p.Quiz.Attempts, c.AttemptsSeen)
+		}
+		chosen := []map[string]string{}
+		if p.Quiz.Attempt != nil {
+			chosen = append(chosen, p.Quiz.Attempt.Chosen)
+		}
+		for _, r := range p.Quiz.History {
+			chosen = append(chosen, r.Chosen)
+			if !slices.Contains(c.Scores, r.Score) {
+				bad("finished attempt %d with %d stored, that score never shown (shown %v)", r.N, r.Score, c.Scores)
+			}
+		}
+		for _, ch := range chosen {
+			for k := 1; k <= len(l.Quiz); k++ {
+				q := l.Quiz[k-1]
+				oid, ok := ch[q.ID]
+				if !ok {
+					continue
+				}
+				if _, want, _ := optionID(l, k, c.Verdicts[k]); want != oid {
+					bad("answer %s to question %d stored, never confirmed (confirmed %q)", oid, k, c.Verdicts[k])
+				}
+			}
+		}
+	}
+	if len(st.Submissions) > 0 && c.PracticeSeen == 0 {
+		bad("%d practice submissions stored, no recommendation received", len(st.Submissions))
+	}
+	weekly := remind.WeeklyPreset()
+	if s.HasReminder && s.Reminder.Spec == weekly.Spec && s.Reminder.Kind == weekly.Kind && !c.Remind {
+		bad("weekly reminder stored, never confirmed")
 	}
 	return probs
 }

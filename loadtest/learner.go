@@ -167,7 +167,10 @@ type learner struct {
 
 	pushed  int
 	retries int
-	lat     []time.Duration
+	// retriedAt are the times of the pushes that repeated a step after
+	// no reply came: each may explain one reply seen twice.
+	retriedAt []time.Time
+	lat       []time.Duration
 	// seen caches the chat's messages with their visible text (records
 	// never change once made, so each is read once).
 	seen []msg
@@ -255,6 +258,9 @@ func (l *learner) step(ctx context.Context, name string, goal func([]msg) bool, 
 			retry = fails
 		}
 		a := plan(ms, retry)
+		if failed {
+			l.retriedAt = append(l.retriedAt, time.Now())
+		}
 		d, ok := l.do(a, want)
 		pushes++
 		failed = !ok

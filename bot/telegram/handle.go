@@ -36,7 +36,7 @@ func chatOf(u update) int64 {
 // ignores: channel posts, edits, messages without a user or without text,
 // other bots, commands addressed to another bot.
 func (b *Bot) toEvent(u update) (ev bot.Event, t target, ok bool) {
-	ev = bot.Event{Platform: Platform, Format: render.TelegramHTML, ViaOutbox: true}
+	ev = bot.Event{Platform: Platform, Format: render.TelegramHTML, ViaOutbox: true, Seq: int64(u.UpdateID)}
 	switch {
 	case u.Message != nil:
 		m := u.Message
