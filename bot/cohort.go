@@ -143,10 +143,14 @@ func (t *turn) group() string {
 // cohort, once (unless they left it), and tells them so.
 func (t *turn) joinChatCohort() {
 	g := t.group()
-	if g == "" || t.tx == nil || !t.tx.Writable() {
+	if g == "" || t.tx == nil {
 		return
 	}
 	code := chatCohortCode(t.ev.Platform, g)
+	if !t.tx.Writable() {
+		t.write = t.write || t.chatCohortStale(code)
+		return
+	}
 	t.renameChatCohort(code)
 	if slices.Contains(t.st.Cohorts, code) {
 		if name, ok := t.tx.CohortMember(code, t.ev.Key()); ok && name != shownName(t.ev) && shownName(t.ev) != "" {
@@ -178,6 +182,21 @@ func (t *turn) joinChatCohort() {
 	t.say(t.tr.T("JoinedChat", "Name", render.EscapeMarkdown(c.Name), "Code", c.Code))
 }
 
+// chatCohortStale reports whether joinChatCohort has something to store
+// for cohort code: a join, a new name of the learner or of the group.
+func (t *turn) chatCohortStale(code string) bool {
+	if name := cohortName(t.ev.GroupName); name != "" {
+		if c := loadCohort(t.tx, code); c != nil && c.Name != name {
+			return true
+		}
+	}
+	if slices.Contains(t.st.Cohorts, code) {
+		stored, ok := t.tx.CohortMember(code, t.ev.Key())
+		return ok && stored != shownName(t.ev) && shownName(t.ev) != ""
+	}
+	return !slices.Contains(t.st.LeftCohorts, code)
+}
+
 // cohortName is a group's title or a server's name made fit to name a
 // cohort: one line, no control characters, at most maxCohortName
 // characters. It is text: every place that shows it escapes it.
@@ -204,6 +223,28 @@ func (t *turn) renameChatCohort(code string) {
 	c.Name = name
 	if err := putCohort(t.tx, c); err != nil {
 		t.e.log.Error("rename chat cohort", "err", err)
+	}
+}
+
+// unsignCohorts removes the learner, who is being erased, as the author
+// of the cohorts they made: the cohorts stay for their learners.
+func (t *turn) unsignCohorts() {
+	if t.tx == nil || !t.tx.Writable() {
+		return
+	}
+	var mine []*Cohort
+	t.tx.ForEachCohort(func(_ string, rec []byte) error {
+		var c Cohort
+		if json.Unmarshal(rec, &c) == nil && c.By == t.ev.Key() {
+			mine = append(mine, &c)
+		}
+		return nil
+	})
+	for _, c := range mine {
+		c.By = ""
+		if err := putCohort(t.tx, c); err != nil {
+			t.e.log.Error("unsign cohort", "err", err)
+		}
 	}
 }
 

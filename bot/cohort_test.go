@@ -48,6 +48,31 @@ func (r *cohortRig) members(code string) []string {
 	return keys
 }
 
+// noTrace fails when learner key is named by any cohort: a member of it,
+// or its author.
+func (r *cohortRig) noTrace(key string) {
+	r.t.Helper()
+	r.h.db.View(func(tx *storage.Tx) error {
+		n := 0
+		tx.ForEachCohort(func(code string, rec []byte) error {
+			n++
+			if strings.Contains(string(rec), key) {
+				r.t.Errorf("cohort %s names %s: %s", code, key, rec)
+			}
+			return tx.ForEachCohortMember(code, func(k, _ string) error {
+				if k == key {
+					r.t.Errorf("%s is still in cohort %s", key, code)
+				}
+				return nil
+			})
+		})
+		if n == 0 {
+			r.t.Error("no cohorts to check")
+		}
+		return nil
+	})
+}
+
 var codeRE = regexp.MustCompile(`code is ([a-z0-9]+)`)
 
 // TestGroupCohortAndClass: writing in a group puts a learner in its cohort
@@ -142,19 +167,91 @@ func TestCohortByCodeAndForget(t *testing.T) {
 	}
 	r.h.say("/forget")
 	r.h.press("Yes, erase everything")
-	for _, c := range []string{code, "chat:test:g9"} {
-		for _, k := range r.members(c) {
-			if k == "test:43" {
-				t.Errorf("forgotten learner still in cohort %s", c)
-			}
-		}
-	}
+	r.noTrace("test:43")
 	if got := r.send("1", "1", "/class "+code, false); strings.Contains(got, "Learner 43") || !strings.Contains(got, "1 learner") {
 		t.Errorf("class after forget: %s", got)
 	}
 	got = r.send("42", "42", "/leave "+code, false)
 	if !strings.Contains(got, "left the cohort") || len(r.members(code)) != 0 {
 		t.Errorf("leave: %s %v", got, r.members(code))
+	}
+}
+
+// TestAdminForgetUnsignsCohorts: an admin who made a cohort and erases
+// their data with /forget is no longer named by it; the cohort and its
+// learners stay.
+func TestAdminForgetUnsignsCohorts(t *testing.T) {
+	r := newCohortRig(t)
+	code := codeRE.FindStringSubmatch(r.send("1", "1", "/cohort new Spring", false))[1]
+	r.send("42", "42", "/join "+code, false)
+	r.h.user = "1"
+	r.h.say("/forget")
+	r.h.press("Yes, erase everything")
+	r.noTrace("test:1")
+	if m := r.members(code); fmt.Sprint(m) != "[test:42]" {
+		t.Errorf("the cohort's learners after its author left: %v", m)
+	}
+}
+
+// TestGroupCohortRenamed: a group's cohort takes the group's title, and a
+// new title even from a turn that changes nothing else (/help, answered
+// from a read transaction otherwise).
+func TestGroupCohortRenamed(t *testing.T) {
+	r := newCohortRig(t)
+	say := func(title, text string) string {
+		t.Helper()
+		rs, err := r.h.engine.Handle(context.Background(), bot.Event{Platform: "test", UserID: "42", ChatID: "g1", Name: "Learner 42",
+			GroupName: title, Text: text, Format: render.TelegramHTML})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return replyText(rs)
+	}
+	name := func() string {
+		var c bot.Cohort
+		r.h.db.View(func(tx *storage.Tx) error { return json.Unmarshal(tx.Cohort("chat:test:g1"), &c) })
+		return c.Name
+	}
+	if got := say("Spring\n<i>2026</i>  \x00group", "/start"); !strings.Contains(got, "Spring &lt;i&gt;2026&lt;/i&gt; group") {
+		t.Errorf("joined message: %s", got)
+	}
+	if name() != "Spring <i>2026</i> group" {
+		t.Errorf("cohort named %q", name())
+	}
+	say("Spring <i>2026</i> group", "/help")
+	say("Autumn *2026*", "/help")
+	if name() != "Autumn *2026*" {
+		t.Errorf("not renamed by a read-only turn: %q", name())
+	}
+	say("", "/help") // a title unknown: the name stays
+	if name() != "Autumn *2026*" {
+		t.Errorf("renamed to nothing: %q", name())
+	}
+	long := strings.Repeat("ю", 100)
+	say(long, "/help")
+	if n := []rune(name()); len(n) != 64 || n[63] != '…' {
+		t.Errorf("long title kept as %d characters: %q", len(n), name())
+	}
+}
+
+// TestCohortNameMarkup: a cohort's name with HTML and Markdown is shown as
+// the text it is, on Telegram (HTML) and Discord (Markdown).
+func TestCohortNameMarkup(t *testing.T) {
+	r := newCohortRig(t)
+	const name = "*Spring_2026* [x](http://e.vil) <b>&amp;</b> `c`"
+	for _, f := range []render.Format{render.TelegramHTML, render.DiscordMarkdown, render.Plain} {
+		rs, err := r.h.engine.Handle(context.Background(), bot.Event{Platform: "test", UserID: "1", ChatID: "1", Direct: true,
+			Text: "/cohort new " + name, Format: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := replyText(rs)
+		if f == render.TelegramHTML && (strings.Contains(got, "<a ") || strings.Contains(got, "<b>&amp;") || strings.Contains(got, "<i>Spring")) {
+			t.Errorf("%v: markup in the name was rendered: %s", f, got)
+		}
+		if shown := render.Strip(got, f); !strings.Contains(shown, name) {
+			t.Errorf("%v: the name is not shown as typed:\n%s\n(shown: %s)", f, got, shown)
+		}
 	}
 }
 

@@ -42,5 +42,6 @@ func (t *turn) forgetCmd() {
 // doForget erases the learner's record, reminder and due entries.
 func (t *turn) doForget() {
 	t.forget = true
+	t.unsignCohorts()
 	t.say(t.tr.T("ForgetDone"))
 }

@@ -506,7 +506,7 @@ func (e *Engine) handleReadOnly(ev Event, textLen int, course *lessons.Course, d
 		rt := &turn{e: e, course: course, tx: tx, ev: ev, st: st, now: e.now().UTC(), textLen: textLen}
 		rt.run()
 		rt.tx = nil
-		if rt.forget || len(rt.after) > 0 || len(rt.jobs) > 0 {
+		if rt.forget || rt.write || len(rt.after) > 0 || len(rt.jobs) > 0 {
 			return nil
 		}
 		next, err := json.Marshal(st)
@@ -682,6 +682,10 @@ type turn struct {
 	out []draft
 	// forget erases the learner instead of storing the state.
 	forget bool
+	// write asks for a turn run in a read transaction to be run again
+	// in a write transaction: it has something to store besides the
+	// learner's record (a cohort's new name, a membership).
+	write bool
 	// after runs once the state is committed; its replies follow out.
 	after []func(ctx context.Context, t *turn)
 	// asked is the normalized free-text question of the turn, counted
