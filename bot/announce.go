@@ -45,6 +45,11 @@ type announcer struct {
 	mu       sync.Mutex
 	inflight int
 	outcomes []outcome
+	// recKick wakes the recorder, which stores outcomes.
+	recKick chan struct{}
+	// cursor is, per announcement, the last recipient handed on, so the
+	// next look starts after it.
+	cursor map[uint64]string
 
 	sent, failed, held atomic.Int64
 }
@@ -60,14 +65,15 @@ func newAnnouncer(e *Engine, window int) *announcer {
 	if window <= 0 {
 		window = DefaultAnnounceWindow
 	}
-	return &announcer{e: e, window: window, kick: make(chan struct{}, 1)}
+	return &announcer{e: e, window: window, kick: make(chan struct{}, 1), recKick: make(chan struct{}, 1), cursor: map[uint64]string{}}
 }
 
 // start runs the feeder once a platform delivers through the outbox.
 func (a *announcer) start() {
 	a.once.Do(func() {
-		a.e.out.wg.Add(1)
+		a.e.out.wg.Add(2)
 		go a.run()
+		go a.recorder()
 	})
 	a.wake()
 }
@@ -93,21 +99,35 @@ func (a *announcer) delivered(en *outboxEntry, state announce.State) {
 	}
 	a.mu.Lock()
 	a.outcomes = append(a.outcomes, outcome{id: en.Ann, key: en.Platform + ":" + en.UserID, state: state})
+	a.inflight = max(a.inflight-1, 0)
 	a.mu.Unlock()
+	select {
+	case a.recKick <- struct{}{}:
+	default:
+	}
 	a.wake()
+}
+
+// recorder stores outcomes as they come, until the outbox closes.
+func (a *announcer) recorder() {
+	defer a.e.out.wg.Done()
+	for {
+		select {
+		case <-a.e.out.ctx.Done():
+			a.record(context.Background())
+			return
+		case <-a.recKick:
+			a.record(a.e.out.ctx)
+		}
+	}
 }
 
 // run feeds announcements until the outbox closes.
 func (a *announcer) run() {
 	defer a.e.out.wg.Done()
 	ctx := a.e.out.ctx
-	first := true
+	a.reconcile(ctx)
 	for {
-		a.record(ctx)
-		if first {
-			a.reconcile(ctx)
-			first = false
-		}
 		next := a.feed(ctx)
 		// Held recipients are looked at again at least every second, so a
 		// clock that jumps (a suspended machine, a test's clock) is noticed.
@@ -119,7 +139,6 @@ func (a *announcer) run() {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			a.record(context.Background())
 			return
 		case <-a.kick:
 		case <-t.C:
@@ -152,9 +171,8 @@ func (a *announcer) record(ctx context.Context) {
 	if err != nil {
 		a.e.log.Error("record announcement deliveries", "err", err)
 	}
-	a.mu.Lock()
-	a.inflight = max(a.inflight-len(outs), 0)
-	a.mu.Unlock()
+	// A finished announcement is noticed once its last outcome is stored.
+	a.wake()
 }
 
 // reconcile settles, after a start, the recipients stored as queued:
@@ -253,8 +271,11 @@ func (a *announcer) feedOne(ctx context.Context, id uint64, room int) (int, bool
 	var keys []string
 	var due time.Time
 	waiting := false
-	a.e.db.View(func(tx *storage.Tx) error {
-		tx.ForEachRecipient(id, "", func(key string, rec []byte) bool {
+	a.mu.Lock()
+	from := a.cursor[id]
+	a.mu.Unlock()
+	look := func(tx *storage.Tx, after string) {
+		tx.ForEachRecipient(id, after, func(key string, rec []byte) bool {
 			var r announce.Recipient
 			if json.Unmarshal(rec, &r) != nil {
 				return true
@@ -264,9 +285,8 @@ func (a *announcer) feedOne(ctx context.Context, id uint64, room int) (int, bool
 				waiting = true
 			case r.State == announce.Pending, r.State == announce.Held && !r.Until.After(now):
 				waiting = true
-				if len(keys) < room {
-					keys = append(keys, key)
-				}
+				keys = append(keys, key)
+				return len(keys) < room
 			case r.State == announce.Held:
 				waiting = true
 				if due.IsZero() || r.Until.Before(due) {
@@ -275,8 +295,24 @@ func (a *announcer) feedOne(ctx context.Context, id uint64, room int) (int, bool
 			}
 			return true
 		})
+	}
+	a.e.db.View(func(tx *storage.Tx) error {
+		look(tx, from)
+		if len(keys) < room && from != "" {
+			// The end is reached: once more from the start, for held
+			// recipients whose time came and for what is still waiting.
+			waiting, due = false, time.Time{}
+			look(tx, "")
+		}
 		return nil
 	})
+	a.mu.Lock()
+	if len(keys) == room {
+		a.cursor[id] = keys[len(keys)-1]
+	} else {
+		delete(a.cursor, id)
+	}
+	a.mu.Unlock()
 	if !waiting {
 		a.finish(ctx, id)
 		return 0, false, time.Time{}

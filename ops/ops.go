@@ -125,7 +125,11 @@ type Server struct {
 	// Backup, when set, serves GET /backup (a consistent copy of the
 	// database) to clients on the loopback interface only.
 	Backup func(w io.Writer) (int64, error)
-	Log    *slog.Logger
+	// Announce, when set, serves /announce (tutorbot announce: make an
+	// announcement, or see its delivery) to clients on the loopback
+	// interface only.
+	Announce http.Handler
+	Log      *slog.Logger
 
 	probes probes
 }
@@ -153,10 +157,18 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.HandleFunc("GET /healthz", probe(s.Checks))
 	mux.HandleFunc("GET /readyz", probe(s.Ready))
+	if s.Announce != nil {
+		mux.HandleFunc("/announce", func(w http.ResponseWriter, r *http.Request) {
+			if !loopback(r) {
+				http.Error(w, "announcements are made on the loopback interface only", http.StatusForbidden)
+				return
+			}
+			s.Announce.ServeHTTP(w, r)
+		})
+	}
 	if s.Backup != nil {
 		mux.HandleFunc("GET /backup", func(w http.ResponseWriter, r *http.Request) {
-			host, _, _ := net.SplitHostPort(r.RemoteAddr)
-			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			if !loopback(r) {
 				http.Error(w, "backups are served on the loopback interface only", http.StatusForbidden)
 				return
 			}
@@ -167,6 +179,13 @@ func (s *Server) Handler() http.Handler {
 		})
 	}
 	return mux
+}
+
+// loopback reports whether r comes from the loopback interface.
+func loopback(r *http.Request) bool {
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Run serves until ctx ends, then shuts down within 5 s.

@@ -73,6 +73,18 @@ type Config struct {
 	// PracticeCommand names the slash command that opens the practice
 	// modal (default "practice").
 	PracticeCommand string
+	// Now is the clock for interaction token lifetimes (default time.Now).
+	Now func() time.Time
+	// Outbox, when set, tells whether the engine delivers Discord replies
+	// through its outbox (bot.Engine does, once this Bot is its Discord
+	// messenger); when nil, Handler is asked if it can tell.
+	Outbox Outbox
+}
+
+// Outbox tells whether the replies to a platform's events go through the
+// engine's outbox (bot.Engine).
+type Outbox interface {
+	DeliversViaOutbox(platform string) bool
 }
 
 // Stats counts what the adapter did since it started.
@@ -290,6 +302,13 @@ func (b *Bot) resolveAppID(ctx context.Context) (string, error) {
 }
 
 func (b *Bot) ctx() context.Context { return *b.base.Load() }
+
+func (b *Bot) now() time.Time {
+	if b.cfg.Now != nil {
+		return b.cfg.Now()
+	}
+	return time.Now()
+}
 
 // maxConns is how many connections to Discord the default client keeps
 // alive: interactions are handled concurrently, each with a REST call or

@@ -94,6 +94,25 @@ func (b *Bot) waitGlobal(ctx context.Context) error {
 	return b.global.Wait(ctx)
 }
 
+// waitBulk waits for a slot of the global limiter for an announcement:
+// at most bulkAhead bulk senders hold a reservation, taken only while no
+// other message waits for one (waitGlobal), so a reply to a learner who
+// is talking to the tutor waits behind at most bulkAhead announcements.
+func (b *Bot) waitBulk(ctx context.Context) error {
+	select {
+	case b.bulkTurn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-b.bulkTurn }()
+	for len(b.globalTurn) > 0 {
+		if err := sleep(ctx, time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return b.global.Wait(ctx)
+}
+
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
@@ -124,6 +143,7 @@ type callOpts struct {
 	perChat  bool // counts against the chat's budget
 	attempts int  // tries on network errors and 5xx
 	cosmetic bool // on 429 give up (after pausing the chat) instead of waiting
+	bulk     bool // an announcement: the global limiter serves others first
 }
 
 var (
@@ -131,6 +151,8 @@ var (
 	// outboxOpts try a send once more at most: the outbox retries it with
 	// its own backoff, so a failing chat holds nothing.
 	outboxOpts = callOpts{perChat: true, attempts: 2}
+	// bulkOpts are outboxOpts for announcements.
+	bulkOpts   = callOpts{perChat: true, attempts: 2, bulk: true}
 	answerOpts = callOpts{attempts: 3}
 	typingOpts = callOpts{attempts: 1, cosmetic: true}
 )
@@ -153,7 +175,11 @@ func (b *Bot) do(ctx context.Context, chat int64, req func(api *tgbotapi.BotAPI)
 				return nil, err
 			}
 		}
-		if err := b.waitGlobal(ctx); err != nil {
+		wait := b.waitGlobal
+		if o.bulk {
+			wait = b.waitBulk
+		}
+		if err := wait(ctx); err != nil {
 			return nil, err
 		}
 		// Requests in flight are bounded by the connections kept alive:

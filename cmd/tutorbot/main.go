@@ -46,6 +46,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runStats(ctx, args, stdout, stderr, getenv)
 	case "backup":
 		err = runBackup(ctx, args, stdout, stderr, getenv)
+	case "announce":
+		err = runAnnounce(ctx, args, stdout, stderr, getenv)
 	case "recommend":
 		err = runRecommend(args, stdin, stdout, stderr)
 	case "check":
@@ -96,6 +98,8 @@ func usage(w io.Writer) {
   tutorbot lint [dir]         check lesson files (default: the built-in course)
   tutorbot stats [-csv] [-png FILE]  course statistics from the database (and the funnel chart)
   tutorbot backup FILE        a consistent copy of the database, also while the tutor runs
+  tutorbot announce -file msg.md [-audience "cohort CODE"] [-yes]  an announcement to learners, sent by the running tutor
+  tutorbot announce -status [ID]  how an announcement's delivery stands
   tutorbot check [FILE]       check a database file for damage (the checks run at every start)
   tutorbot recommend [-json] [-lang ru]  the practice answer for a filled-in template read from stdin
   tutorbot healthcheck        ask the running tutor's /healthz (for Docker's HEALTHCHECK)

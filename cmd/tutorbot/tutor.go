@@ -355,6 +355,9 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 	metrics.Count("tutorbot_outbox_expired_total", "Replies dropped undelivered after OUTBOX_MAX_AGE.", nil, func() int64 { return engine.OutboxStats().Expired })
 	metrics.Count("tutorbot_outbox_rejected_total", "Replies the platform refused for good (dropped).", nil, func() int64 { return engine.OutboxStats().Rejected })
 	metrics.Count("tutorbot_outbox_cancelled_total", "Replies dropped because their chat turned unreachable or a newer edit replaced them.", nil, func() int64 { return engine.OutboxStats().Cancelled })
+	metrics.Count("tutorbot_announcements_sent_total", "Announcement messages the platform accepted.", nil, func() int64 { return engine.AnnounceStats().Sent })
+	metrics.Count("tutorbot_announcements_failed_total", "Announcement messages refused for good, expired, or to unreachable learners.", nil, func() int64 { return engine.AnnounceStats().Failed })
+	metrics.Count("tutorbot_announcements_held_total", "Announcement messages held back until the learner's quiet hours ended.", nil, func() int64 { return engine.AnnounceStats().Held })
 	metrics.Count("tutorbot_commit_failures_total", "Write transactions that failed to commit (disk full, I/O error).", nil, func() int64 { return db.CommitHealth().Failures })
 	var runners []func(context.Context) error
 	if cfg.TelegramToken != "" {
@@ -377,7 +380,7 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 	}
 	if cfg.DiscordToken != "" {
 		prefill := func(_ context.Context, userID string) [4]string { return engine.LastPractice("discord", userID) }
-		dc, err := discord.New(discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID, Handler: handler, Reach: engine, Commands: engine.Commands(), Prefill: prefill, Log: log})
+		dc, err := discord.New(discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID, Handler: handler, Reach: engine, Outbox: engine, Commands: engine.Commands(), Prefill: prefill, Log: log})
 		if err != nil {
 			return fmt.Errorf("start discord: %w", err)
 		}
@@ -391,7 +394,7 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 	}
 	runners = append(runners, d.Run)
 	if cfg.HTTPListen != "" {
-		srv := &ops.Server{Addr: cfg.HTTPListen, Metrics: metrics, Checks: checks, Ready: ready, Backup: db.Backup, Log: log}
+		srv := &ops.Server{Addr: cfg.HTTPListen, Metrics: metrics, Checks: checks, Ready: ready, Backup: db.Backup, Announce: announceHandler(engine), Log: log}
 		runners = append(runners, srv.Run)
 	}
 	errs := make(chan error, len(runners))
