@@ -57,6 +57,14 @@ func cannotSend(err error) bool {
 
 // Send implements bot.Sender: the engine's outbox delivers the learner's
 // later messages (comparisons, reminders) through it, by DM as Deliver.
+//
+// Announcements (to.Bulk) are paced by Config.BulkRate, so they never use
+// up the global limit that replies share with them.
 func (b *Bot) Send(ctx context.Context, to bot.Address, replies []bot.Reply) error {
+	if to.Bulk {
+		if err := b.bulk.WaitN(ctx, max(len(replies), 1)); err != nil {
+			return err
+		}
+	}
 	return b.Deliver(ctx, to.UserID, to.ChatID, replies)
 }
