@@ -65,6 +65,11 @@ type Event struct {
 	// handled already in its chat (delivered again after a crash) is
 	// skipped: its replies were committed with it.
 	Seq int64
+	// ReplyHandle is what the adapter needs to answer the event later
+	// (Discord: the interaction's webhook token and when it was issued).
+	// Opaque to the engine, it is stored with the event's replies in the
+	// outbox and handed back in Address.ReplyHandle. Never logged.
+	ReplyHandle string
 }
 
 // Key is the storage key of the learner who caused the event.

@@ -185,6 +185,11 @@ func (e *Engine) viaOutbox(platform string) bool {
 	return ok
 }
 
+// DeliversViaOutbox reports whether the replies to platform's events that
+// ask for it (Event.ViaOutbox) go through the outbox: the platform's
+// messenger is a Sender.
+func (e *Engine) DeliversViaOutbox(platform string) bool { return e.viaOutbox(platform) }
+
 // OutboxStats returns the outbox's counters.
 func (e *Engine) OutboxStats() OutboxStats { return e.out.stats() }
 
@@ -412,7 +417,7 @@ func (t *turn) stage(tx *storage.Tx, drafts []draft, inPlace bool) ([]*outItem, 
 			continue
 		}
 		en := outboxEntry{
-			Platform: ev.Platform, UserID: ev.UserID, ChatID: ev.ChatID, ThreadID: ev.ThreadID,
+			Platform: ev.Platform, UserID: ev.UserID, ChatID: ev.ChatID, ThreadID: ev.ThreadID, Handle: ev.ReplyHandle,
 			Kind: d.Kind, MD: d.md, Lesson: d.lesson, Lang: d.lang, Page: d.page, Header: d.header, Buttons: d.Buttons,
 			Supersedes: d.Supersedes, Private: d.Private, File: d.File, Created: t.now,
 		}
@@ -523,7 +528,7 @@ func (e *Engine) handleReadOnly(ev Event, textLen int, course *lessons.Course, d
 		if d.Kind == Ack || d.Kind == Typing || d.text == nil {
 			continue
 		}
-		en := outboxEntry{Platform: ev.Platform, UserID: ev.UserID, ChatID: ev.ChatID, ThreadID: ev.ThreadID, Created: t.now}
+		en := outboxEntry{Platform: ev.Platform, UserID: ev.UserID, ChatID: ev.ChatID, ThreadID: ev.ThreadID, Handle: ev.ReplyHandle, Created: t.now}
 		items = append(items, &outItem{chat: chat, en: en, replies: splitReply(d.Reply, d.text(ev.Format))})
 	}
 	e.out.enqueue(items)

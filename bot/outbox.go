@@ -40,6 +40,9 @@ type Address struct {
 	// Bulk marks a message nobody is waiting for (an announcement): the
 	// platform's shared rate limit serves other messages first.
 	Bulk bool
+	// ReplyHandle is the event's Event.ReplyHandle, handed back to its
+	// adapter.
+	ReplyHandle string
 }
 
 // ErrRejected is wrapped by a Sender's error when the platform refuses a
@@ -57,6 +60,7 @@ type outboxEntry struct {
 	ChatID     string     `json:"c,omitempty"`
 	ThreadID   string     `json:"t,omitempty"`
 	MessageID  string     `json:"m,omitempty"`
+	Handle     string     `json:"rh,omitempty"`
 	Kind       Kind       `json:"k,omitempty"`
 	MD         string     `json:"md,omitempty"`
 	Lesson     string     `json:"l,omitempty"`
@@ -77,7 +81,7 @@ type outboxEntry struct {
 }
 
 func (en *outboxEntry) address() Address {
-	return Address{UserID: en.UserID, ChatID: en.ChatID, ThreadID: en.ThreadID, MessageID: en.MessageID, Bulk: en.Bulk}
+	return Address{UserID: en.UserID, ChatID: en.ChatID, ThreadID: en.ThreadID, MessageID: en.MessageID, Bulk: en.Bulk, ReplyHandle: en.Handle}
 }
 
 // chatKey names the chat of an entry or event: platform and chat id (the

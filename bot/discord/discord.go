@@ -78,6 +78,18 @@ type Config struct {
 	// DefaultBulkRate): the rest of Discord's global 50 a second stays
 	// free for replies to learners who are talking to the tutor.
 	BulkRate float64
+	// Now is the clock for interaction token lifetimes (default time.Now).
+	Now func() time.Time
+	// Outbox, when set, tells whether the engine delivers Discord replies
+	// through its outbox (bot.Engine does, once this Bot is its Discord
+	// messenger); when nil, Handler is asked if it can tell.
+	Outbox Outbox
+}
+
+// Outbox tells whether the replies to a platform's events go through the
+// engine's outbox (bot.Engine).
+type Outbox interface {
+	DeliversViaOutbox(platform string) bool
 }
 
 // DefaultBulkRate is the default Config.BulkRate: half of Discord's
@@ -304,6 +316,13 @@ func (b *Bot) resolveAppID(ctx context.Context) (string, error) {
 }
 
 func (b *Bot) ctx() context.Context { return *b.base.Load() }
+
+func (b *Bot) now() time.Time {
+	if b.cfg.Now != nil {
+		return b.cfg.Now()
+	}
+	return time.Now()
+}
 
 // maxConns is how many connections to Discord the default client keeps
 // alive: interactions are handled concurrently, each with a REST call or

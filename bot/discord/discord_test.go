@@ -48,7 +48,7 @@ func TestEventConversion(t *testing.T) {
 		{
 			name: "typed text in a DM",
 			do:   func(h *harness) { h.dm(learnerA, " what is MoE? ") },
-			want: bot.Event{Platform: "discord", UserID: learnerA, ChatID: discordtest.DMChannel(learnerA), Name: "learner" + learnerA, Text: "what is MoE?", Format: render.DiscordMarkdown, Direct: true},
+			want: bot.Event{Platform: "discord", UserID: learnerA, ChatID: discordtest.DMChannel(learnerA), Name: "learner" + learnerA, Text: "what is MoE?", Format: render.DiscordMarkdown, Direct: true, ViaOutbox: true},
 		},
 	}
 	for _, tt := range tests {

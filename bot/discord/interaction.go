@@ -141,6 +141,12 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 		return
 	}
 
+	component := i.Type == discordgo.InteractionMessageComponent
+	if b.outboxed() {
+		b.queueInteraction(ctx, i, ev, guild, component)
+		return
+	}
+
 	done := make(chan result, 1)
 	go func() {
 		unlock := b.locks.lock(ev.Key())
@@ -150,7 +156,6 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 		done <- result{replies, err}
 	}()
 
-	component := i.Type == discordgo.InteractionMessageComponent
 	deferred := false
 	var res result
 	timer := time.NewTimer(b.slowAfter)
@@ -176,6 +181,64 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 		}
 	}
 	b.answer(ctx, i, guild, component, deferred, res.replies)
+}
+
+// outboxed reports whether the engine delivers Discord replies through its
+// outbox (this Bot is its Discord Sender).
+func (b *Bot) outboxed() bool {
+	o := b.cfg.Outbox
+	if o == nil {
+		o, _ = b.cfg.Handler.(Outbox)
+	}
+	return o != nil && o.DeliversViaOutbox(Platform)
+}
+
+// queueInteraction handles an interaction whose replies go through the
+// outbox. It acknowledges the interaction at once with a deferred response
+// (the pressed message left as it is, or a "thinking" answer, ephemeral in
+// a server), well within Discord's 3 seconds however slow the step; then
+// it runs the step, whose committed replies the outbox delivers through
+// the interaction's webhook (Send), in order, across restarts. What the
+// step returns itself (a toast, an apology when nothing was committed) is
+// sent here as a follow-up.
+func (b *Bot) queueInteraction(ctx context.Context, i *discordgo.Interaction, ev bot.Event, guild, component bool) {
+	ev.ViaOutbox = true
+	ev.ReplyHandle = b.replyHandle(i, guild)
+	if component && i.Message != nil {
+		ev.MessageID = i.Message.ID
+	}
+	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
+	if component {
+		resp.Type = discordgo.InteractionResponseDeferredMessageUpdate
+	} else if guild {
+		resp.Data = &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}
+	}
+	// A failed acknowledgement is logged by respond; the step still runs
+	// and its replies reach the learner by DM (the webhook is unknown).
+	_ = b.respond(ctx, i, resp)
+
+	unlock := b.locks.lock(ev.Key())
+	replies, err := b.cfg.Handler.Handle(ctx, ev)
+	unlock()
+	if err != nil {
+		b.errs.Add(1)
+		b.log.Error("handle interaction", "err", err, "user", ev.UserID)
+		if len(replies) == 0 {
+			replies = []bot.Reply{{Kind: bot.Send, Text: say(i, msgFailed)}}
+		}
+	}
+	for _, r := range replies {
+		if r.Kind == bot.Typing || r.Text == "" && len(r.Buttons) == 0 && r.File == nil {
+			continue
+		}
+		flags := discordgo.MessageFlags(0)
+		if guild || r.Kind == bot.Ack {
+			flags = discordgo.MessageFlagsEphemeral
+		}
+		content, comps := b.message(r)
+		b.followup(ctx, i, content, comps, flags, attachment(r.File)...)
+		b.sent.Add(1)
+	}
 }
 
 // ownsMessage reports whether the learner may press buttons on m: a message
@@ -472,7 +535,9 @@ func (b *Bot) onMessage(s *discordgo.Session, mc *discordgo.MessageCreate) {
 	b.directMsgs.Add(1)
 	ctx, cancel := context.WithTimeout(b.ctx(), handleTimeout)
 	defer cancel()
-	ev := bot.Event{Platform: Platform, UserID: m.Author.ID, ChatID: m.ChannelID, Name: displayName(nil, m.Author), Text: text, Format: render.DiscordMarkdown, Direct: true}
+	// Where the engine delivers through the outbox, the replies come from
+	// there (Send, by DM); what Handle returns is sent here.
+	ev := bot.Event{Platform: Platform, UserID: m.Author.ID, ChatID: m.ChannelID, Name: displayName(nil, m.Author), Text: text, Format: render.DiscordMarkdown, Direct: true, ViaOutbox: true}
 
 	done := make(chan result, 1)
 	go func() {

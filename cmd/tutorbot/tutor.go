@@ -380,7 +380,7 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 	}
 	if cfg.DiscordToken != "" {
 		prefill := func(_ context.Context, userID string) [4]string { return engine.LastPractice("discord", userID) }
-		dc, err := discord.New(discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID, Handler: handler, Reach: engine, Commands: engine.Commands(), Prefill: prefill, Log: log})
+		dc, err := discord.New(discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID, Handler: handler, Reach: engine, Outbox: engine, Commands: engine.Commands(), Prefill: prefill, Log: log})
 		if err != nil {
 			return fmt.Errorf("start discord: %w", err)
 		}
