@@ -73,7 +73,15 @@ func cannotSend(err error) bool {
 // marked (through Reach) and the entry is dropped (bot.ErrRejected): the
 // channel stays reachable. Other failures are returned for the outbox to
 // retry; the interaction token never appears in them.
+//
+// Announcements (to.Bulk) are paced by Config.BulkRate, so they never use
+// up the global limit that replies share with them.
 func (b *Bot) Send(ctx context.Context, to bot.Address, replies []bot.Reply) error {
+	if to.Bulk {
+		if err := b.bulk.WaitN(ctx, max(len(replies), 1)); err != nil {
+			return err
+		}
+	}
 	h, ok := parseHandle(to.ReplyHandle)
 	if ok && b.now().Sub(h.at) < tokenLife {
 		err := b.sendWebhook(ctx, h, to, replies)

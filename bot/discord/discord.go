@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"golang.org/x/time/rate"
 
 	"tutorbot/bot"
 	"tutorbot/redact"
@@ -73,6 +74,10 @@ type Config struct {
 	// PracticeCommand names the slash command that opens the practice
 	// modal (default "practice").
 	PracticeCommand string
+	// BulkRate bounds announcements, in messages per second (default
+	// DefaultBulkRate): the rest of Discord's global 50 a second stays
+	// free for replies to learners who are talking to the tutor.
+	BulkRate float64
 	// Now is the clock for interaction token lifetimes (default time.Now).
 	Now func() time.Time
 	// Outbox, when set, tells whether the engine delivers Discord replies
@@ -86,6 +91,10 @@ type Config struct {
 type Outbox interface {
 	DeliversViaOutbox(platform string) bool
 }
+
+// DefaultBulkRate is the default Config.BulkRate: half of Discord's
+// global limit.
+const DefaultBulkRate = 25
 
 // Stats counts what the adapter did since it started.
 type Stats struct {
@@ -124,6 +133,8 @@ type Bot struct {
 	interactions, deferred, directMsgs, sent, rateLimited, errs atomic.Int64
 
 	conn bot.Connection // the gateway connection; down until it connects
+
+	bulk *rate.Limiter // paces announcements (Config.BulkRate)
 }
 
 var _ bot.Sender = (*Bot)(nil)
@@ -140,7 +151,10 @@ func New(cfg Config) (*Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create discord session: %w", err)
 	}
-	b := &Bot{s: s, cfg: cfg, log: cfg.Log, slowAfter: cfg.SlowAfter, practice: cfg.PracticeCommand}
+	if cfg.BulkRate <= 0 {
+		cfg.BulkRate = DefaultBulkRate
+	}
+	b := &Bot{s: s, cfg: cfg, log: cfg.Log, slowAfter: cfg.SlowAfter, practice: cfg.PracticeCommand, bulk: rate.NewLimiter(rate.Limit(cfg.BulkRate), 1)}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
