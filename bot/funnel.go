@@ -99,6 +99,7 @@ func funnelOf(course *lessons.Course, loc *locale.Localizer, now time.Time, coho
 			cq := chart.Question{Label: loc.T("ChartQuestion", "Lesson", num, "N", qi+1, "Text", q.Text)}
 			for oi, o := range q.Options {
 				cq.Options = append(cq.Options, chart.Option{
+					Key:     letter(oi),
 					Label:   letter(oi) + ". " + o.Text,
 					Count:   chosen[q.ID][o.ID],
 					Correct: o.ID == q.Answer,

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"git.sr.ht/~sbinet/gg"
 	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -52,7 +53,11 @@ type Question struct {
 }
 
 // Option is one answer option's count; Correct options are drawn green.
+// Its Key ("A") labels its bar; the full Label ("A. Vision and
+// multilingualism") is written out above the bars, wrapped, so that a long
+// option is read whole rather than cut to fit beside its bar.
 type Option struct {
+	Key     string `json:"key"`
 	Label   string `json:"label"`
 	Count   int    `json:"count"`
 	Correct bool   `json:"correct,omitempty"`
@@ -71,6 +76,7 @@ const (
 	headSize  = 20
 	labelMax  = 24 // characters of a bar's label
 	titleMax  = 46 // characters of a line of a question's title
+	optionMax = 62 // characters of a line of an option's text
 )
 
 var (
@@ -92,9 +98,31 @@ func px(l vg.Length) int { return int(l.Dots(dpi) + 0.5) }
 func (f Funnel) height() vg.Length {
 	h := headH + vg.Length(len(headLines(f.Title))-1)*titleH*0.8 + panelHeight(len(f.Steps), 1)
 	for _, q := range f.Questions {
-		h += gapH + panelHeight(len(q.Options), len(titleLines(q.Label)))
+		h += gapH + panelHeight(len(q.Options), len(titleLines(q.Label))) + vg.Length(len(optionLines(q)))*lineH
 	}
 	return h
+}
+
+// lineH is the height of a line of an option's text.
+const lineH = 0.3 * vg.Inch
+
+// optionLine is a line of the options written out above a question's
+// bars.
+type optionLine struct {
+	text    string
+	correct bool
+}
+
+// optionLines are the options of q written out, each wrapped into at most
+// two lines of optionMax characters.
+func optionLines(q Question) []optionLine {
+	var out []optionLine
+	for _, o := range q.Options {
+		for _, l := range wrap(o.Label, optionMax) {
+			out = append(out, optionLine{text: l, correct: o.Correct})
+		}
+	}
+	return out
 }
 
 // panelHeight is the height of a bar panel with n bars under a title of
@@ -126,13 +154,14 @@ func encode(w io.Writer, img image.Image, level png.CompressionLevel) error {
 
 // draw draws the chart at dpi dots per inch.
 func (f Funnel) draw(dpi int) (*image.RGBA, error) {
-	vc := vgimg.NewWith(vgimg.UseWH(width, f.height()), vgimg.UseDPI(dpi), vgimg.UseBackgroundColor(color.White))
-	img, ok := vc.Image().(*image.RGBA)
-	if !ok {
-		return nil, fmt.Errorf("draw chart: canvas is %T, not RGBA", vc.Image())
-	}
+	// The canvas draws on img itself: vgimg.UseWH would allocate an
+	// image and then copy it for its graphic context.
+	img := image.NewRGBA(image.Rect(0, 0, int(width.Dots(float64(dpi))+0.5), int(f.height().Dots(float64(dpi))+0.5)))
+	gc := gg.NewContextForRGBA(img)
+	gc.SetLineCapButt()
+	gc.InvertY()
+	vc := vgimg.NewWith(vgimg.UseImageWithContext(img, gc), vgimg.UseDPI(dpi)) // white by default
 	c := newTextCanvas(vc, img)
-	defer c.close()
 	dc := draw.New(c)
 	top := dc.Max.Y
 
@@ -156,7 +185,7 @@ func (f Funnel) draw(dpi int) (*image.RGBA, error) {
 		steps[i] = bar{label: s.Label, count: s.Count, color: barBlue, note: percent(s.Count, first)}
 	}
 	h := panelHeight(len(steps), 1)
-	if err := drawPanel(dc, top, h, nil, steps); err != nil {
+	if err := drawPanel(dc, top, h, nil, nil, steps); err != nil {
 		return nil, err
 	}
 	top -= h
@@ -172,14 +201,19 @@ func (f Funnel) draw(dpi int) (*image.RGBA, error) {
 			if o.Correct {
 				col = barGreen
 			}
-			bars[i] = bar{label: o.Label, count: o.Count, color: col, note: percent(o.Count, total)}
+			key := o.Key
+			if key == "" {
+				key = o.Label
+			}
+			bars[i] = bar{label: key, count: o.Count, color: col, note: percent(o.Count, total)}
 		}
 		lines := titleLines(q.Label)
 		h := panelHeight(len(bars), len(lines))
-		if err := drawPanel(dc, top, h, lines, bars); err != nil {
+		opts := optionLines(q)
+		if err := drawPanel(dc, top, h+vg.Length(len(opts))*lineH, lines, opts, bars); err != nil {
 			return nil, err
 		}
-		top -= h
+		top -= h + vg.Length(len(opts))*lineH
 	}
 	return img, nil
 }
@@ -201,13 +235,24 @@ type bar struct {
 }
 
 // drawPanel draws one horizontal bar chart into the band of dc from top
-// down h, with the title lines above it.
-func drawPanel(dc draw.Canvas, top, h vg.Length, title []string, bars []bar) error {
+// down h, with the title lines and the options' lines above it.
+func drawPanel(dc draw.Canvas, top, h vg.Length, title []string, opts []optionLine, bars []bar) error {
 	style := text.Style{Color: color.Black, Font: font.From(sansBold, bodySize), Handler: plot.DefaultTextHandler, YAlign: draw.YTop}
 	for _, line := range title {
 		dc.FillText(style, vg.Point{X: dc.Min.X + 0.2*vg.Inch, Y: top}, line)
 		top -= titleH * 0.6
 		h -= titleH * 0.6
+	}
+	plain := text.Style{Color: color.Black, Font: font.From(sans, bodySize), Handler: plot.DefaultTextHandler, YAlign: draw.YTop}
+	right := text.Style{Color: barGreen, Font: font.From(sansBold, bodySize), Handler: plot.DefaultTextHandler, YAlign: draw.YTop}
+	for _, line := range opts {
+		st := plain
+		if line.correct {
+			st = right
+		}
+		dc.FillText(st, vg.Point{X: dc.Min.X + 0.35*vg.Inch, Y: top}, line.text)
+		top -= lineH
+		h -= lineH
 	}
 	p := plot.New()
 	p.BackgroundColor = nil // the canvas is white already
@@ -235,16 +280,17 @@ func drawPanel(dc draw.Canvas, top, h vg.Length, title []string, bars []bar) err
 	labels := plotter.XYLabels{XYs: make(plotter.XYs, n), Labels: make([]string, n)}
 	for i, b := range bars {
 		y := float64(n - 1 - i)
-		vals := make(plotter.Values, n)
-		vals[n-1-i] = float64(b.count)
-		bc, err := plotter.NewBarChart(vals, rowHeight*0.7)
-		if err != nil {
-			return fmt.Errorf("chart bars: %w", err)
+		if b.count > 0 {
+			bc, err := plotter.NewBarChart(plotter.Values{float64(b.count)}, rowHeight*0.7)
+			if err != nil {
+				return fmt.Errorf("chart bars: %w", err)
+			}
+			bc.XMin = y // one bar, at its row
+			bc.Horizontal = true
+			bc.Color = b.color
+			bc.LineStyle.Width = 0
+			p.Add(bc)
 		}
-		bc.Horizontal = true
-		bc.Color = b.color
-		bc.LineStyle.Width = 0
-		p.Add(bc)
 		labels.XYs[i] = plotter.XY{X: float64(b.count), Y: y}
 		labels.Labels[i] = fmt.Sprintf("%d%s", b.count, b.note)
 	}
@@ -346,7 +392,16 @@ func paletted(src *image.RGBA) *image.Paletted {
 	for y := 0; y < b.Dy(); y++ {
 		row := src.Pix[y*src.Stride : y*src.Stride+4*w]
 		out := dst.Pix[y*dst.Stride : y*dst.Stride+w]
-		for x := range out {
+		for x := 0; x < w; x++ {
+			// Most of the chart is white background (palette index 0,
+			// which NewPaletted's zeroed pixels already hold): skip it
+			// two pixels at a time.
+			for x+1 < w && binary.LittleEndian.Uint64(row[4*x:]) == 1<<64-1 {
+				x += 2
+			}
+			if x >= w {
+				break
+			}
 			key := binary.LittleEndian.Uint32(row[4*x:])
 			if key != last {
 				i, ok := index[key]

@@ -25,10 +25,10 @@ func sample() Funnel {
 		},
 		Questions: []Question{
 			{Label: "Which model family is strongest at multilingual work across many languages?", Options: []Option{
-				{Label: "a. DeepSeek", Count: 10}, {Label: "b. Qwen — strong in Chinese and many more", Count: 30, Correct: true}, {Label: "c. Mistral", Count: 5},
+				{Key: "A", Label: "A. DeepSeek", Count: 10}, {Key: "B", Label: "B. Qwen — strong in Chinese and in many more languages than any other open-weight family", Count: 30, Correct: true}, {Key: "C", Label: "C. Mistral", Count: 5},
 			}},
 			{Label: "Какую модель выбрать для телефона?", Options: []Option{
-				{Label: "a. Phi", Count: 12, Correct: true}, {Label: "б. Llama 70B", Count: 3},
+				{Key: "А", Label: "А. Phi — маленькая модель, которая помещается в память телефона", Count: 12, Correct: true}, {Key: "Б", Label: "Б. Llama 70B", Count: 3},
 			}},
 		},
 	}
@@ -151,6 +151,33 @@ func BenchmarkVariants(b *testing.B) {
 				}
 				b.ReportMetric(float64(n), "bytes")
 			})
+		}
+	}
+}
+
+// TestOptionsWrittenOut: every option's full text is written above its
+// question's bars (wrapped, not cut), the correct one marked; the bars
+// carry only the option's key.
+func TestOptionsWrittenOut(t *testing.T) {
+	for _, q := range sample().Questions {
+		lines := optionLines(q)
+		i := 0
+		for _, o := range q.Options {
+			var got []string
+			for ; i < len(lines) && len(got) < 2 && strings.Join(got, " ") != o.Label; i++ {
+				if lines[i].correct != o.Correct {
+					t.Errorf("%q: line %q marked correct=%v", o.Label, lines[i].text, lines[i].correct)
+				}
+				got = append(got, lines[i].text)
+			}
+			if strings.Join(got, " ") != o.Label {
+				t.Errorf("option written as %q, want %q", got, o.Label)
+			}
+			for _, l := range got {
+				if n := len([]rune(l)); n > optionMax {
+					t.Errorf("line of %d characters: %q", n, l)
+				}
+			}
 		}
 	}
 }

@@ -3,7 +3,9 @@ package chart
 import (
 	"image"
 	"image/color"
+	"image/draw"
 	"math"
+	"sync"
 
 	xfont "golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
@@ -29,12 +31,6 @@ type textCanvas struct {
 	// a transform was applied.
 	colors []color.Color
 	moved  []bool
-	faces  map[faceKey]xfont.Face
-}
-
-type faceKey struct {
-	font *opentype.Font
-	size vg.Length
 }
 
 func newTextCanvas(c *vgimg.Canvas, img *image.RGBA) *textCanvas {
@@ -43,7 +39,6 @@ func newTextCanvas(c *vgimg.Canvas, img *image.RGBA) *textCanvas {
 	return &textCanvas{
 		Canvas: c, img: img, dpi: dpi, height: h.Dots(dpi),
 		colors: []color.Color{color.Black}, moved: []bool{false},
-		faces: map[faceKey]xfont.Face{},
 	}
 }
 
@@ -100,16 +95,10 @@ func (c *textCanvas) FillString(f font.Face, pt vg.Point, s string) {
 		c.Canvas.FillString(f, pt, s)
 		return
 	}
-	k := faceKey{f.Face, f.Font.Size}
-	face, ok := c.faces[k]
-	if !ok {
-		face = f.FontFace(c.dpi)
-		c.faces[k] = face
-	}
 	d := xfont.Drawer{
 		Dst:  c.img,
 		Src:  image.NewUniform(c.colors[len(c.colors)-1]),
-		Face: face,
+		Face: sharedFace(f, c.dpi),
 		Dot: fixed.Point26_6{
 			X: fixed.Int26_6(math.Round(pt.X.Dots(c.dpi) * 64)),
 			Y: fixed.Int26_6(math.Round((c.height - pt.Y.Dots(c.dpi)) * 64)),
@@ -118,9 +107,102 @@ func (c *textCanvas) FillString(f font.Face, pt vg.Point, s string) {
 	d.DrawString(s)
 }
 
-// close releases the faces.
-func (c *textCanvas) close() {
-	for _, f := range c.faces {
-		f.Close()
-	}
+// faces are the font faces every chart draws with, one per font, size
+// and resolution, each with every glyph it rasterized.
+var faces = struct {
+	sync.Mutex
+	m map[faceKey]*cachedFace
+}{m: map[faceKey]*cachedFace{}}
+
+type faceKey struct {
+	font *opentype.Font
+	size vg.Length
+	dpi  float64
 }
+
+// sharedFace is the face of f at dpi, shared by every chart.
+func sharedFace(f font.Face, dpi float64) *cachedFace {
+	k := faceKey{f.Face, f.Font.Size, dpi}
+	faces.Lock()
+	defer faces.Unlock()
+	face, ok := faces.m[k]
+	if !ok {
+		face = &cachedFace{face: f.FontFace(dpi), glyphs: map[glyphKey]glyph{}}
+		faces.m[k] = face
+	}
+	return face
+}
+
+// cachedFace is a font face that keeps every glyph it rasterized, at a
+// quarter-pixel horizontal position on a whole-pixel baseline: charts
+// write the same few dozen characters hundreds of times. It is safe for
+// concurrent use (an opentype face is not).
+type cachedFace struct {
+	mu     sync.Mutex
+	face   xfont.Face
+	glyphs map[glyphKey]glyph
+}
+
+var _ xfont.Face = (*cachedFace)(nil)
+
+type glyphKey struct {
+	r  rune
+	fx fixed.Int26_6 // the dot's fraction of a pixel, in quarters
+}
+
+type glyph struct {
+	dr      image.Rectangle // relative to the dot's whole pixel
+	mask    *image.Alpha
+	advance fixed.Int26_6
+	ok      bool
+}
+
+// Glyph implements font.Face. The mask it returns is never changed.
+func (f *cachedFace) Glyph(dot fixed.Point26_6, r rune) (image.Rectangle, image.Image, image.Point, fixed.Int26_6, bool) {
+	ix, iy := dot.X.Floor(), dot.Y.Round()
+	k := glyphKey{r: r, fx: (dot.X - fixed.I(ix)) &^ 15}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g, ok := f.glyphs[k]
+	if !ok {
+		dr, mask, mp, advance, found := f.face.Glyph(fixed.Point26_6{X: k.fx}, r)
+		g = glyph{dr: dr, mask: image.NewAlpha(image.Rectangle{Max: dr.Size()}), advance: advance, ok: found}
+		if found && mask != nil {
+			// The face reuses its mask for the next glyph: keep a copy.
+			draw.Draw(g.mask, g.mask.Bounds(), mask, mp, draw.Src)
+		}
+		f.glyphs[k] = g
+	}
+	return g.dr.Add(image.Pt(ix, iy)), g.mask, image.Point{}, g.advance, g.ok
+}
+
+// GlyphBounds implements font.Face.
+func (f *cachedFace) GlyphBounds(r rune) (fixed.Rectangle26_6, fixed.Int26_6, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.face.GlyphBounds(r)
+}
+
+// GlyphAdvance implements font.Face.
+func (f *cachedFace) GlyphAdvance(r rune) (fixed.Int26_6, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.face.GlyphAdvance(r)
+}
+
+// Kern implements font.Face.
+func (f *cachedFace) Kern(r0, r1 rune) fixed.Int26_6 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.face.Kern(r0, r1)
+}
+
+// Metrics implements font.Face.
+func (f *cachedFace) Metrics() xfont.Metrics {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.face.Metrics()
+}
+
+// Close implements font.Face: a shared face stays open.
+func (f *cachedFace) Close() error { return nil }

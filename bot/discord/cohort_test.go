@@ -1,10 +1,14 @@
 package discord
 
 import (
+	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
+
+	"tutorbot/storage"
 )
 
 // TestServerCohortClass: learners using the tutor in a server are in its
@@ -64,4 +68,21 @@ func TestServerCohortClass(t *testing.T) {
 	if !strings.Contains(got, "Class · Autumn 2026") {
 		t.Errorf("cohort not renamed with the server:\n%s", got)
 	}
+}
+
+// TestServerCohortNamedViaOutbox: where replies go through the engine's
+// outbox (as in production), the server's cohort is named after the
+// server too.
+func TestServerCohortNamedViaOutbox(t *testing.T) {
+	var skew atomic.Int64
+	h, _, db := outboxHarness(t, &skew)
+	h.srv.SetGuildName(guildID, "Весна <2026>")
+	h.command(learnerA, inGuild, "lesson", "")
+	waitFor(t, func() bool {
+		var c struct {
+			Name string `json:"name"`
+		}
+		db.View(func(tx *storage.Tx) error { return json.Unmarshal(tx.Cohort("chat:discord:"+guildID), &c) })
+		return c.Name == "Весна <2026>"
+	})
 }

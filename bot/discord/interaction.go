@@ -217,6 +217,7 @@ func (b *Bot) queueInteraction(ctx context.Context, i *discordgo.Interaction, ev
 	// and its replies reach the learner by DM (the webhook is unknown).
 	_ = b.respond(ctx, i, resp)
 
+	ev.GroupName = b.guildName(ctx, ev.Group)
 	unlock := b.locks.lock(ev.Key())
 	replies, err := b.cfg.Handler.Handle(ctx, ev)
 	unlock()
@@ -543,7 +544,6 @@ func (b *Bot) onMessage(s *discordgo.Session, mc *discordgo.MessageCreate) {
 	go func() {
 		unlock := b.locks.lock(ev.Key())
 		defer unlock()
-		ev.GroupName = b.guildName(ctx, ev.Group)
 		replies, err := b.cfg.Handler.Handle(ctx, ev)
 		done <- result{replies, err}
 	}()
