@@ -34,6 +34,10 @@ type AnnounceStats struct {
 	Held int64
 }
 
+// announceQueue is added to a chat's key for the outbox queue of its
+// announcements.
+const announceQueue = "#announce"
+
 // announcer feeds stored announcements into the outbox, a window at a
 // time, and records each recipient's outcome.
 type announcer struct {
@@ -398,7 +402,10 @@ func (a *announcer) stage(tx *storage.Tx, an *announce.Announcement, key string,
 	if err != nil {
 		return nil, announce.Recipient{}, fmt.Errorf("encode outbox entry: %w", err)
 	}
-	chat := chatKey(platform, userID, "")
+	// A queue of its own beside the learner's chat: a reply to a learner
+	// who is talking to the tutor never waits behind their announcement,
+	// which waits for a free slot of the platform's limit.
+	chat := chatKey(platform, userID, "") + announceQueue
 	out, err := tx.AddOutbox(chat, b)
 	if err != nil {
 		return nil, announce.Recipient{}, err
