@@ -281,3 +281,19 @@ func TestPageTurnOfGoneMessageSentAnew(t *testing.T) {
 		t.Errorf("outbox %+v; want the page sent at once", st)
 	}
 }
+
+// TestTypedDMViaOutbox: a typed DM's committed reply comes from the outbox
+// to the DM channel, stored until Discord accepted it (here after a 500).
+func TestTypedDMViaOutbox(t *testing.T) {
+	h, e, db := outboxHarness(t, new(atomic.Int64))
+	h.srv.FailNext(discordtest.RouteSendMessage, 1, http.StatusInternalServerError, 0, 0)
+	h.dm(learnerA, "/tasks add typed")
+	waitFor(t, func() bool { return stored(db) == 0 && e.OutboxStats().Waiting == 0 })
+	got := h.srv.Messages(discordtest.DMChannel(learnerA))
+	if len(got) != 1 || !strings.Contains(got[0].Content, "(1 of") {
+		t.Errorf("DM shows %+v; want the answer once", got)
+	}
+	if st := e.OutboxStats(); st.Retried != 1 || st.Delivered != 1 {
+		t.Errorf("outbox %+v; want one retry, one delivery", st)
+	}
+}
