@@ -297,3 +297,23 @@ func TestTypedDMViaOutbox(t *testing.T) {
 		t.Errorf("outbox %+v; want one retry, one delivery", st)
 	}
 }
+
+// TestNoCommandLeftThinking: every slash command commits a reply, so with
+// the outbox no interaction's deferred "thinking" answer stays unfilled.
+func TestNoCommandLeftThinking(t *testing.T) {
+	h, e, _ := outboxHarness(t, new(atomic.Int64))
+	for _, c := range e.Commands() {
+		if c.Name == h.b.practice {
+			continue // opens a modal
+		}
+		id := h.command(learnerA, inGuild, c.Name, "")
+		deadline := time.Now().Add(3 * time.Second)
+		for in, _ := h.srv.Interaction(id); in.Loading; in, _ = h.srv.Interaction(id) {
+			if time.Now().After(deadline) {
+				t.Errorf("/%s left its answer thinking", c.Name)
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
