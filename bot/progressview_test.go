@@ -74,3 +74,33 @@ func TestDecodeProgressSameAsState(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeProgress: decodeProgress never panics, and on any record the
+// tutor writes (a decoded record written again) it reads the same
+// progress as the whole record's decode.
+func FuzzDecodeProgress(f *testing.F) {
+	f.Add(`{"v":2,"started":"2026-11-26T12:00:00Z","lesson":"map","progress":{"map":{"page":1,"seen":2}},"pending":"x","tasks":[{"id":1,"text":"` + strings.Repeat("t", 600) + `"}]}`)
+	f.Add(`{"v":1,"progress":{"tasks":{"seen":1}},"tasks":[]}`)
+	f.Add(`{"progress":{"a,\"pending\"":{"seen":3}},"last_prompt":"` + strings.Repeat("p", 600) + `"}`)
+	f.Fuzz(func(t *testing.T, rec string) {
+		decodeProgress([]byte(rec))
+		st, err := decodeState([]byte(rec))
+		if err != nil {
+			return
+		}
+		again, err := json.Marshal(st)
+		if err != nil {
+			return
+		}
+		got, err := decodeProgress(again)
+		if err != nil {
+			t.Fatalf("%s: %v", again, err)
+		}
+		want, _ := decodeState(again)
+		w := progressView{want.Version, want.Started, want.Lesson, want.Active, want.Progress}
+		g := progressView{got.Version, got.Started, got.Lesson, got.Active, got.Progress}
+		if !reflect.DeepEqual(w, g) {
+			t.Fatalf("%s:\n got %+v\nwant %+v", again, g, w)
+		}
+	})
+}
