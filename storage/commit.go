@@ -35,6 +35,7 @@ const (
 type request struct {
 	ctx   context.Context
 	fn    func(*bolt.Tx) error
+	lazy  bool // may wait for another write (updateLater)
 	state atomic.Int32
 	done  chan error // buffered: the committer never blocks on an answer
 }
@@ -57,8 +58,13 @@ type committer struct {
 	exited chan struct{}
 
 	// lazyTimer, when set, wakes the committer for writes queued by
-	// updateLater that no other write has taken along yet.
+	// updateLater that no other write has taken along yet; lazyDue is
+	// set when it fired (or Flush was called). eager counts the queued
+	// writes that are not lazy: with none and lazyDue unset, the queue
+	// waits.
 	lazyTimer *time.Timer
+	lazyDue   bool
+	eager     int
 
 	txs atomic.Int64 // shared write transactions run, for tests
 
@@ -83,8 +89,7 @@ func (c *committer) updateLater(ctx context.Context, fn func(*bolt.Tx) error, de
 	return c.enqueue(ctx, fn, max(delay, 1))
 }
 
-// kick wakes the committer: writes waiting in the queue (lazy ones
-// included) commit now.
+// kick wakes the committer for the writes waiting in the queue.
 func (c *committer) kick() {
 	select {
 	case c.wake <- struct{}{}:
@@ -92,11 +97,19 @@ func (c *committer) kick() {
 	}
 }
 
+// flush has the lazy writes waiting in the queue commit now.
+func (c *committer) flush() {
+	c.mu.Lock()
+	c.lazyDue = true
+	c.mu.Unlock()
+	c.kick()
+}
+
 func (c *committer) enqueue(ctx context.Context, fn func(*bolt.Tx) error, delay time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	r := &request{ctx: ctx, fn: fn, lazy: delay > 0, done: make(chan error, 1)}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -105,12 +118,13 @@ func (c *committer) enqueue(ctx context.Context, fn func(*bolt.Tx) error, delay 
 	c.inflight.Add(1)
 	defer c.inflight.Done() // also when fn panics in the solo run below
 	c.queue = append(c.queue, r)
-	if delay > 0 {
+	if r.lazy {
 		if c.lazyTimer == nil {
-			c.lazyTimer = time.AfterFunc(delay, c.kick)
+			c.lazyTimer = time.AfterFunc(delay, c.flush)
 		}
 		c.mu.Unlock()
 	} else {
+		c.eager++
 		c.mu.Unlock()
 		c.kick()
 	}
@@ -147,6 +161,7 @@ func (c *committer) close() {
 	first := !c.closed
 	c.closed = true
 	c.mu.Unlock()
+	c.flush() // lazy writes do not wait for their timer
 	c.inflight.Wait()
 	if first {
 		close(c.quit)
@@ -182,16 +197,30 @@ func (c *committer) run() {
 // with its error.
 func (c *committer) take() []*request {
 	c.mu.Lock()
+	if c.eager == 0 && !c.lazyDue {
+		c.mu.Unlock()
+		return nil // only lazy writes, not due yet: they wait for company
+	}
 	if c.lazyTimer != nil {
 		// Lazy writes are taken along now; the next one arms a new timer.
 		c.lazyTimer.Stop()
 		c.lazyTimer = nil
 	}
+	c.lazyDue = false
 	var batch []*request
 	if len(c.queue) <= maxBatch {
 		batch, c.queue = c.queue, nil
 	} else {
 		batch, c.queue = c.queue[:maxBatch:maxBatch], c.queue[maxBatch:]
+	}
+	c.eager = 0
+	for _, r := range c.queue {
+		if !r.lazy {
+			c.eager++
+		}
+	}
+	if len(c.queue) > 0 {
+		c.lazyDue = true // the rest of a long queue goes in the next batch
 	}
 	c.mu.Unlock()
 	return slices.DeleteFunc(batch, func(r *request) bool {

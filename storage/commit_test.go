@@ -617,4 +617,21 @@ func TestUpdateLaterRidesAlong(t *testing.T) {
 	if m := missing(t, db, []string{"lazy", "eager", "flushed", "alone"}); len(m) > 0 {
 		t.Errorf("writes missing: %v", m)
 	}
+
+	// Close does not wait for a lazy write's timer.
+	go func() { lazy <- db.UpdateLater(context.Background(), time.Hour, put("at close")) }()
+	waitQueued(t, db, 1)
+	closed := make(chan error, 1)
+	go func() { closed <- db.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited for a lazy write's timer")
+	}
+	if err := <-lazy; err != nil {
+		t.Errorf("lazy write at close: %v", err)
+	}
 }

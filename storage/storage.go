@@ -175,7 +175,7 @@ func (db *DB) UpdateLater(ctx context.Context, delay time.Duration, fn func(tx *
 // Flush commits the writes UpdateLater holds back now.
 func (db *DB) Flush() {
 	if db.c != nil {
-		db.c.kick()
+		db.c.flush()
 	}
 }
 

@@ -228,12 +228,13 @@ func TestOutboxThroughOutages(t *testing.T) {
 	if st.Retried == 0 {
 		t.Errorf("no retries counted: %+v", st)
 	}
-	r.db.View(func(tx *storage.Tx) error {
-		if n := tx.CountOutbox(); n != 0 {
-			t.Errorf("%d entries left in the outbox", n)
-		}
-		return nil
-	})
+	// Deletes of delivered entries ride along with the next commit or
+	// commit within a few milliseconds (storage.UpdateLater).
+	stored := func() (n int) {
+		r.db.View(func(tx *storage.Tx) error { n = tx.CountOutbox(); return nil })
+		return n
+	}
+	eventually(t, 5*time.Second, func() bool { return stored() == 0 }, "%d entries left in the outbox", stored())
 	t.Logf("outbox %+v", st)
 }
 
