@@ -347,7 +347,7 @@ func (t *turn) cohortCmd(arg string) {
 		link = "<" + l + ">"
 	}
 	t.say(t.tr.T("CohortCreated", "Name", render.EscapeMarkdown(name), "Code", code, "Link", link,
-		"Expires", c.Expires.Format(time.DateOnly)))
+		"Expires", t.tr.Date(c.Expires)))
 }
 
 // classCmd is /class [CODE]: a cohort's learners and funnel, for the

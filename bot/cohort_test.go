@@ -339,3 +339,32 @@ func FuzzJoinCode(f *testing.F) {
 		})
 	})
 }
+
+// TestClassInRussian: /class and /cohort answer in the learner's
+// language, with Russian plurals and dates.
+func TestClassInRussian(t *testing.T) {
+	r := newCohortRig(t)
+	for _, u := range []string{"42", "43"} {
+		r.send(u, "g1", "/lesson", false)
+	}
+	ru := func(text string) string {
+		t.Helper()
+		rs, err := r.h.engine.Handle(context.Background(), bot.Event{Platform: "test", UserID: "1", ChatID: "1", Direct: true, Lang: "ru", Text: text, Format: render.Plain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return replyText(rs)
+	}
+	got := ru("/class chat:test:g1")
+	for _, want := range []string{"Класс · test g1 · 2 ученика", "Learner 42: урок 1, стр. 1/9 · лучший результат квиза: — · последняя активность: чт, 26 ноября", "Воронка"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Russian class misses %q:\n%s", want, got)
+		}
+	}
+	if got := ru("/cohort new Осень"); !strings.Contains(got, "Когорта Осень готова") || !strings.Contains(got, "до 24 февраля 2027") {
+		t.Errorf("Russian /cohort new:\n%s", got)
+	}
+	if got := ru("/class"); !strings.Contains(got, "нет когорты") {
+		t.Errorf("Russian /class without a cohort:\n%s", got)
+	}
+}

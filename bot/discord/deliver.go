@@ -85,7 +85,13 @@ func (b *Bot) Send(ctx context.Context, to bot.Address, replies []bot.Reply) err
 	h, ok := parseHandle(to.ReplyHandle)
 	if ok && b.now().Sub(h.at) < tokenLife {
 		err := b.sendWebhook(ctx, h, to, replies)
-		if err == nil || !tokenGone(err) {
+		switch {
+		case err == nil:
+			return nil
+		case tokenGone(err):
+		case refused(err):
+			return scrub(fmt.Errorf("%w: %w", bot.ErrRejected, err), h.token)
+		default:
 			return scrub(err, h.token)
 		}
 		b.log.Info("interaction token no longer valid; replies go by DM", "user", to.UserID)
@@ -153,12 +159,18 @@ func (b *Bot) sendWebhook(ctx context.Context, h handle, to bot.Address, replies
 			inPlace = true
 			content, comps := b.message(r)
 			edit := &discordgo.WebhookEdit{Content: &content, Components: &comps, AllowedMentions: noMentions(), Files: attachment(r.File)}
-			if _, err := b.s.InteractionResponseEdit(i, edit, discordgo.WithContext(ctx)); err != nil {
-				b.errs.Add(1)
+			_, err := b.s.InteractionResponseEdit(i, edit, discordgo.WithContext(ctx))
+			if err == nil {
+				b.sent.Add(1)
+				continue
+			}
+			b.errs.Add(1)
+			if tokenGone(err) || !refused(err) {
 				return fmt.Errorf("edit the pressed message: %w", err)
 			}
-			b.sent.Add(1)
-			continue
+			// The message can no longer be edited (deleted, say): the
+			// reply is sent anew.
+			b.log.Warn("edit of the pressed message refused, sending anew", "err", scrub(err, h.token))
 		}
 		parts := chunks(r.Text)
 		for n, part := range parts {
@@ -204,8 +216,8 @@ func (b *Bot) sendDM(ctx context.Context, to bot.Address, replies []bot.Reply) e
 }
 
 // tokenGone reports whether Discord no longer knows the interaction's
-// webhook (10015 Unknown Webhook, 50027 Invalid Webhook Token, or a 401 or
-// 404 on it): its replies go by DM instead.
+// webhook (10015 Unknown Webhook, 50027 Invalid Webhook Token, or a 401 on
+// it): its replies go by DM instead.
 func tokenGone(err error) bool {
 	var rest *discordgo.RESTError
 	if !errors.As(err, &rest) {
@@ -214,7 +226,18 @@ func tokenGone(err error) bool {
 	if rest.Message != nil && (rest.Message.Code == discordgo.ErrCodeUnknownWebhook || rest.Message.Code == 50027) {
 		return true
 	}
-	return rest.Response != nil && (rest.Response.StatusCode == http.StatusUnauthorized || rest.Response.StatusCode == http.StatusNotFound)
+	return rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized
+}
+
+// refused reports whether Discord refused the request itself for good (a
+// 4xx other than 429): sending it again cannot help.
+func refused(err error) bool {
+	var rest *discordgo.RESTError
+	if !errors.As(err, &rest) || rest.Response == nil {
+		return false
+	}
+	c := rest.Response.StatusCode
+	return c >= 400 && c < 500 && c != http.StatusTooManyRequests
 }
 
 // scrubbed is an error whose text has a secret (an interaction token, which

@@ -258,3 +258,62 @@ func TestScrubHidesInteractionToken(t *testing.T) {
 		t.Error("scrub(nil) is not nil")
 	}
 }
+
+// TestPageTurnOfGoneMessageSentAnew: a page turn whose pressed message can
+// no longer be edited (Discord answers 10008 Unknown Message) is sent as a
+// new message instead of being retried for a day.
+func TestPageTurnOfGoneMessageSentAnew(t *testing.T) {
+	h, e, db := outboxHarness(t, new(atomic.Int64))
+	h.command(learnerA, inDM(learnerA), "lesson", "")
+	waitFor(t, func() bool { _, ok := h.lastWithButtons(learnerA, inDM(learnerA)); return ok })
+	page, _ := h.lastWithButtons(learnerA, inDM(learnerA))
+	next, ok := findButton(page, "Next")
+	if !ok {
+		t.Fatalf("no Next button on %+v", page)
+	}
+	h.press(learnerA, inDM(learnerA), "999999999", next.CustomID) // a message Discord no longer has
+	waitFor(t, func() bool { return stored(db) == 0 && e.OutboxStats().Waiting == 0 })
+	got := h.contents(learnerA, inDM(learnerA))
+	if len(got) != 2 || !strings.Contains(got[1], "2/") {
+		t.Errorf("DM shows %q; want page 2 sent anew", got)
+	}
+	if st := e.OutboxStats(); st.Retried != 0 || st.Rejected != 0 {
+		t.Errorf("outbox %+v; want the page sent at once", st)
+	}
+}
+
+// TestTypedDMViaOutbox: a typed DM's committed reply comes from the outbox
+// to the DM channel, stored until Discord accepted it (here after a 500).
+func TestTypedDMViaOutbox(t *testing.T) {
+	h, e, db := outboxHarness(t, new(atomic.Int64))
+	h.srv.FailNext(discordtest.RouteSendMessage, 1, http.StatusInternalServerError, 0, 0)
+	h.dm(learnerA, "/tasks add typed")
+	waitFor(t, func() bool { return stored(db) == 0 && e.OutboxStats().Waiting == 0 })
+	got := h.srv.Messages(discordtest.DMChannel(learnerA))
+	if len(got) != 1 || !strings.Contains(got[0].Content, "(1 of") {
+		t.Errorf("DM shows %+v; want the answer once", got)
+	}
+	if st := e.OutboxStats(); st.Retried != 1 || st.Delivered != 1 {
+		t.Errorf("outbox %+v; want one retry, one delivery", st)
+	}
+}
+
+// TestNoCommandLeftThinking: every slash command commits a reply, so with
+// the outbox no interaction's deferred "thinking" answer stays unfilled.
+func TestNoCommandLeftThinking(t *testing.T) {
+	h, e, _ := outboxHarness(t, new(atomic.Int64))
+	for _, c := range e.Commands() {
+		if c.Name == h.b.practice {
+			continue // opens a modal
+		}
+		id := h.command(learnerA, inGuild, c.Name, "")
+		deadline := time.Now().Add(3 * time.Second)
+		for in, _ := h.srv.Interaction(id); in.Loading; in, _ = h.srv.Interaction(id) {
+			if time.Now().After(deadline) {
+				t.Errorf("/%s left its answer thinking", c.Name)
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}

@@ -434,3 +434,40 @@ func TestSupersededEditDropped(t *testing.T) {
 		t.Errorf("outbox %+v: want one cancelled entry", st)
 	}
 }
+
+// TestStaleRefusalThroughTheFake: a 403 that was under way (the Bot API
+// answers it slowly) while the learner wrote again is older than the
+// chat's reachability: the learner's newer reply is still delivered, the
+// refused one is retried, and the chat is not marked unreachable.
+func TestStaleRefusalThroughTheFake(t *testing.T) {
+	r := newDeliveryRig(t)
+	l := &learner{srv: r.srv, chat: 21, user: 21}
+	if err := l.say("/start"); err != nil {
+		t.Fatal(err)
+	}
+	r.srv.SetMethodDelay("sendMessage", 800*time.Millisecond)
+	r.srv.FailNext("sendMessage", 1, http.StatusForbidden, 0)
+	r.srv.PushMessage(21, 21, "/tasks add before")
+	eventually(t, 5*time.Second, func() bool { return r.engine.OutboxStats().Waiting > 0 }, "the first reply on its way")
+	time.Sleep(100 * time.Millisecond) // its send is under way
+	r.srv.PushMessage(21, 21, "/tasks add after")
+	r.srv.SetMethodDelay("sendMessage", 0)
+	eventually(t, 10*time.Second, func() bool { return len(added(r.srv, 21)) >= 2 }, "both replies (got %v)", added(r.srv, 21))
+	checkAdded(t, r.srv, 21, 2)
+	refused := 0
+	for _, c := range r.srv.Calls() {
+		if c.ChatID == 21 && c.Status == http.StatusForbidden {
+			refused++
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d calls refused, want the one stale 403", refused)
+	}
+	if st := r.engine.OutboxStats(); st.Cancelled != 0 {
+		t.Errorf("%d replies cancelled by a stale 403", st.Cancelled)
+	}
+	set := remind.Settings{Spec: remind.WeeklyPreset().Spec, Kind: remind.Weekly, Platform: "telegram", UserID: "21", ChatID: "21"}
+	if err := r.engine.DeliverReminder(context.Background(), "telegram:21", set, time.Now()); err != nil {
+		t.Errorf("reminder after a stale 403: %v, want the chat reachable", err)
+	}
+}
