@@ -412,12 +412,14 @@ func readClass(db *storage.DB, code string) ([]member, error) {
 	var out []member
 	err := db.View(func(tx *storage.Tx) error {
 		return tx.ForEachCohortMember(code, func(key, name string) error {
-			st, err := decodeProgress(tx.Learner(key))
-			if err != nil {
-				return nil // unreadable: quarantined at their next turn
-			}
-			out = append(out, member{key: key, name: name, st: st})
-			return nil
+			return tx.ReadLearner(key, func(rec []byte) error {
+				st, err := decodeProgress(rec)
+				if err != nil {
+					return nil // unreadable: quarantined at their next turn
+				}
+				out = append(out, member{key: key, name: name, st: st})
+				return nil
+			})
 		})
 	})
 	if err != nil {

@@ -2,8 +2,10 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"tutorbot/bot"
@@ -39,6 +41,62 @@ func BenchmarkClass1000(b *testing.B) {
 	for b.Loop() {
 		rs, err := e.Handle(ctx, ev)
 		if err != nil || len(rs) < 2 || rs[len(rs)-1].File == nil {
+			b.Fatalf("class: %v %d replies", err, len(rs))
+		}
+	}
+}
+
+// BenchmarkClass1000LongHistories is /class for a cohort of 1,000 learners
+// whose records are about 30 KB each (twenty practice answers, ten
+// reference tasks): /class reads only the start of each record.
+func BenchmarkClass1000LongHistories(b *testing.B) {
+	db, err := storage.Open(filepath.Join(b.TempDir(), "tutor.db"), storage.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	course, _ := lessons.Default()
+	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Now: clock, Admins: map[string]bool{"test:1": true}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const code = "spring26"
+	lesson := course.First().ID
+	answer := strings.Repeat("A recommendation with its reasoning, memory figures and license notes. ", 20)
+	err = db.Update(context.Background(), func(tx *storage.Tx) error {
+		c, _ := json.Marshal(bot.Cohort{Code: code, Name: "Spring", Created: clock()})
+		if err := tx.PutCohort(code, c); err != nil {
+			return err
+		}
+		for i := range 1000 {
+			st := bot.State{Version: 2, Started: clock(), Lesson: lesson, Cohorts: []string{code},
+				Progress: map[string]*bot.Progress{lesson: {Page: i % 9, Seen: i%9 + 1}}}
+			for j := range 20 {
+				st.Submissions = append(st.Submissions, bot.Submission{ID: j, At: clock(), Answer: answer})
+			}
+			for j := range 10 {
+				st.Tasks = append(st.Tasks, bot.Task{ID: j, Text: "Summarize a support ticket in three bullet points", Added: clock()})
+			}
+			rec, _ := json.Marshal(st)
+			key := fmt.Sprintf("test:%d", 1000+i)
+			if err := tx.PutLearner(key, rec); err != nil {
+				return err
+			}
+			if err := tx.PutCohortMember(code, key, fmt.Sprintf("Learner %d", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	ev := bot.Event{Platform: "test", UserID: "1", ChatID: "1", Direct: true, Text: "/class " + code, Format: render.TelegramHTML}
+	b.ReportAllocs()
+	for b.Loop() {
+		rs, err := e.Handle(ctx, ev)
+		if err != nil || len(rs) < 2 || rs[len(rs)-1].File == nil || !strings.Contains(rs[0].Text, "1000 learners") {
 			b.Fatalf("class: %v %d replies", err, len(rs))
 		}
 	}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -202,7 +203,7 @@ type progressView struct {
 func decodeProgress(b []byte) (*State, error) {
 	v := progressView{Version: stateVersion}
 	if b != nil {
-		if err := json.Unmarshal(b, &v); err != nil {
+		if err := v.read(b); err != nil {
 			return nil, fmt.Errorf("decode learner record: %w", err)
 		}
 	}
@@ -211,6 +212,70 @@ func decodeProgress(b []byte) (*State, error) {
 		st.upgrade()
 	}
 	return st, nil
+}
+
+// read decodes the view from a record. A record of the current layout
+// holds its fields in State's order, and the view's come first (see
+// TestProgressFieldsFirst): only the record's beginning up to the first
+// field after them is decoded, so a long history of practice answers and
+// comparisons is not even parsed. A record of an older layout is read
+// whole.
+func (v *progressView) read(b []byte) error {
+	if end := progressEnd(b); len(b)-end > 512 { // a short tail is cheaper to parse than to cut
+		head := append(b[:end:end], '}')
+		if json.Unmarshal(head, v) == nil && v.Version >= stateVersion {
+			return nil
+		}
+		*v = progressView{Version: stateVersion}
+	}
+	return json.Unmarshal(b, v)
+}
+
+// progressEnd is where, in a JSON object, the first top-level member
+// whose key is not one of the view's (or lang, course_done, which come
+// between them) begins: the index of the comma before it, or len(b).
+func progressEnd(b []byte) int {
+	depth, inString, escaped := 0, false, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ',':
+			if depth != 1 {
+				continue
+			}
+			rest := bytes.TrimLeft(b[i+1:], " \t\r\n")
+			if len(rest) == 0 || rest[0] != '"' {
+				return len(b)
+			}
+			key, _, ok := bytes.Cut(rest[1:], []byte{'"'})
+			if !ok {
+				return len(b)
+			}
+			switch string(key) {
+			case "v", "started", "lang", "lesson", "active", "course_done", "progress":
+			default:
+				return i
+			}
+		}
+	}
+	return len(b)
 }
 
 // upgrade brings a record of an older layout to stateVersion. Version 1

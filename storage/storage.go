@@ -221,6 +221,13 @@ func (t *Tx) Learner(key string) []byte {
 	return bytes.Clone(v)
 }
 
+// ReadLearner calls fn with the record under key (nil when there is
+// none) without copying it: fn must not keep or change it. For reports
+// that read many learners in one read transaction.
+func (t *Tx) ReadLearner(key string, fn func(rec []byte) error) error {
+	return fn(t.tx.Bucket(bucketLearners).Get([]byte(key)))
+}
+
 // PutLearner stores the record under key.
 func (t *Tx) PutLearner(key string, rec []byte) error {
 	if key == "" {
