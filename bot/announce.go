@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"tutorbot/announce"
+	"tutorbot/locale"
 	"tutorbot/remind"
 	"tutorbot/render"
 	"tutorbot/storage"
@@ -555,21 +556,18 @@ func (t *turn) announceCmd(arg string) {
 
 // audienceProblem checks that an audience names things that exist, and
 // returns the learner-facing problem ("" when fine).
-func (e *Engine) audienceProblem(tx *storage.Tx, a announce.Audience, tr interface {
-	T(id string, data ...any) string
-}) string {
+func (e *Engine) audienceProblem(tx *storage.Tx, a announce.Audience, tr *locale.Localizer) string {
+	_, lessonOK := e.course.Load().ByOrder(a.Unfinished)
 	switch {
 	case a.Cohort != "" && tx.Cohort(a.Cohort) == nil:
 		return tr.T("JoinUnknown", "Code", render.EscapeMarkdown(a.Cohort))
-	case a.Unfinished > 0 && !hasOrder(e.course.Load().ByOrder(a.Unfinished)):
+	case a.Unfinished > 0 && !lessonOK:
 		return tr.T("AnnounceNoLesson", "N", a.Unfinished, "Lessons", e.course.Load().Len())
 	case a.Lang != "" && !e.msgs.Has(a.Lang):
 		return tr.T("AnnounceNoLang", "Lang", render.EscapeMarkdown(a.Lang), "Langs", strings.Join(e.msgs.Langs(), ", "))
 	}
 	return ""
 }
-
-func hasOrder(_ any, ok bool) bool { return ok }
 
 // announceDraft stores a draft and shows its preview, the audience's size
 // and the Send and Cancel buttons.
@@ -801,7 +799,7 @@ func (t *turn) announceStatus(id uint64) {
 	t.say(t.e.statusText(t.tx, t.tr, an), buttons...)
 }
 
-// AnnouncementCounts returns announcement id's recipients by state.
+// announcementCounts returns announcement id's recipients by state.
 func announcementCounts(tx *storage.Tx, id uint64) announce.Counts {
 	c := announce.Counts{}
 	tx.ForEachRecipient(id, "", func(_ string, rec []byte) bool {
@@ -815,9 +813,7 @@ func announcementCounts(tx *storage.Tx, id uint64) announce.Counts {
 }
 
 // statusText is an announcement's status in the admin's language.
-func (e *Engine) statusText(tx *storage.Tx, tr interface {
-	T(id string, data ...any) string
-}, an *announce.Announcement) string {
+func (e *Engine) statusText(tx *storage.Tx, tr *locale.Localizer, an *announce.Announcement) string {
 	c := announcementCounts(tx, an.ID)
 	preview := []rune(strings.Join(strings.Fields(render.Strip(render.Render(an.Text, render.Plain), render.Plain)), " "))
 	if len(preview) > 60 {

@@ -181,6 +181,28 @@ func TestAnnounceToEveryone(t *testing.T) {
 	if s := r.e.AnnounceStats(); s.Sent != 29 {
 		t.Errorf("stats = %+v, want 29 sent", s)
 	}
+
+	// Learner 7 turns announcements back on and gets the next one.
+	if on := joined(r.say(t, "7", "/remind announcements on", "")); !strings.Contains(on, "announcements again") {
+		t.Fatalf("announcements on: %s", on)
+	}
+	r.press(t, "admin", button(t, r.say(t, "admin", "/announce Second news", ""), "Send"))
+	r.waitDone(t, 2)
+	if got := r.in.count("7", "Second news"); got != 1 {
+		t.Errorf("learner 7 got the next one %d times after opting in again", got)
+	}
+}
+
+func TestAnnounceRussianAdmin(t *testing.T) {
+	r := newAnnRig(t, 4)
+	r.say(t, "admin", "/start", "ru")
+	preview := joined(r.say(t, "admin", "/announce Занятие в пятницу", ""))
+	if !strings.Contains(preview, "Его получат 5 учеников (everyone). Отправить?") {
+		t.Fatalf("Russian preview: %s", preview)
+	}
+	if got := joined(r.say(t, "admin", "/announce "+strings.Repeat("слово ", 1000), "")); !strings.Contains(got, "Длина объявления — 6000, а предел — 4000 символов") {
+		t.Errorf("Russian refusal: %s", got)
+	}
 }
 
 func TestAnnounceAudiences(t *testing.T) {
