@@ -582,7 +582,7 @@ func (t *turn) announceDraft(c announce.Command) {
 	}
 	n := len(t.e.audience(t.tx, c.Audience))
 	if n == 0 {
-		t.say(t.tr.T("AnnounceNobody", "Audience", render.EscapeMarkdown(c.Audience.String())))
+		t.say(t.tr.T("AnnounceNobody", "Audience", render.EscapeMarkdown(t.e.audienceName(t.tr, c.Audience))))
 		return
 	}
 	an, err := t.e.newDraft(t.tx, c, t.ev.Key(), n, t.now)
@@ -593,7 +593,7 @@ func (t *turn) announceDraft(c announce.Command) {
 	}
 	t.say(t.tr.T("AnnouncePreviewHead", "ID", an.ID))
 	t.say(c.Text)
-	t.say(t.tr.T("AnnounceConfirm", "Learners", t.tr.N("ChartLearners", n), "Audience", render.EscapeMarkdown(c.Audience.String())), []Button{
+	t.say(t.tr.T("AnnounceConfirm", "Learners", t.tr.N("ChartLearners", n), "Audience", render.EscapeMarkdown(t.e.audienceName(t.tr, c.Audience))), []Button{
 		{Label: t.tr.T("BtnAnnounceSend"), Payload: payAnn(an.ID, annSend)},
 		{Label: t.tr.T("BtnAnnounceCancel"), Payload: payAnn(an.ID, annCancel)},
 	})
@@ -696,7 +696,7 @@ func (t *turn) announceSend(id uint64) {
 		return
 	}
 	if n == 0 {
-		t.say(t.tr.T("AnnounceNobody", "Audience", render.EscapeMarkdown(an.Audience.String())))
+		t.say(t.tr.T("AnnounceNobody", "Audience", render.EscapeMarkdown(t.e.audienceName(t.tr, an.Audience))))
 		return
 	}
 	t.e.log.Info("announcement confirmed", "id", id, "by", t.ev.Key(), "recipients", n)
@@ -820,7 +820,7 @@ func (e *Engine) statusText(tx *storage.Tx, tr *locale.Localizer, an *announce.A
 		preview = append(preview[:59], '…')
 	}
 	return tr.T("AnnounceStatus", "ID", an.ID, "State", tr.T("AnnounceState_"+string(an.Status)),
-		"Text", render.EscapeMarkdown(string(preview)), "Audience", render.EscapeMarkdown(an.Audience.String()),
+		"Text", render.EscapeMarkdown(string(preview)), "Audience", render.EscapeMarkdown(e.audienceName(tr, an.Audience)),
 		"Total", an.Recipients, "Sent", c[announce.Sent], "Pending", c[announce.Pending]+c[announce.Queued], "Held", c[announce.Held],
 		"Failed", c[announce.Failed], "Unreachable", c[announce.Unreachable], "OptedOut", c[announce.OptedOut], "Cancelled", c[announce.Dropped])
 }
@@ -936,4 +936,23 @@ func (t *turn) announcementsCmd(arg string) {
 			t.say(t.tr.T("RemindAnnouncementsOn"))
 		}
 	})
+}
+
+// audienceName describes an audience in the admin's language ("all
+// learners"; "cohort abcd1234, not finished lesson 2, language: Русский").
+func (e *Engine) audienceName(tr *locale.Localizer, a announce.Audience) string {
+	var parts []string
+	if a.Cohort != "" {
+		parts = append(parts, tr.T("AudienceCohort", "Code", a.Cohort))
+	}
+	if a.Unfinished > 0 {
+		parts = append(parts, tr.T("AudienceUnfinished", "N", a.Unfinished))
+	}
+	if a.Lang != "" {
+		parts = append(parts, tr.T("AudienceLang", "Lang", e.msgs.For(a.Lang).T("LanguageName")))
+	}
+	if len(parts) == 0 {
+		return tr.T("AudienceEveryone")
+	}
+	return strings.Join(parts, ", ")
 }

@@ -141,7 +141,7 @@ func TestAnnounceToEveryone(t *testing.T) {
 
 	preview := r.say(t, "admin", "/announce Lesson 2 is **out**!", "")
 	text := joined(preview)
-	if !strings.Contains(text, "Preview of announcement #1") || !strings.Contains(text, "Lesson 2 is out!") || !strings.Contains(text, "Send it to 31 learners (everyone)?") {
+	if !strings.Contains(text, "Preview of announcement #1") || !strings.Contains(text, "Lesson 2 is out!") || !strings.Contains(text, "Send it to 31 learners (all learners)?") {
 		t.Fatalf("preview:\n%s", text)
 	}
 	if got := r.in.count("1", "Lesson 2 is out"); got != 0 {
@@ -197,7 +197,7 @@ func TestAnnounceRussianAdmin(t *testing.T) {
 	r := newAnnRig(t, 4)
 	r.say(t, "admin", "/start", "ru")
 	preview := joined(r.say(t, "admin", "/announce Занятие в пятницу", ""))
-	if !strings.Contains(preview, "Его получат 5 учеников (everyone). Отправить?") {
+	if !strings.Contains(preview, "Его получат 5 учеников (все ученики). Отправить?") {
 		t.Fatalf("Russian preview: %s", preview)
 	}
 	if got := joined(r.say(t, "admin", "/announce "+strings.Repeat("слово ", 1000), "")); !strings.Contains(got, "Длина объявления — 6000, а предел — 4000 символов") {
@@ -208,7 +208,7 @@ func TestAnnounceRussianAdmin(t *testing.T) {
 func TestAnnounceAudiences(t *testing.T) {
 	r := newAnnRig(t, 12)
 	preview := r.say(t, "admin", "/announce lang ru\nПривет!", "en")
-	if !strings.Contains(joined(preview), "Send it to 4 learners (lang ru)?") {
+	if !strings.Contains(joined(preview), "Send it to 4 learners (language: Русский)?") {
 		t.Fatalf("preview: %s", joined(preview))
 	}
 	r.press(t, "admin", button(t, preview, "Send"))
@@ -223,7 +223,7 @@ func TestAnnounceAudiences(t *testing.T) {
 		}
 	}
 	// Every learner has lesson 1 unfinished.
-	if p := joined(r.say(t, "admin", "/announce unfinished 1: Keep going", "")); !strings.Contains(p, "13 learners (unfinished 1)") {
+	if p := joined(r.say(t, "admin", "/announce unfinished 1: Keep going", "")); !strings.Contains(p, "13 learners (not finished lesson 1)") {
 		t.Errorf("unfinished preview: %s", p)
 	}
 }
