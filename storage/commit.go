@@ -59,7 +59,8 @@ type committer struct {
 
 	// lazyTimer, when set, wakes the committer for writes queued by
 	// updateLater that no other write has taken along yet; lazyDue is
-	// set when it fired (or Flush was called). eager counts the queued
+	// set when it fired (or Flush was called), until a lazy write is
+	// taken. eager counts the queued
 	// writes that are not lazy: with none and lazyDue unset, the queue
 	// waits.
 	lazyTimer *time.Timer
@@ -122,7 +123,11 @@ func (c *committer) enqueue(ctx context.Context, fn func(*bolt.Tx) error, delay 
 		if c.lazyTimer == nil {
 			c.lazyTimer = time.AfterFunc(delay, c.flush)
 		}
+		due := c.lazyDue
 		c.mu.Unlock()
+		if due {
+			c.kick() // Flush was called just before this write came
+		}
 	} else {
 		c.eager++
 		c.mu.Unlock()
@@ -206,12 +211,17 @@ func (c *committer) take() []*request {
 		c.lazyTimer.Stop()
 		c.lazyTimer = nil
 	}
-	c.lazyDue = false
 	var batch []*request
 	if len(c.queue) <= maxBatch {
 		batch, c.queue = c.queue, nil
 	} else {
 		batch, c.queue = c.queue[:maxBatch:maxBatch], c.queue[maxBatch:]
+	}
+	if slices.ContainsFunc(batch, func(r *request) bool { return r.lazy }) {
+		// A Flush stays due until a lazy write it was meant for comes:
+		// the outbox flushes the delete it waits for, which another
+		// goroutine may queue a moment later.
+		c.lazyDue = false
 	}
 	c.eager = 0
 	for _, r := range c.queue {

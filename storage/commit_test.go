@@ -618,6 +618,19 @@ func TestUpdateLaterRidesAlong(t *testing.T) {
 		t.Errorf("writes missing: %v", m)
 	}
 
+	// A Flush just before the lazy write comes still commits it at once
+	// (the outbox flushes a delete another goroutine is about to queue).
+	db.Flush()
+	go func() { lazy <- db.UpdateLater(context.Background(), time.Hour, put("flushed before")) }()
+	select {
+	case err := <-lazy:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a lazy write right after Flush waited for its timer")
+	}
+
 	// Close does not wait for a lazy write's timer.
 	go func() { lazy <- db.UpdateLater(context.Background(), time.Hour, put("at close")) }()
 	waitQueued(t, db, 1)
