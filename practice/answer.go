@@ -292,6 +292,9 @@ func notes(res Result) []string {
 		}
 		out = append(out, tr(lang, "note.context", fmtTokens(req.ContextTokens), why))
 	}
+	if len(c.DataNotIn) > 0 && res.Mode != WhereAPI {
+		out = append(out, tr(lang, "note.data_stays", tr(lang, msg("country_adj."+c.DataNotIn[0]))))
+	}
 	if req.FineTune != nil {
 		out = append(out, tr(lang, "note.finetune"))
 		if req.FineTune.Examples > 0 {

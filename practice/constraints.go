@@ -31,6 +31,10 @@ var (
 	privacyWords = []string{"privacy", "private", "confidential", "sensitive", "on-prem*", "on prem*", "local only", "locally only", "offline", "air-gapped", "air gapped",
 		"no cloud", "no data", "data must", "data can't", "data cannot", "data stays", "stay local", "stays local", "gdpr", "hipaa", "nda", "medical", "patient",
 		"приватн*", "конфиденц*", "данные не", "без интернета", "только локально", "персональн*", "медицин*", "офлайн", "закрыт* контур*"}
+	// dataFlowWords mark a phrase about where data goes ("data must not be
+	// sent to China", «данные не должны уходить в Китай»).
+	dataFlowWords = []string{"data", "information", "sent", "send", "sending", "leave", "leaves", "transfer*", "stored", "store", "processed",
+		"данные", "данных", "информаци*", "уходить", "уходили", "уйти", "передава*", "передать", "отправля*", "отправить", "храниться", "хранить", "попадать", "утека*"}
 	latencyWords = []string{"fast", "faster", "fastest", "low latency", "latency", "real-time", "realtime", "real time", "quick", "quickly", "speed", "responsive", "быстр*", "скорост*", "задержк*", "в реальном времени",
 		// Completion in an editor answers every keystroke: small and no
 		// thinking out loud.
@@ -165,7 +169,7 @@ func parseConstraints(v string) Constraints {
 	}
 	scanConstraints(&c, l)
 	if c.Commercial || c.NonCommercial || c.PrivacyLocalOnly || c.LowLatency || c.PermissiveOnly || len(c.AvoidFamilies) > 0 ||
-		len(c.ExcludeOrigins) > 0 || len(c.OnlyOrigins) > 0 || c.Users > 0 || len(c.Domains) > 0 || c.Residency != "" || c.Production || c.Evaluation {
+		len(c.ExcludeOrigins) > 0 || len(c.DataNotIn) > 0 || len(c.OnlyOrigins) > 0 || c.Users > 0 || len(c.Domains) > 0 || c.Residency != "" || c.Production || c.Evaluation {
 		c.None = false
 	}
 	return c
@@ -285,7 +289,13 @@ func scanOrigins(c *Constraints, l string) string {
 				continue
 			}
 			if country := originWord(l[m[2]:m[3]]); country != "" {
-				c.ExcludeOrigins = appendUnique(c.ExcludeOrigins, country)
+				if anyWord(l[max(0, m[0]-48):m[1]], dataFlowWords...) {
+					// "client data must not be sent to China": where data
+					// goes, not where models come from.
+					c.DataNotIn = appendUnique(c.DataNotIn, country)
+				} else {
+					c.ExcludeOrigins = appendUnique(c.ExcludeOrigins, country)
+				}
 			}
 			l = blank(l, m[:2])
 			off = m[1]

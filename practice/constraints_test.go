@@ -478,3 +478,46 @@ func TestFillMergesLabelledFields(t *testing.T) {
 		t.Errorf("an unknown card pasted as a field is not asked about: %+v", r.Issues)
 	}
 }
+
+// TestDataNotSentIsNotAnOriginRule: "client data must not go to China" is
+// a rule for where data flows, not an exclusion of Chinese models; "no
+// Chinese models" is.
+func TestDataNotSentIsNotAnOriginRule(t *testing.T) {
+	tests := []struct {
+		text           string
+		dataNotIn, out []string
+	}{
+		{"client data must not be sent to China", []string{"China"}, nil},
+		{"данные клиентов не должны уходить в Китай", []string{"China"}, nil},
+		{"our data must not be transferred to the USA", []string{"United States"}, nil},
+		{"no Chinese models", nil, []string{"China"}},
+		{"без китайских моделей", nil, []string{"China"}},
+	}
+	for _, tt := range tests {
+		c := parseConstraints(tt.text)
+		if !slices.Equal(c.DataNotIn, tt.dataNotIn) || !slices.Equal(c.ExcludeOrigins, tt.out) {
+			t.Errorf("%q: data not in %v, excluded origins %v; want %v and %v", tt.text, c.DataNotIn, c.ExcludeOrigins, tt.dataNotIn, tt.out)
+		}
+	}
+	cat, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Self-hosted, Chinese weights are fine and the answer says why.
+	local := Recommend(cat, ParseTemplate("Task: contract assistant for lawyers\nWhere I run it: on our servers\nGPU memory: 2x RTX 4090\nConstraints: client data must not be sent to China"))
+	for _, lo := range local.LeftOut {
+		if strings.Contains(lo, "Qwen") && strings.Contains(lo, "origin") || strings.Contains(lo, "DeepSeek") && strings.Contains(lo, "origin") {
+			t.Errorf("self-hosted, left out by origin: %q", lo)
+		}
+	}
+	if !slices.ContainsFunc(local.Notes, func(n string) bool { return strings.Contains(n, "Chinese models are fine") }) {
+		t.Errorf("no note on where the data stays: %q", local.Notes)
+	}
+	// Through an API, DeepSeek's own API (data kept in China) is left out.
+	api := Recommend(cat, ParseTemplate("Task: contract assistant for lawyers\nWhere I run it: API\nConstraints: client data must not be sent to China"))
+	for _, p := range api.Picks {
+		if p.Model.Family == "DeepSeek" {
+			t.Errorf("%s picked through an API although its own API keeps data in China", p.Model.ID)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package practice
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -178,8 +179,9 @@ func Recommend(cat *Catalog, req Request) Result {
 			out.shortContext++
 			continue
 		}
-		if res.Mode == WhereAPI && c.Residency != "" {
-			if f := pol.Family(m.Family); f != nil && f.APIDataCountry != "" && f.APIDataCountry != c.Residency {
+		if res.Mode == WhereAPI && (c.Residency != "" || len(c.DataNotIn) > 0) {
+			f := pol.Family(m.Family)
+			if f != nil && f.APIDataCountry != "" && (c.Residency != "" && f.APIDataCountry != c.Residency || slices.Contains(c.DataNotIn, f.APIDataCountry)) {
 				out.add("out.residency", m.Family, countryName(f.APIDataCountry, lang))
 				continue
 			}

@@ -188,6 +188,10 @@ type Constraints struct {
 	ExcludeOrigins []string `json:"exclude_origins,omitempty"`
 	// OnlyOrigins, when set, lists the only origins allowed.
 	OnlyOrigins []string `json:"only_origins,omitempty"`
+	// DataNotIn lists countries the learner's data must not reach ("client
+	// data must not be sent to China"): a rule for where data flows (a
+	// vendor's own API), not for where a model comes from.
+	DataNotIn []string `json:"data_not_in,omitempty"`
 	// Residency is where data must stay ("EU", "RU"), when stated.
 	Residency string `json:"residency,omitempty"`
 	// Domains are use domains that licenses or use policies may forbid.
@@ -466,7 +470,7 @@ func (r *Request) derive() {
 
 func constraintsEqual(a, b Constraints) bool {
 	return a.Commercial == b.Commercial && a.NonCommercial == b.NonCommercial && a.PrivacyLocalOnly == b.PrivacyLocalOnly &&
-		a.Users == b.Users && a.Production == b.Production && a.Evaluation == b.Evaluation && len(a.ExcludeOrigins) == len(b.ExcludeOrigins) &&
+		a.Users == b.Users && a.Production == b.Production && a.Evaluation == b.Evaluation && len(a.ExcludeOrigins) == len(b.ExcludeOrigins) && len(a.DataNotIn) == len(b.DataNotIn) &&
 		len(a.OnlyOrigins) == len(b.OnlyOrigins) && a.Residency == b.Residency && len(a.Domains) == len(b.Domains) &&
 		len(a.AvoidFamilies) == len(b.AvoidFamilies) && a.EU == b.EU && a.BudgetUSD == b.BudgetUSD
 }
