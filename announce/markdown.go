@@ -12,6 +12,7 @@ type Problem struct {
 	Line int
 }
 
+// Error says what is not closed and where ("bold not closed at line 3").
 func (p *Problem) Error() string { return p.Kind + " not closed at line " + strconv.Itoa(p.Line) }
 
 // Check finds the first unclosed construct of md: a code fence (```),

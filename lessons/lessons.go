@@ -237,11 +237,13 @@ type Problem struct {
 	Msg  string
 }
 
+// String is the problem as "file:line: message".
 func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg) }
 
 // Problems is a list of problems; it is an error.
 type Problems []Problem
 
+// Error is every problem, one "file:line: message" line each.
 func (ps Problems) Error() string {
 	s := make([]string, len(ps))
 	for i, p := range ps {

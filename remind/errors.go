@@ -49,6 +49,7 @@ type InputError struct {
 	Msg string
 }
 
+// Error is the learner-facing sentence.
 func (e *InputError) Error() string { return e.Msg }
 
 // Unwrap returns the sentinel, for errors.Is.

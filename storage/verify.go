@@ -25,6 +25,7 @@ type DamageError struct {
 	Problem string
 }
 
+// Error names the file and what is wrong with it, in one line.
 func (e *DamageError) Error() string {
 	return fmt.Sprintf("database %s is damaged: %s", e.Path, strings.Join(strings.Fields(e.Problem), " "))
 }
