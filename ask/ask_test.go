@@ -359,3 +359,14 @@ func TestNoIsNotHardware(t *testing.T) {
 		t.Errorf("a CPU question with its RAM: %s answer %q, want a catalog answer about the hardware", a.Kind, a.Markdown)
 	}
 }
+
+// TestHardwareOnlyInRussian: a question naming only hardware asks for the
+// task, in Russian that reads right for every kind of hardware («на
+// телефоне с 8 GB», not «для телефоне»).
+func TestHardwareOnlyInRussian(t *testing.T) {
+	tu := shipped(t)
+	a := tu.Answer(Question{Text: "Что запустится на телефоне с 8 ГБ памяти?", Lang: "ru"})
+	if a.Kind != Catalog || !strings.Contains(a.Markdown, "пойдут на телефоне с 8 GB") {
+		t.Errorf("%s answer %q", a.Kind, a.Markdown)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"regexp"
 	"strings"
-	"unicode"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/standard" // the analyzer of languages without a stemmer
@@ -14,6 +13,7 @@ import (
 	"github.com/blevesearch/bleve/v2/registry"
 
 	"tutorbot/lessons"
+	"tutorbot/practice"
 )
 
 // Source says where a passage comes from.
@@ -274,7 +274,7 @@ func (ix *Index) Search(question, lang string, n int) []Hit {
 
 // searchLang picks the language whose passages a question is searched in.
 func (ix *Index) searchLang(question, lang string) string {
-	cyr, lat := scripts(question)
+	cyr, lat := practice.Scripts(question)
 	switch {
 	case cyr > lat && ix.langs["ru"] != nil:
 		return "ru"
@@ -285,22 +285,6 @@ func (ix *Index) searchLang(question, lang string) string {
 	default:
 		return lessons.DefaultLang
 	}
-}
-
-// scripts counts the Cyrillic and Latin letters of s (up to a limit).
-func scripts(s string) (cyr, lat int) {
-	for i, r := range s {
-		if i > 4096 {
-			break
-		}
-		switch {
-		case unicode.Is(unicode.Cyrillic, r):
-			cyr++
-		case r < 128 && unicode.IsLetter(r):
-			lat++
-		}
-	}
-	return cyr, lat
 }
 
 // searchIn searches li for question, keeping only passages from source

@@ -939,7 +939,7 @@ func (t *turn) announcementsCmd(arg string) {
 }
 
 // audienceName describes an audience in the admin's language ("all
-// learners"; "cohort abcd1234, not finished lesson 2, language: Русский").
+// learners"; «когорта abcd1234, не закончили урок 2, язык: русский»).
 func (e *Engine) audienceName(tr *locale.Localizer, a announce.Audience) string {
 	var parts []string
 	if a.Cohort != "" {
@@ -949,7 +949,11 @@ func (e *Engine) audienceName(tr *locale.Localizer, a announce.Audience) string 
 		parts = append(parts, tr.T("AudienceUnfinished", "N", a.Unfinished))
 	}
 	if a.Lang != "" {
-		parts = append(parts, tr.T("AudienceLang", "Lang", e.msgs.For(a.Lang).T("LanguageName")))
+		name := e.msgs.For(a.Lang).T("LanguageName")
+		if tr.Lang() == "ru" {
+			name = strings.ToLower(name) // «язык: русский», not «Русский» mid-sentence
+		}
+		parts = append(parts, tr.T("AudienceLang", "Lang", name))
 	}
 	if len(parts) == 0 {
 		return tr.T("AudienceEveryone")

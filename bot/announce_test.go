@@ -200,6 +200,9 @@ func TestAnnounceRussianAdmin(t *testing.T) {
 	if !strings.Contains(preview, "Его получат 5 учеников (все ученики). Отправить?") {
 		t.Fatalf("Russian preview: %s", preview)
 	}
+	if got := joined(r.say(t, "admin", "/announce lang ru: Занятие в пятницу", "")); !strings.Contains(got, "(язык: русский)") {
+		t.Errorf("Russian audience by language: %s", got)
+	}
 	if got := joined(r.say(t, "admin", "/announce "+strings.Repeat("слово ", 1000), "")); !strings.Contains(got, "Длина объявления — 6000, а предел — 4000 символов") {
 		t.Errorf("Russian refusal: %s", got)
 	}

@@ -17,16 +17,7 @@ import (
 // BenchmarkClass1000 is /class for a cohort of 1,000 learners through the
 // engine: the class list and the cohort's funnel chart (a PNG).
 func BenchmarkClass1000(b *testing.B) {
-	db, err := storage.Open(filepath.Join(b.TempDir(), "tutor.db"), storage.Options{NoSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	course, _ := lessons.Default()
-	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Now: clock, Admins: map[string]bool{"test:1": true}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, _, e := classEngine(b)
 	ctx := context.Background()
 	for i := range 1000 {
 		user := fmt.Sprint(1000 + i)
@@ -50,20 +41,11 @@ func BenchmarkClass1000(b *testing.B) {
 // whose records are about 30 KB each (twenty practice answers, ten
 // reference tasks): /class reads only the start of each record.
 func BenchmarkClass1000LongHistories(b *testing.B) {
-	db, err := storage.Open(filepath.Join(b.TempDir(), "tutor.db"), storage.Options{NoSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	course, _ := lessons.Default()
-	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Now: clock, Admins: map[string]bool{"test:1": true}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	db, course, e := classEngine(b)
 	const code = "spring26"
 	lesson := course.First().ID
 	answer := strings.Repeat("A recommendation with its reasoning, memory figures and license notes. ", 20)
-	err = db.Update(context.Background(), func(tx *storage.Tx) error {
+	err := db.Update(context.Background(), func(tx *storage.Tx) error {
 		c, _ := json.Marshal(bot.Cohort{Code: code, Name: "Spring", Created: clock()})
 		if err := tx.PutCohort(code, c); err != nil {
 			return err
@@ -100,4 +82,20 @@ func BenchmarkClass1000LongHistories(b *testing.B) {
 			b.Fatalf("class: %v %d replies", err, len(rs))
 		}
 	}
+}
+
+// classEngine is an engine on a throw-away database in b's temporary
+// folder, with "test:1" as the course's admin.
+func classEngine(b *testing.B) (*storage.DB, *lessons.Course, *bot.Engine) {
+	db, err := storage.Open(filepath.Join(b.TempDir(), "tutor.db"), storage.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	course, _ := lessons.Default()
+	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Now: clock, Admins: map[string]bool{"test:1": true}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, course, e
 }

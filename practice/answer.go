@@ -474,10 +474,11 @@ func (r Result) Markdown() string {
 		// English one), and a shorter note after a long one still fits.
 		chars := utf8.RuneCountInString(b.String())
 		for _, n := range r.Notes {
-			if chars+utf8.RuneCountInString(n) > maxAnswerChars {
+			nc := utf8.RuneCountInString(n) + 3 // "- " and the newline
+			if chars+nc > maxAnswerChars {
 				continue
 			}
-			chars += utf8.RuneCountInString(n) + 3
+			chars += nc
 			b.WriteString("- ")
 			b.WriteString(render.EscapeMarkdown(n))
 			b.WriteString("\n")

@@ -870,8 +870,9 @@ func countLetters(s string) int {
 	return n
 }
 
-func detectLang(s string) string {
-	cyr, lat := 0, 0
+// Scripts counts the Cyrillic and the Latin letters of s, in its first
+// 4 KB: what language a text is written in.
+func Scripts(s string) (cyr, lat int) {
 	for i, r := range s {
 		if i > 4096 {
 			break
@@ -883,6 +884,11 @@ func detectLang(s string) string {
 			lat++
 		}
 	}
+	return cyr, lat
+}
+
+func detectLang(s string) string {
+	cyr, lat := Scripts(s)
 	if cyr > lat/2 && cyr > 0 {
 		return "ru"
 	}
