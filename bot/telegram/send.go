@@ -79,11 +79,10 @@ func (b *Bot) pauseChat(chat int64, d time.Duration) {
 	b.chatsMu.Unlock()
 }
 
-// waitGlobal waits for the global limiter, at most globalAhead callers at
-// a time: slots are reserved only a few ahead, so senders that wake late
-// (a busy machine) do not bunch up behind slots reserved long ago and
-// burst over the limit together, and one late sender does not delay the
-// others' slots.
+// waitGlobal waits for a place under the global limit (the pacer), at
+// most globalAhead callers at a time, so that an announcement (waitBulk)
+// can tell that a reply waits. The caller releases the place when the
+// request's answer comes back.
 func (b *Bot) waitGlobal(ctx context.Context) error {
 	select {
 	case b.globalTurn <- struct{}{}:
@@ -91,7 +90,7 @@ func (b *Bot) waitGlobal(ctx context.Context) error {
 		return ctx.Err()
 	}
 	defer func() { <-b.globalTurn }()
-	return b.global.Wait(ctx)
+	return b.global.acquire(ctx)
 }
 
 // waitBulk waits for a slot of the global limiter for an announcement:
@@ -110,7 +109,7 @@ func (b *Bot) waitBulk(ctx context.Context) error {
 			return err
 		}
 	}
-	return b.global.Wait(ctx)
+	return b.global.acquire(ctx)
 }
 
 // sleep waits d or until ctx ends.
@@ -188,9 +187,11 @@ func (b *Bot) do(ctx context.Context, chat int64, req func(api *tgbotapi.BotAPI)
 		select {
 		case b.requests <- struct{}{}:
 		case <-ctx.Done():
+			b.global.cancel()
 			return nil, ctx.Err()
 		}
 		resp, err := req(b.with(ctx))
+		b.global.release()
 		<-b.requests
 		if err == nil {
 			return resp, nil

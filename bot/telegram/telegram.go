@@ -19,7 +19,6 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-	"golang.org/x/time/rate"
 
 	"tutorbot/bot"
 	"tutorbot/redact"
@@ -118,7 +117,7 @@ type Bot struct {
 	log      *slog.Logger
 	secrets  *redact.Secrets // the token in every form
 	self     string          // bot username, lower case
-	global   *rate.Limiter
+	global   *pacer
 	// requests bounds the Bot API requests in flight (getUpdates aside).
 	requests chan struct{}
 	// globalTurn bounds the callers waiting for global (see waitGlobal).
@@ -202,7 +201,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		cfg:        cfg,
 		http:       cfg.HTTPClient,
 		log:        logger,
-		global:     globalLimiter(cfg.GlobalRate),
+		global:     newPacer(cfg.GlobalRate),
 		globalTurn: make(chan struct{}, globalAhead),
 		bulkTurn:   make(chan struct{}, bulkAhead),
 		requests:   make(chan struct{}, 2*cfg.Workers+2),
@@ -343,12 +342,3 @@ const bulkAhead = 2
 // globalAhead is how many callers may hold a reservation of the global
 // limiter at once (see waitGlobal).
 const globalAhead = 16
-
-// globalLimiter paces all sends so that no sliding second holds more than
-// perSecond messages: a token bucket lets rate + burst through in any one
-// second, so it runs at 93% of the limit with a burst of 1, which leaves
-// room for requests that bunch up on the way (96% earned 429s from the
-// fake on a loaded machine).
-func globalLimiter(perSecond float64) *rate.Limiter {
-	return rate.NewLimiter(rate.Limit(perSecond*0.93), 1)
-}
