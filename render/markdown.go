@@ -47,9 +47,14 @@ func capNesting(s string) string {
 	if strings.Count(s, ">")+strings.Count(s, "-")+strings.Count(s, "+")+strings.Count(s, "*")+strings.Count(s, ".")+strings.Count(s, ")") <= maxNesting {
 		return s
 	}
+	// The copy starts at the first line that changes: most texts with
+	// many marks have no line nested that deep, and keep s as it is.
 	var b strings.Builder
 	changed := false
+	start := 0 // offset of line in s
 	for line := range strings.SplitAfterSeq(s, "\n") {
+		lineStart := start
+		start += len(line)
 		i, count, cut := 0, 0, -1
 		for {
 			j := i
@@ -91,12 +96,18 @@ func capNesting(s string) string {
 			i = j
 		}
 		if count > maxNesting {
+			if !changed {
+				b.Grow(len(s))
+				b.WriteString(s[:lineStart])
+			}
 			b.WriteString(line[:cut])
 			b.WriteString(line[i:])
 			changed = true
 			continue
 		}
-		b.WriteString(line)
+		if changed {
+			b.WriteString(line)
+		}
 	}
 	if !changed {
 		return s

@@ -382,6 +382,8 @@ func TestCapNesting(t *testing.T) {
 		{"deep list capped", strings.Repeat("- ", 20) + "x", strings.Repeat("- ", 16) + "x"},
 		{"ordered capped", strings.Repeat("1. ", 17) + "x", strings.Repeat("1. ", 16) + "x"},
 		{"text untouched", strings.Repeat("-", 40) + " " + strings.Repeat(".", 40), strings.Repeat("-", 40) + " " + strings.Repeat(".", 40)},
+		{"lines around kept", "a. b.\n> c\n" + strings.Repeat("> ", 20) + "x\nd.\n" + strings.Repeat("- ", 18) + "y\n- e",
+			"a. b.\n> c\n" + strings.Repeat("> ", 16) + "x\nd.\n" + strings.Repeat("- ", 16) + "y\n- e"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
