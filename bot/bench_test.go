@@ -112,3 +112,24 @@ func BenchmarkButtonPressLanguages(b *testing.B) {
 	b.ReportMetric(float64(ru.Nanoseconds())/n, "ru-ns/press")
 	b.ReportMetric(float64(ru)/float64(en), "ru/en")
 }
+
+// BenchmarkPracticeTemplate sends a filled-in practice template through
+// the engine (without fsync): parsing, the recommendation, its Markdown
+// and the learner's record with the submission. Each learner sends it
+// once, as a first submission.
+func BenchmarkPracticeTemplate(b *testing.B) {
+	e := benchEngine(b, storage.Options{NoSync: true})
+	const text = "/practice Task: summarise support tickets in English\nWhere I run it: locally\nAvailable GPU memory: 12 GB\nConstraints: none"
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		user := fmt.Sprint("p", i)
+		ev := bot.Event{Platform: "bench", UserID: user, ChatID: user, Format: render.TelegramHTML, Text: text, Lang: "en"}
+		out, err := e.Handle(context.Background(), ev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(out) == 0 {
+			b.Fatal("no reply")
+		}
+	}
+}

@@ -45,15 +45,37 @@ var gpuCards = []gpuCard{
 }
 
 var (
-	gpuRE      *regexp.Regexp
-	gpuByKey   = map[string]gpuCard{}
-	countWords = map[string]int{"two": 2, "dual": 2, "three": 3, "four": 4, "eight": 8, "два": 2, "две": 2, "три": 3, "четыре": 4, "восемь": 8}
+	gpuRE    *regexp.Regexp
+	gpuByKey = map[string]gpuCard{}
+	// gpuDigits are the digit runs of the card keys ("4090", the "100"
+	// of "a100"), gpuWordHeads the first words of keys without digits
+	// ("titan"): see mayNameCard.
+	gpuDigits    = map[string]bool{}
+	gpuWordHeads []string
+	countWords   = map[string]int{"two": 2, "dual": 2, "three": 3, "four": 4, "eight": 8, "два": 2, "две": 2, "три": 3, "четыре": 4, "восемь": 8}
 )
 
 func buildGPURE() *regexp.Regexp {
 	keys := make([]string, 0, len(gpuCards))
 	for _, c := range gpuCards {
 		gpuByKey[c.key] = c
+		digits := false
+		for i := 0; i < len(c.key); {
+			j := i
+			for j < len(c.key) && isASCIIDigit(c.key[j]) {
+				j++
+			}
+			if j > i {
+				gpuDigits[c.key[i:j]], digits = true, true
+				i = j
+				continue
+			}
+			i++
+		}
+		if !digits {
+			head, _, _ := strings.Cut(c.key, " ")
+			gpuWordHeads = append(gpuWordHeads, head)
+		}
 		keys = append(keys, strings.ReplaceAll(regexp.QuoteMeta(c.key), " ", `\s*`))
 	}
 	sortByLenDesc(keys)
@@ -61,6 +83,46 @@ func buildGPURE() *regexp.Regexp {
 	return regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(?:(\d{1,2})\s*[x×]\s*|(two|dual|three|four|eight|два|две|три|четыре|восемь)\s+)?` +
 		`(?:(?:nvidia|geforce|rtx|gtx|amd|radeon|rx|intel|tesla|instinct)\s*)*(` + strings.Join(keys, "|") + `)(?:s|'s|ы|ах|ами)?(?:[^\p{L}\p{N}]|$)`)
 }
+
+// findCard is gpuRE.FindStringSubmatchIndex(l) for lower-cased l. The
+// expression is slow (every card is an alternative, tried at every
+// position), so it runs only where mayNameCard finds a card possible.
+func findCard(l string) []int {
+	if !mayNameCard(l) {
+		return nil
+	}
+	return gpuRE.FindStringSubmatchIndex(l)
+}
+
+// mayNameCard reports whether lower-cased l may name a card of gpuRE: a
+// card's digits are a whole run of digits in l wherever gpuRE matches
+// (it wants no letter or digit around a card, and a card's letters end
+// its digits: "a100", "rtx4090"), so l needs one of gpuDigits as a run
+// of digits, or the first word of a card without digits.
+func mayNameCard(l string) bool {
+	for i := 0; i < len(l); {
+		j := i
+		for j < len(l) && isASCIIDigit(l[j]) {
+			j++
+		}
+		if j > i {
+			if gpuDigits[l[i:j]] {
+				return true
+			}
+			i = j
+			continue
+		}
+		i++
+	}
+	for _, w := range gpuWordHeads {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCIIDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 var (
 	// a size with a unit: "24GB", "24 GB", "1,5 ТБ", "1e309 GB", "-5 GB"
@@ -109,7 +171,7 @@ func parseHardware(v string) (Hardware, msg) {
 
 	// Cards: remember and blank them out so "4090" is not read as a size.
 	var cardGiB, cardAlt float64
-	if m := gpuRE.FindStringSubmatchIndex(l); m != nil {
+	if m := findCard(l); m != nil {
 		key := strings.Join(strings.Fields(l[m[6]:m[7]]), " ")
 		if c, ok := lookupCard(key); ok && vendorAgrees(l[m[0]:m[6]], c.name) {
 			hw.GPUName = c.name

@@ -77,12 +77,22 @@ func (l *wordList) index(s string) int {
 				}
 			}
 		}
-		r, size := rune(c), 1
-		if c >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
+		if c < utf8.RuneSelf {
+			afterWord = asciiWord[c]
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		afterWord = isWordRune(r)
 		i += size
 	}
 	return best
 }
+
+// asciiWord is isWordRune for the ASCII characters.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = isWordRune(rune(c))
+	}
+	return t
+}()
