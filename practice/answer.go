@@ -208,7 +208,7 @@ func finish(p *Pick, req Request, res Result, pol *Policy) {
 	switch {
 	case req.ContextTokens > 32768:
 		p.Reasons = append(p.Reasons, tr(lang, "why.context", fmtTokens(m.Context), fmtTokens(req.ContextTokens)))
-	case needs(req, StrengthLongContext) && m.Context >= 128000:
+	case needs(&req, StrengthLongContext) && m.Context >= 128000:
 		p.Reasons = append(p.Reasons, tr(lang, "why.long", fmtTokens(m.Context)))
 	}
 	if m.OllamaTag != "" && p.Fits != FitAPI && p.FineTune == "" {

@@ -125,7 +125,7 @@ func (b Budget) Cards() int {
 // Split over n cards, each further card costs PerCardOverheadGiB, and the
 // layers are split whole (llama.cpp --tensor-split, vLLM pipeline stages),
 // so each cut between cards can waste up to one layer's weights and cache.
-func usableGPUGiB(m Model, mem Memory, b Budget) float64 {
+func usableGPUGiB(m *Model, mem Memory, b Budget) float64 {
 	n := b.Cards()
 	if n == 1 {
 		return b.GPUGiB

@@ -86,8 +86,8 @@ func TestMultiGPU(t *testing.T) {
 	}
 	m := mustModel(t, "llama-3.1-70b")
 	mem := Estimate(m, Q4KM, 8192)
-	one := usableGPUGiB(m, mem, Budget{GPUGiB: 48})
-	split := usableGPUGiB(m, mem, MultiGPU(2, 24))
+	one := usableGPUGiB(&m, mem, Budget{GPUGiB: 48})
+	split := usableGPUGiB(&m, mem, MultiGPU(2, 24))
 	perLayer := (mem.WeightsGiB + mem.KVGiB) / float64(m.Layers)
 	if want := 48 - PerCardOverheadGiB - perLayer; math.Abs(split-want) > 1e-9 || one != 48 {
 		t.Errorf("usable on 2×24 = %.3f (one card of 48: %.3f), want %.3f", split, one, want)

@@ -16,67 +16,67 @@ var (
 	commercialNeg = []string{"non-commercial", "noncommercial", "non commercial", "not commercial", "no commercial", "not for profit", "non-profit research",
 		"personal", "hobby", "research only", "research use", "academic", "just for me", "for myself", "for fun", "learning", "pet project", "side project",
 		"некоммерч*", "не коммерч*", "для себя", "личн*", "хобби", "для учёбы", "для учебы", "учебн*", "пет-проект*", "пет проект*"}
-	commercialPos = []string{"commercial*", "business*", "product", "products", "production", "company", "companies", "corporate", "enterprise", "startup*",
+	commercialPos = newWords("commercial*", "business*", "product", "products", "production", "company", "companies", "corporate", "enterprise", "startup*",
 		"client", "clients", "customer*", "saas", "paid", "subscription*", "sell", "selling", "resell*", "monetiz*", "revenue", "bank", "banks", "bank's", "banking",
 		"insurer", "insurance company", "hospital", "clinic", "law firm", "agency", "retail", "e-commerce", "ecommerce", "online store", "online shop",
 		"marketplace", "app store", "our app", "our users", "our website", "our site", "our platform", "our service", "employer", "employees", "staff", "in-house",
 		"коммерч*", "бизнес*", "продукт*", "компани*", "клиент*", "продаж*", "стартап*", "прод", "продакшн*", "продакшен*", "платн*", "подписк*", "банк*",
-		"страхов*", "магазин*", "маркетплейс*", "сотрудник*", "предприяти*", "корпоратив*", "заказчик*", "наш сервис", "нашего сервиса", "наш сайт", "нашего сайта"}
-	productionWords = []string{"production", "in prod", "prod", "daily", "every day", "everyday", "day-to-day", "internal tool", "employees", "staff", "our team uses",
+		"страхов*", "магазин*", "маркетплейс*", "сотрудник*", "предприяти*", "корпоратив*", "заказчик*", "наш сервис", "нашего сервиса", "наш сайт", "нашего сайта")
+	productionWords = newWords("production", "in prod", "prod", "daily", "every day", "everyday", "day-to-day", "internal tool", "employees", "staff", "our team uses",
 		"customer-facing", "customers", "live", "deployed", "deploy", "at scale", "24/7",
-		"прод", "продакшн*", "продакшен*", "ежедневн*", "каждый день", "внутренн* инструмент*", "сотрудник*", "клиент*", "в эксплуатаци*", "боев*"}
-	evaluationWords = []string{"evaluate", "evaluating", "evaluation", "eval", "benchmark*", "testing", "test it", "try out", "trying out", "prototype", "prototyping",
+		"прод", "продакшн*", "продакшен*", "ежедневн*", "каждый день", "внутренн* инструмент*", "сотрудник*", "клиент*", "в эксплуатаци*", "боев*")
+	evaluationWords = newWords("evaluate", "evaluating", "evaluation", "eval", "benchmark*", "testing", "test it", "try out", "trying out", "prototype", "prototyping",
 		"poc", "proof of concept", "experiment*", "research", "academic", "non-production", "not in production",
-		"оценк*", "оценить", "тестир*", "протестир*", "попробовать", "прототип*", "эксперимент*", "исследован*", "пилот*"}
-	privacyWords = []string{"privacy", "private", "confidential", "sensitive", "on-prem*", "on prem*", "local only", "locally only", "offline", "air-gapped", "air gapped",
+		"оценк*", "оценить", "тестир*", "протестир*", "попробовать", "прототип*", "эксперимент*", "исследован*", "пилот*")
+	privacyWords = newWords("privacy", "private", "confidential", "sensitive", "on-prem*", "on prem*", "local only", "locally only", "offline", "air-gapped", "air gapped",
 		"no cloud", "no data", "data must", "data can't", "data cannot", "data stays", "stay local", "stays local", "gdpr", "hipaa", "nda", "medical", "patient",
-		"приватн*", "конфиденц*", "данные не", "без интернета", "только локально", "персональн*", "медицин*", "офлайн", "закрыт* контур*"}
+		"приватн*", "конфиденц*", "данные не", "без интернета", "только локально", "персональн*", "медицин*", "офлайн", "закрыт* контур*")
 	// dataFlowWords mark a phrase about where data goes ("data must not be
 	// sent to China", «данные не должны уходить в Китай»).
-	dataFlowWords = []string{"data", "information", "sent", "send", "sending", "leave", "leaves", "transfer*", "stored", "store", "processed",
-		"данные", "данных", "информаци*", "уходить", "уходили", "уйти", "передава*", "передать", "отправля*", "отправить", "храниться", "хранить", "попадать", "утека*"}
-	latencyWords = []string{"fast", "faster", "fastest", "low latency", "latency", "real-time", "realtime", "real time", "quick", "quickly", "speed", "responsive", "быстр*", "скорост*", "задержк*", "в реальном времени",
+	dataFlowWords = newWords("data", "information", "sent", "send", "sending", "leave", "leaves", "transfer*", "stored", "store", "processed",
+		"данные", "данных", "информаци*", "уходить", "уходили", "уйти", "передава*", "передать", "отправля*", "отправить", "храниться", "хранить", "попадать", "утека*")
+	latencyWords = newWords("fast", "faster", "fastest", "low latency", "latency", "real-time", "realtime", "real time", "quick", "quickly", "speed", "responsive", "быстр*", "скорост*", "задержк*", "в реальном времени",
 		// Completion in an editor answers every keystroke: small and no
 		// thinking out loud.
-		"autocomplete", "autocompletion", "auto-complete", "code completion", "tab completion", "inline suggestions", "fill-in-the-middle", "fim", "copilot", "автодополн*", "автокомплит*"}
-	permissiveWords = []string{"apache*", "mit", "permissive", "osi", "open source license", "open-source license", "truly open", "fully open", "пермиссив*", "свободн* лиценз*"}
-	costWords       = []string{"cheap", "cheapest", "budget", "low cost", "low-cost", "cost", "costs", "price", "affordable", "free", "inexpensive", "дешев*", "дёшев*", "бюджет*", "недорог*", "бесплатн*", "цена", "стоимост*"}
-	euWords         = []string{"eu", "e.u.", "europe", "european", "gdpr", "евросоюз*", "европ*", "ес",
+		"autocomplete", "autocompletion", "auto-complete", "code completion", "tab completion", "inline suggestions", "fill-in-the-middle", "fim", "copilot", "автодополн*", "автокомплит*")
+	permissiveWords = newWords("apache*", "mit", "permissive", "osi", "open source license", "open-source license", "truly open", "fully open", "пермиссив*", "свободн* лиценз*")
+	costWords       = newWords("cheap", "cheapest", "budget", "low cost", "low-cost", "cost", "costs", "price", "affordable", "free", "inexpensive", "дешев*", "дёшев*", "бюджет*", "недорог*", "бесплатн*", "цена", "стоимост*")
+	euWords         = newWords("eu", "e.u.", "europe", "european", "gdpr", "евросоюз*", "европ*", "ес",
 		"germany", "german company", "france", "french company", "netherlands", "dutch", "spain", "italy", "poland", "sweden", "austria", "belgium", "ireland",
 		"finland", "denmark", "portugal", "czech*", "greece", "romania", "hungary", "estonia", "latvia", "lithuania", "berlin", "paris", "amsterdam", "munich",
-		"германи*", "франци*", "нидерланд*", "испани*", "итали*", "польш*", "швеци*", "австри*", "бельги*", "ирланди*", "финлянди*", "дани*", "португали*", "чехи*", "эстони*", "латви*", "литв*"}
+		"германи*", "франци*", "нидерланд*", "испани*", "итали*", "польш*", "швеци*", "австри*", "бельги*", "ирланди*", "финлянди*", "дани*", "португали*", "чехи*", "эстони*", "латви*", "литв*")
 	noneWords = []string{"none", "no", "nothing", "n/a", "na", "-", "—", "no constraints", "no restrictions", "not really", "no limits",
 		"doesn't matter", "does not matter", "doesnt matter", "nope", "any", "нет", "ничего", "не важно", "неважно", "без ограничений", "никаких", "нету"}
 	languageWords = []struct {
 		name  string
-		words []string
+		words *wordList
 	}{
-		{"Russian", []string{"russian", "русск*", "рус"}}, {"Chinese", []string{"chinese", "mandarin", "китайск*"}},
-		{"German", []string{"german", "немецк*"}}, {"French", []string{"french", "французск*"}},
-		{"Spanish", []string{"spanish", "испанск*"}}, {"Japanese", []string{"japanese", "японск*"}},
-		{"Korean", []string{"korean", "корейск*"}}, {"Arabic", []string{"arabic", "арабск*"}},
-		{"Italian", []string{"italian", "итальянск*"}}, {"Portuguese", []string{"portuguese", "португальск*"}},
-		{"Ukrainian", []string{"ukrainian", "украинск*"}}, {"Hindi", []string{"hindi", "хинди"}},
-		{"Turkish", []string{"turkish", "турецк*"}}, {"Polish", []string{"polish", "польск*"}},
-		{"Kazakh", []string{"kazakh", "казахск*"}}, {"Vietnamese", []string{"vietnamese", "вьетнамск*"}},
-		{"English", []string{"english", "английск*"}},
+		{"Russian", newWords("russian", "русск*", "рус")}, {"Chinese", newWords("chinese", "mandarin", "китайск*")},
+		{"German", newWords("german", "немецк*")}, {"French", newWords("french", "французск*")},
+		{"Spanish", newWords("spanish", "испанск*")}, {"Japanese", newWords("japanese", "японск*")},
+		{"Korean", newWords("korean", "корейск*")}, {"Arabic", newWords("arabic", "арабск*")},
+		{"Italian", newWords("italian", "итальянск*")}, {"Portuguese", newWords("portuguese", "португальск*")},
+		{"Ukrainian", newWords("ukrainian", "украинск*")}, {"Hindi", newWords("hindi", "хинди")},
+		{"Turkish", newWords("turkish", "турецк*")}, {"Polish", newWords("polish", "польск*")},
+		{"Kazakh", newWords("kazakh", "казахск*")}, {"Vietnamese", newWords("vietnamese", "вьетнамск*")},
+		{"English", newWords("english", "английск*")},
 	}
 
-	militaryWords = []string{"military", "army", "armies", "armed forces", "defense contractor", "defence contractor", "defense ministry", "ministry of defence",
+	militaryWords = newWords("military", "army", "armies", "armed forces", "defense contractor", "defence contractor", "defense ministry", "ministry of defence",
 		"ministry of defense", "department of defense", "dod", "weapon*", "warfare", "battlefield", "targeting", "missile*", "drone strike*", "espionage", "nuclear weapon*",
-		"военн*", "армия", "армии", "армейск*", "вооружённ*", "вооруженн*", "оборонн*", "минобороны", "министерство обороны", "министерства обороны", "министерству обороны", "министерством обороны", "оружи*", "боев* дрон*", "шпионаж*", "разведк*"}
-	decisionWords = []string{"approve", "approves", "approving", "approval*", "reject", "rejects", "rejecting", "rejection*", "deny", "denies", "denial*",
+		"военн*", "армия", "армии", "армейск*", "вооружённ*", "вооруженн*", "оборонн*", "минобороны", "министерство обороны", "министерства обороны", "министерству обороны", "министерством обороны", "оружи*", "боев* дрон*", "шпионаж*", "разведк*")
+	decisionWords = newWords("approve", "approves", "approving", "approval*", "reject", "rejects", "rejecting", "rejection*", "deny", "denies", "denial*",
 		"decide", "decides", "deciding", "decision*", "scoring", "score", "scores", "screen", "screens", "screening", "shortlist*", "rank candidates",
-		"underwrit*", "eligibility", "triage", "decline", "declines", "auto-decline*", "rank", "ranks", "ranking", "одобр*", "отказ*", "решени*", "решать", "решает", "скоринг*", "отбор*", "отсев*", "оценива* заявк*"}
-	automatedWords = []string{"automated", "automatic*", "automate*", "auto-approve*", "auto-reject*", "without human*", "without a human", "no human", "fully automated",
-		"автоматическ*", "автоматизир*", "без участия человека", "без человека"}
-	rightsDomainWords = []string{"loan*", "credit", "credits", "creditworth*", "mortgage*", "lending", "hiring", "hire", "recruit*", "candidate*", "applicant*",
+		"underwrit*", "eligibility", "triage", "decline", "declines", "auto-decline*", "rank", "ranks", "ranking", "одобр*", "отказ*", "решени*", "решать", "решает", "скоринг*", "отбор*", "отсев*", "оценива* заявк*")
+	automatedWords = newWords("automated", "automatic*", "automate*", "auto-approve*", "auto-reject*", "without human*", "without a human", "no human", "fully automated",
+		"автоматическ*", "автоматизир*", "без участия человека", "без человека")
+	rightsDomainWords = newWords("loan*", "credit", "credits", "creditworth*", "mortgage*", "lending", "hiring", "hire", "recruit*", "candidate*", "applicant*",
 		"resume", "resumes", "résumé*", "cv", "cvs", "job application*", "employment", "insurance", "claim", "claims", "tenant*", "housing", "rental application*",
 		"patient*", "diagnos*", "treatment*", "benefit*", "welfare", "bail", "sentencing", "parole", "court", "legal decision*", "visa", "immigration",
 		"кредит*", "займ*", "ипотек*", "кандидат*", "соискател*", "резюме", "найм*", "вакан*", "страхов*", "выплат*", "арендатор*", "жиль*", "пациент*",
-		"диагноз*", "лечени*", "пособи*", "социальн* выплат*", "суд*", "виз*"}
-	sexualWords = []string{"sexual*", "sexually", "sex chat*", "sexting", "erotic*", "erotica", "nsfw", "adult content", "adult chat*", "porn*", "18+", "explicit content",
-		"lewd", "эротик*", "эротич*", "сексуальн*", "секс*", "порн*", "для взрослых", "откровенн* контент*", "интим*"}
+		"диагноз*", "лечени*", "пособи*", "социальн* выплат*", "суд*", "виз*")
+	sexualWords = newWords("sexual*", "sexually", "sex chat*", "sexting", "erotic*", "erotica", "nsfw", "adult content", "adult chat*", "porn*", "18+", "explicit content",
+		"lewd", "эротик*", "эротич*", "сексуальн*", "секс*", "порн*", "для взрослых", "откровенн* контент*", "интим*")
 )
 
 var (
@@ -164,7 +164,7 @@ func parseConstraints(v string) Constraints {
 			return c
 		}
 	}
-	if firstWord(l, "none", "no constraints", "no restrictions", "doesn't matter", "nothing", "нет", "никаких", "не важно", "неважно", "без ограничений") == 0 {
+	if firstWord(l, noneLeadWords) == 0 {
 		c.None = true
 	}
 	scanConstraints(&c, l)
@@ -190,33 +190,33 @@ func scanConstraints(c *Constraints, l string) string {
 			stripped = stripped[:i] + " " + stripped[i+len(strings.TrimSuffix(w, "*")):]
 		}
 	}
-	if anyWord(stripped, commercialPos...) {
+	if anyWord(stripped, commercialPos) {
 		c.Commercial = true
 	}
 	if c.Commercial {
 		c.NonCommercial = false
 	}
-	if anyWord(l, "non-production", "not in production", "not production", "no production") {
+	if anyWord(l, nonProductionWords) {
 		c.Evaluation = true
-	} else if anyWord(l, productionWords...) {
+	} else if anyWord(l, productionWords) {
 		c.Production = true
 	}
-	if !c.Production && anyWord(l, evaluationWords...) {
+	if !c.Production && anyWord(l, evaluationWords) {
 		c.Evaluation = true
 	}
-	if anyWord(l, privacyWords...) {
+	if anyWord(l, privacyWords) {
 		c.PrivacyLocalOnly = true
 	}
-	if anyWord(l, latencyWords...) {
+	if anyWord(l, latencyWords) {
 		c.LowLatency = true
 	}
-	if anyWord(l, permissiveWords...) {
+	if anyWord(l, permissiveWords) {
 		c.PermissiveOnly = true
 	}
-	if anyWord(l, costWords...) {
+	if anyWord(l, costWords) {
 		c.LowCost = true
 	}
-	if anyWord(l, euWords...) {
+	if anyWord(l, euWords) {
 		c.EU = true
 	}
 	switch {
@@ -229,14 +229,14 @@ func scanConstraints(c *Constraints, l string) string {
 	if n := monthlyUsers(l); n > c.Users {
 		c.Users = n
 	}
-	if anyWord(l, militaryWords...) {
+	if anyWord(l, militaryWords) {
 		c.Domains = appendDomain(c.Domains, DomainMilitary)
 	}
-	if anyWord(l, rightsDomainWords...) && anyWord(l, decisionWords...) &&
-		(anyWord(l, automatedWords...) || anyWord(l, "approve", "approves", "reject", "rejects", "deny", "denies", "scoring", "screen", "screening", "underwrit*", "decline", "declines", "auto-decline*", "одобр*", "отказ*", "скоринг*", "отбор*", "отсев*")) {
+	if anyWord(l, rightsDomainWords) && anyWord(l, decisionWords) &&
+		(anyWord(l, automatedWords) || anyWord(l, verdictWords)) {
 		c.Domains = appendDomain(c.Domains, DomainAutomatedDecisions)
 	}
-	if anyWord(l, sexualWords...) {
+	if anyWord(l, sexualWords) {
 		c.Domains = appendDomain(c.Domains, DomainSexual)
 	}
 	if b := budgetUSD(l); b > 0 {
@@ -289,7 +289,7 @@ func scanOrigins(c *Constraints, l string) string {
 				continue
 			}
 			if country := originWord(l[m[2]:m[3]]); country != "" {
-				if anyWord(l[max(0, m[0]-48):m[1]], dataFlowWords...) {
+				if anyWord(l[max(0, m[0]-48):m[1]], dataFlowWords) {
 					// "client data must not be sent to China": where data
 					// goes, not where models come from.
 					c.DataNotIn = appendUnique(c.DataNotIn, country)
@@ -432,7 +432,7 @@ func budgetUSD(l string) float64 {
 func languages(l string) []string {
 	var out []string
 	for _, lw := range languageWords {
-		if anyWord(l, lw.words...) {
+		if anyWord(l, lw.words) {
 			out = append(out, lw.name)
 		}
 	}
@@ -456,9 +456,9 @@ func appendUnique(s []string, vs ...string) []string {
 
 // Task-level facts: fine-tuning, volume, bulk work, implied context.
 var (
-	fineTuneWords = []string{"fine-tune", "fine-tuning", "fine-tuned", "fine tune", "fine tuning", "finetune", "finetuning", "finetuned", "lora", "qlora",
+	fineTuneWords = newWords("fine-tune", "fine-tuning", "fine-tuned", "fine tune", "fine tuning", "finetune", "finetuning", "finetuned", "lora", "qlora",
 		"train it on", "train a model on", "train the model on", "train on our", "training on our", "adapt it to our data",
-		"дообуч*", "файнтюн*", "файн-тюн*", "тонк* настройк*", "донастро*", "лора", "qlora", "lora"}
+		"дообуч*", "файнтюн*", "файн-тюн*", "тонк* настройк*", "донастро*", "лора", "qlora", "lora")
 	fineTuneExamplesRE = regexp.MustCompile(`(?i)(\d{1,3}(?:[  ]\d{3})+|\d+(?:[.,]\d+)?)\s*(k|thousand|тыс\.?|тысяч\p{L}*|m|million|млн)?\+?\s*(?:\p{L}+\s+){0,2}?(examples?|samples?|tickets?|pairs?|rows?|records?|documents?|docs|dialog(?:ue)?s?|conversations?|chats?|emails?|instructions?|q&a|примеров|пример\p{L}*|пар|тикет\p{L}*|обращени\p{L}*|диалог\p{L}*|запис\p{L}*|документ\p{L}*|писем|чатов|вопрос\p{L}*)`)
 	volumeRE           = regexp.MustCompile(`(?i)(\d{1,3}(?:[  ]\d{3})+|\d+(?:[.,]\d+)?)\s*(k|thousand|тыс\.?|тысяч\p{L}*|m|mln|million|millions|млн\.?|миллион\p{L}*|b|bn|billion|млрд\.?)?\+?\s+(?:[\p{L}'’-]+\s+){0,4}?(?:per|a|an|each|every|/|в|за)\s*(day|daily|week|month|monthly|year|день|сутки|неделю|месяц|год)`)
 	volumeSlashRE      = regexp.MustCompile(`(?i)(\d{1,3}(?:[  ]\d{3})+|\d+(?:[.,]\d+)?)\s*(k|thousand|тыс\.?|m|mln|million|млн\.?|b|bn|billion|млрд\.?)?\s*/\s*(day|week|month|year|день|сутки|неделю|месяц|мес|год)`)
@@ -466,15 +466,15 @@ var (
 	volumeBeforeRE     = regexp.MustCompile(`(?i)(?:every|each|per|a|каждый|каждую|каждые|в|за)\s+(day|week|month|year|день|сутки|неделю|месяц|год)\s+(?:[\p{L}'’-]+\s+){0,3}?~?\s*(\d{1,3}(?:[  ]\d{3})+|\d+(?:[.,]\d+)?)\s*(k|thousand|тыс\.?|тысяч\p{L}*|m|mln|million|millions|млн\.?|миллион\p{L}*|b|bn|billion|млрд\.?)?(?:[^\p{L}]|$)`)
 	tokensByRE         = regexp.MustCompile(`(?i)(?:tokens?|токен\p{L}*)\s+(?:по|each|of)\s+~?(\d+(?:[.,]\d+)?)\s*(k)?`)
 	tokensEachRE       = regexp.MustCompile(`(?i)(?:each|every|per|average|avg|~|около|примерно|каждый|каждое|каждая)\s+(?:\p{L}+\s+){0,3}?(?:~|about|around|около|примерно)?\s*(\d+(?:[.,]\d+)?)\s*(k)?\s*(?:tokens?|токен\p{L}*)`)
-	bulkWords          = []string{"classify", "classifying", "classification", "categoriz*", "categoris*", "label", "labeling", "labelling", "tag", "tagging",
+	bulkWords          = newWords("classify", "classifying", "classification", "categoriz*", "categoris*", "label", "labeling", "labelling", "tag", "tagging",
 		"sentiment", "extract", "extracting", "extraction", "routing", "route tickets", "moderat*", "spam", "detect spam", "dedup*", "intent detection", "triage",
-		"классифи*", "категориз*", "разметк*", "размет*", "тегир*", "извлеч*", "извлека*", "тональност*", "маршрутиз*", "модерац*", "спам*"}
+		"классифи*", "категориз*", "разметк*", "размет*", "тегир*", "извлеч*", "извлека*", "тональност*", "маршрутиз*", "модерац*", "спам*")
 	pagesRE        = regexp.MustCompile(`(?i)(\d{1,5})[\s-]*(?:\+\s*)?(pages?|page-long|страниц\p{L}*|стр\.?)(?:[^\p{L}]|$)`)
 	ctxExplicitRE  = regexp.MustCompile(`(?i)(\d{1,4}(?:[.,]\d+)?)\s*([kкm]|тыс\p{L}*|млн)\s*(?:-\s*)?(?:tokens?|token context|context|ctx|window|токен\p{L}*|контекст\p{L}*)(?:[^\p{L}]|$)`)
 	ctxAfterRE     = regexp.MustCompile(`(?i)(?:context|context window|контекст\p{L}*|окно)\s*(?:of|length|size|длиной|[:=]|в|на|до|≥|>=|at least|не меньше)?\s*(\d{1,4}(?:[.,]\d+)?)\s*([kкm]|тыс\p{L}*|млн)(?:[^\p{L}]|$)`)
-	wholeCodeWords = []string{"whole codebase", "entire codebase", "full codebase", "whole repo", "whole repository", "entire repo", "entire repository",
+	wholeCodeWords = newWords("whole codebase", "entire codebase", "full codebase", "whole repo", "whole repository", "entire repo", "entire repository",
 		"all of our code", "large codebase", "monorepo", "whole book", "entire book", "whole books", "full books", "вся кодовая база", "всю кодовую базу",
-		"весь репозиторий", "всего репозитория", "весь код", "книгу целиком", "целые книги", "книги целиком"}
+		"весь репозиторий", "всего репозитория", "весь код", "книгу целиком", "целые книги", "книги целиком")
 )
 
 // negatedNeedRE finds needs the learner rules out ("no reasoning needed",
@@ -559,14 +559,14 @@ func scanVolume(r *Request, l string) {
 
 // scanTask reads what the task says about fine-tuning, volume and context.
 func scanTask(r *Request, l string) {
-	if anyWord(l, fineTuneWords...) {
+	if anyWord(l, fineTuneWords) {
 		ft := &FineTune{}
 		switch {
-		case anyWord(l, "qlora", "4-bit lora", "4bit lora"):
+		case anyWord(l, qloraWords):
 			ft.Method = "qlora"
-		case anyWord(l, "full fine-tune", "full fine-tuning", "full finetune", "full finetuning", "full fine tuning", "all weights", "полное дообучение", "полный файнтюн*", "полное обучение"):
+		case anyWord(l, fullTuneWords):
 			ft.Method = "full"
-		case anyWord(l, "lora", "лора"):
+		case anyWord(l, loraWords):
 			ft.Method = "lora"
 		}
 		if m := fineTuneExamplesRE.FindStringSubmatch(l); hasDigit(l) && m != nil {
@@ -577,7 +577,7 @@ func scanTask(r *Request, l string) {
 		r.FineTune = ft
 	}
 	scanVolume(r, l)
-	r.Bulk = anyWord(l, bulkWords...) && r.FineTune == nil
+	r.Bulk = anyWord(l, bulkWords) && r.FineTune == nil
 	if n, why := neededContext(l); n > r.ContextTokens {
 		r.ContextTokens, r.ContextWhy = n, why
 	}
@@ -623,7 +623,7 @@ func neededContext(l string) (int, string) {
 			}
 		}
 	}
-	if anyWord(l, wholeCodeWords...) && wholeCodebaseContext > best {
+	if anyWord(l, wholeCodeWords) && wholeCodebaseContext > best {
 		best, why = wholeCodebaseContext, "whole codebase"
 	}
 	return best, why
@@ -645,7 +645,7 @@ var (
 func isNonsense(v string) bool {
 	l := strings.ToLower(v)
 	for _, nw := range needWords {
-		if nw.need != StrengthGeneral && anyWord(l, nw.words...) {
+		if nw.need != StrengthGeneral && anyWord(l, nw.words) {
 			return false
 		}
 	}
@@ -704,3 +704,16 @@ func junkWord(w string) bool {
 	}
 	return false
 }
+
+var (
+	// noneLeadWords open a constraints field that says there are none.
+	noneLeadWords = newWords("none", "no constraints", "no restrictions", "doesn't matter", "nothing", "нет", "никаких", "не важно", "неважно", "без ограничений")
+	// nonProductionWords deny production use.
+	nonProductionWords = newWords("non-production", "not in production", "not production", "no production")
+	// verdictWords name a decision made about a person.
+	verdictWords = newWords("approve", "approves", "reject", "rejects", "deny", "denies", "scoring", "screen", "screening", "underwrit*", "decline", "declines", "auto-decline*", "одобр*", "отказ*", "скоринг*", "отбор*", "отсев*")
+	// qloraWords, fullTuneWords and loraWords name fine-tuning methods.
+	qloraWords    = newWords("qlora", "4-bit lora", "4bit lora")
+	fullTuneWords = newWords("full fine-tune", "full fine-tuning", "full finetune", "full finetuning", "full fine tuning", "all weights", "полное дообучение", "полный файнтюн*", "полное обучение")
+	loraWords     = newWords("lora", "лора")
+)

@@ -208,6 +208,12 @@ func Estimate(m Model, quant Quant, ctxTokens int) Memory {
 // EstimateWith is Estimate for a task with options: with o.Vision the
 // vision encoder of an image model is part of the total.
 func EstimateWith(m Model, quant Quant, ctxTokens int, o Options) Memory {
+	return estimate(&m, quant, ctxTokens, o)
+}
+
+// estimate is EstimateWith without copying the model: the recommender
+// sizes every catalog model at several quantizations.
+func estimate(m *Model, quant Quant, ctxTokens int, o Options) Memory {
 	if ctxTokens <= 0 {
 		ctxTokens = DefaultContext
 	}
@@ -220,8 +226,8 @@ func EstimateWith(m Model, quant Quant, ctxTokens int, o Options) Memory {
 		bpw = quant.BitsPerWeight()
 	}
 	mem := Memory{Quant: quant, CtxTokens: ctxTokens}
-	mem.WeightsGiB = weightBits(&m, quant, bpw) / 8 / gib
-	kv := kvCache(&m, ctxTokens)
+	mem.WeightsGiB = weightBits(m, quant, bpw) / 8 / gib
+	kv := kvCache(m, ctxTokens)
 	mem.KVBytesPerToken = kv.FullBytesPerToken
 	mem.KVGiB = kv.Bytes / gib
 	mem.Approximate = kv.Approximate
@@ -372,7 +378,10 @@ func BestFitBudget(m Model, b Budget, ctx int) Fit {
 
 // BestFitWith is BestFitBudget for a task with options (a vision task
 // loads the vision encoder too).
-func BestFitWith(m Model, b Budget, ctx int, o Options) Fit {
+func BestFitWith(m Model, b Budget, ctx int, o Options) Fit { return bestFit(&m, b, ctx, o) }
+
+// bestFit is BestFitWith without copying the model.
+func bestFit(m *Model, b Budget, ctx int, o Options) Fit {
 	if !(b.GPUGiB > 0) && b.RAMGiB > 0 {
 		return fitLadder(m, Budget{GPUGiB: b.RAMGiB}, ctx, o, cpuLadder)
 	}
@@ -381,7 +390,7 @@ func BestFitWith(m Model, b Budget, ctx int, o Options) Fit {
 		return f
 	}
 	for _, q := range []Quant{Q4KM, Q3KM} {
-		mem := EstimateWith(m, q, ctx, o)
+		mem := estimate(m, q, ctx, o)
 		if mem.TotalGiB <= usableGPUGiB(m, mem, b)+b.RAMGiB {
 			w := fmt.Sprintf("only fits with CPU offload (%.1f GiB on the GPU, the rest in RAM): expect a crawl", b.GPUGiB)
 			if q == Q3KM {
@@ -401,9 +410,9 @@ var cpuLadder = []Quant{Q5KM, Q4KM, Q3KM, Q2K}
 // to Q4_K_M that leaves HeadroomShare of the budget free, then for the best
 // that fits at all, warning when little room is left. Headroom never buys a
 // drop to Q3_K_M or Q2_K: their quality loss costs more than a tight fit.
-func fitLadder(m Model, b Budget, ctx int, o Options, ladder []Quant) Fit {
+func fitLadder(m *Model, b Budget, ctx int, o Options, ladder []Quant) Fit {
 	if !(b.GPUGiB > 0) || math.IsInf(b.GPUGiB, 0) {
-		return Fit{Status: FitNo, Quant: Q4KM, Memory: EstimateWith(m, Q4KM, ctx, o)}
+		return Fit{Status: FitNo, Quant: Q4KM, Memory: estimate(m, Q4KM, ctx, o)}
 	}
 	var seen [8]Memory // estimates of the first pass, reused by the second
 	for pass := 0; pass < 2; pass++ {
@@ -415,7 +424,7 @@ func fitLadder(m Model, b Budget, ctx int, o Options, ladder []Quant) Fit {
 			if i < len(seen) && seen[i].Quant != "" {
 				mem = seen[i]
 			} else {
-				mem = EstimateWith(m, q, ctx, o)
+				mem = estimate(m, q, ctx, o)
 				if i < len(seen) {
 					seen[i] = mem
 				}
@@ -438,7 +447,7 @@ func fitLadder(m Model, b Budget, ctx int, o Options, ladder []Quant) Fit {
 			return f
 		}
 	}
-	return Fit{Status: FitNo, Quant: Q4KM, Memory: EstimateWith(m, Q4KM, ctx, o)}
+	return Fit{Status: FitNo, Quant: Q4KM, Memory: estimate(m, Q4KM, ctx, o)}
 }
 
 // lastResort reports whether q loses enough quality to be offered only

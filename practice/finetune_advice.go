@@ -38,8 +38,8 @@ func recommendFineTune(cat *Catalog, req Request, res Result) Result {
 	var cands []ftCand
 	for i := range cat.Models {
 		m := &cat.Models[i]
-		lic, ok := allowed(pol, m, rules[i], req, out)
-		if !ok || !servesTask(m, req, WhereLocal) || m.MoE() || isReasoningModel(m) {
+		lic, ok := allowed(pol, m, rules[i], &req, out)
+		if !ok || !servesTask(m, &req, WhereLocal) || m.MoE() || isReasoningModel(m) {
 			continue
 		}
 		if req.ContextTokens > 0 && m.Context < req.ContextTokens {
@@ -127,10 +127,10 @@ func runsOn(req Request, res Result) string {
 // served only below Q4.
 func fineTunePenalty(m *Model, req Request, res Result, need float64) float64 {
 	s := 0.0
-	if !needs(req, StrengthVision) && isVisionVariant(m) {
+	if !needs(&req, StrengthVision) && isVisionVariant(m) {
 		s -= 4 // the text model of the same size trains and serves text better
 	}
-	if isCoderModel(m) && !needs(req, StrengthCode) {
+	if isCoderModel(m) && !needs(&req, StrengthCode) {
 		s -= 4
 	}
 	if n := res.Budget.Cards(); n > 1 && need > res.Budget.GPUGiB/float64(n)*(1-HeadroomShare/2) {

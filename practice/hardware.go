@@ -72,26 +72,26 @@ var (
 )
 
 var (
-	noGPUWords = []string{"no gpu", "no gpus", "without gpu", "without a gpu", "cpu only", "cpu-only", "only cpu", "only a cpu", "just cpu", "just a cpu",
+	noGPUWords = newWords("no gpu", "no gpus", "without gpu", "without a gpu", "cpu only", "cpu-only", "only cpu", "only a cpu", "just cpu", "just a cpu",
 		"no graphics card", "no video card", "no dedicated", "integrated graphics", "integrated gpu", "igpu", "none", "no", "nothing",
-		"нет", "нету", "без gpu", "без видеокарты", "нет видеокарты", "нет gpu", "только cpu", "только процессор", "только на cpu", "на процессоре", "встроенн*"}
-	phoneWords = []string{"phone", "phones", "smartphone", "iphone", "android", "pixel", "galaxy s*", "mobile phone", "on-device phone", "tablet", "ipad",
-		"телефон*", "смартфон*", "айфон*", "андроид*", "планшет*"}
+		"нет", "нету", "без gpu", "без видеокарты", "нет видеокарты", "нет gpu", "только cpu", "только процессор", "только на cpu", "на процессоре", "встроенн*")
+	phoneWords = newWords("phone", "phones", "smartphone", "iphone", "android", "pixel", "galaxy s*", "mobile phone", "on-device phone", "tablet", "ipad",
+		"телефон*", "смартфон*", "айфон*", "андроид*", "планшет*")
 	// a card-like name that is not in gpuCards: "RTX 9090", "Radeon 780M", "Quadro P2000"
 	gpuLikeRE      = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])((?:nvidia\s+|amd\s+|intel\s+)?(?:geforce\s+)?(?:rtx|gtx|quadro|tesla|radeon|rx|arc|titan|instinct|mi|gt)\s*[a-z]{0,2}\s*\d{2,5}[a-z]{0,2}(?:\s*(?:ti|super|xt|xtx|ada|max-q))?)(?:[^\p{L}\p{N}]|$)`)
-	appleWords     = []string{"mac", "macbook", "macbook pro", "macbook air", "mac mini", "mac studio", "imac", "apple", "unified memory", "unified", "макбук", "мак"}
-	unlimitedWords = []string{"doesn't matter", "does not matter", "doesnt matter", "don't care", "dont care", "unlimited", "no limit", "any", "n/a", "not applicable",
+	appleWords     = newWords("mac", "macbook", "macbook pro", "macbook air", "mac mini", "mac studio", "imac", "apple", "unified memory", "unified", "макбук", "мак")
+	unlimitedWords = newWords("doesn't matter", "does not matter", "doesnt matter", "don't care", "dont care", "unlimited", "no limit", "any", "n/a", "not applicable",
 		"whatever", "whatever we need", "whatever it takes", "as much as needed", "as needed", "we rent", "we'll rent", "rent what", "rented", "rent a gpu",
-		"не важно", "неважно", "без ограничений", "не имеет значения", "всё равно", "все равно", "сколько нужно", "сколько понадобится", "любая", "любой", "какая угодно", "арендуем", "возьмём в аренду", "возьмем в аренду"}
-	ramWords = []string{"ram", "system ram", "system memory", "memory ram", "ddr4", "ddr5", "ddr*", "озу", "оперативн*", "оперативки", "оперативы"}
-	gpuWords = []string{"vram", "gpu", "gpus", "graphics", "video memory", "видеопамят*", "видеокарт*", "видео"}
+		"не важно", "неважно", "без ограничений", "не имеет значения", "всё равно", "все равно", "сколько нужно", "сколько понадобится", "любая", "любой", "какая угодно", "арендуем", "возьмём в аренду", "возьмем в аренду")
+	ramWords = newWords("ram", "system ram", "system memory", "memory ram", "ddr4", "ddr5", "ddr*", "озу", "оперативн*", "оперативки", "оперативы")
+	gpuWords = newWords("vram", "gpu", "gpus", "graphics", "video memory", "видеопамят*", "видеокарт*", "видео")
 )
 
 // appleIn returns v when it names an Apple computer or chip ("MacBook Pro
 // M3 Max", "на маке"), else "".
 func appleIn(v string) string {
 	l := strings.ToLower(v)
-	if anyWord(l, appleWords...) || appleChipRE.MatchString(l) || anyWord(l, "маке", "макбуке", "макбук*") {
+	if anyWord(l, appleWords) || appleChipRE.MatchString(l) || anyWord(l, macRuWords) {
 		return v
 	}
 	return ""
@@ -103,9 +103,9 @@ func parseHardware(v string) (Hardware, msg) {
 	hw := Hardware{Text: v, GPUCount: 1}
 	l := strings.ToLower(v)
 
-	hw.AppleUnified = anyWord(l, appleWords...) || appleChipRE.MatchString(l)
-	hw.Phone = !hw.AppleUnified && anyWord(l, phoneWords...)
-	hasNoGPU := anyWord(l, noGPUWords...)
+	hw.AppleUnified = anyWord(l, appleWords) || appleChipRE.MatchString(l)
+	hw.Phone = !hw.AppleUnified && anyWord(l, phoneWords)
+	hasNoGPU := anyWord(l, noGPUWords)
 
 	// Cards: remember and blank them out so "4090" is not read as a size.
 	var cardGiB, cardAlt float64
@@ -165,13 +165,13 @@ func parseHardware(v string) (Hardware, msg) {
 		ctxAfter := l[m[1]:min(len(l), m[1]+24)]
 		ctxBefore := l[max(0, numStart-24):numStart]
 		switch {
-		case anyWord(ctxAfter, ramWords...) && !startsWithWord(ctxAfter, gpuWords...):
+		case anyWord(ctxAfter, ramWords) && !startsWithWord(ctxAfter, gpuWords):
 			ramSizes = append(ramSizes, val)
-		case anyWord(ctxAfter, gpuWords...):
+		case anyWord(ctxAfter, gpuWords):
 			gpuSizes = append(gpuSizes, val)
-		case anyWord(lastWords(ctxBefore), ramWords...):
+		case anyWord(lastWords(ctxBefore), ramWords):
 			ramSizes = append(ramSizes, val)
-		case anyWord(lastWords(ctxBefore), gpuWords...):
+		case anyWord(lastWords(ctxBefore), gpuWords):
 			gpuSizes = append(gpuSizes, val)
 		default:
 			plainSizes = append(plainSizes, val)
@@ -281,7 +281,7 @@ func parseHardware(v string) (Hardware, msg) {
 		hw.NoGPU = true
 		hw.GPUCount = 0
 		hw.RAMGiB = ramSizes[0]
-	case anyWord(l, unlimitedWords...):
+	case anyWord(l, unlimitedWords):
 		hw.Unlimited = true
 		hw.GPUCount = 0
 		return hw, ""
@@ -312,8 +312,8 @@ func positive(v float64) msg {
 // vendorAgrees reports whether the words before a card number fit the card:
 // "RTX 9070" is not AMD's RX 9070, and "RX 4090" is not NVIDIA's.
 func vendorAgrees(prefix, name string) bool {
-	nvidia := anyWord(prefix, "rtx", "gtx", "geforce", "nvidia", "quadro", "tesla")
-	amd := anyWord(prefix, "rx", "radeon", "amd", "instinct")
+	nvidia := anyWord(prefix, nvidiaWords)
+	amd := anyWord(prefix, amdWords)
 	switch {
 	case nvidia && (strings.HasPrefix(name, "RX ") || strings.HasPrefix(name, "Instinct") || strings.HasPrefix(name, "Arc")):
 		return false
@@ -363,14 +363,8 @@ func unitFactor(u string) float64 {
 	return 1
 }
 
-func startsWithWord(s string, words ...string) bool {
-	s = strings.TrimLeft(s, " ,;:()/-")
-	for _, w := range words {
-		if i := wordIndex(s, w); i == 0 {
-			return true
-		}
-	}
-	return false
+func startsWithWord(s string, l *wordList) bool {
+	return l.index(strings.TrimLeft(s, " ,;:()/-")) == 0
 }
 
 // lastWords keeps the last two words of s (the words right before a number).
@@ -386,18 +380,18 @@ func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
 var needWords = []struct {
 	need  Strength
-	words []string
+	words *wordList
 }{
-	{StrengthCode, []string{"code", "coding", "coder", "programming", "programmer", "developer", "refactor*", "debug*", "bug", "bugs", "python", "javascript", "typescript", "golang", "go code", "rust", "java", "c++", "sql", "autocomplete", "copilot", "fim", "code review", "pull request*", "unit test*", "код*", "программ*", "разработ*", "рефактор*", "автодополн*"}},
-	{StrengthMath, []string{"math", "maths", "mathematics", "calculus", "algebra", "proof", "proofs", "olympiad", "equation*", "statistic*", "математ*", "уравнен*", "задачи по математике"}},
-	{StrengthReasoning, []string{"reasoning", "reason", "logic", "logical", "complex", "planning", "step-by-step", "think*", "рассужд*", "логик*", "сложн*", "планир*"}},
-	{StrengthMultilingual, []string{"translate", "translation", "translating", "translator", "multilingual", "languages", "localization", "localisation", "перевод*", "переводить", "мультиязыч*", "языках"}},
-	{StrengthVision, []string{"image", "images", "photo", "photos", "picture", "pictures", "screenshot*", "ocr", "scan", "scans", "scanned", "diagram*", "chart", "charts", "vision", "visual", "video", "videos", "invoice image*", "receipt*", "изображен*", "фото*", "картин*", "скриншот*", "распозна*", "скан*", "видео", "чек*", "диаграмм*"}},
-	{StrengthLongContext, []string{"long document*", "long context", "long-context", "long texts", "whole book*", "books", "large codebase*", "entire codebase", "entire repo*", "whole repo*", "contracts", "legal documents", "100k", "128k", "200k", "1m tokens", "длинн*", "книг*", "больши* документ*", "договор*", "вся кодовая база"}},
-	{StrengthAgents, []string{"agent", "agents", "agentic", "tool use", "tool calling", "function calling", "tools", "mcp", "automation", "агент*", "инструмент*", "вызов функций"}},
-	{StrengthSmall, []string{"tiny", "lightweight", "small model", "маленьк*", "лёгк* модел*", "mobile", "phone", "smartphone", "edge", "raspberry*", "on-device", "embedded", "laptop", "offline", "iot", "телефон*", "смартфон*", "мобильн*", "ноутбук*"}},
-	{StrengthAudio, []string{"speech", "audio", "voice", "transcrib*", "transcription", "podcast*", "речь", "речи", "аудио", "голос*", "транскриб*", "расшифров*"}},
-	{StrengthGeneral, []string{"chat", "chatbot", "assistant", "support", "summar*", "writing", "write", "emails", "email", "q&a", "questions", "rag", "knowledge base", "content", "чат*", "поддержк*", "суммар*", "ассистент*", "пис*", "вопрос*", "ответ*", "текст*"}},
+	{StrengthCode, newWords("code", "coding", "coder", "programming", "programmer", "developer", "refactor*", "debug*", "bug", "bugs", "python", "javascript", "typescript", "golang", "go code", "rust", "java", "c++", "sql", "autocomplete", "copilot", "fim", "code review", "pull request*", "unit test*", "код*", "программ*", "разработ*", "рефактор*", "автодополн*")},
+	{StrengthMath, newWords("math", "maths", "mathematics", "calculus", "algebra", "proof", "proofs", "olympiad", "equation*", "statistic*", "математ*", "уравнен*", "задачи по математике")},
+	{StrengthReasoning, newWords("reasoning", "reason", "logic", "logical", "complex", "planning", "step-by-step", "think*", "рассужд*", "логик*", "сложн*", "планир*")},
+	{StrengthMultilingual, newWords("translate", "translation", "translating", "translator", "multilingual", "languages", "localization", "localisation", "перевод*", "переводить", "мультиязыч*", "языках")},
+	{StrengthVision, newWords("image", "images", "photo", "photos", "picture", "pictures", "screenshot*", "ocr", "scan", "scans", "scanned", "diagram*", "chart", "charts", "vision", "visual", "video", "videos", "invoice image*", "receipt*", "изображен*", "фото*", "картин*", "скриншот*", "распозна*", "скан*", "видео", "чек*", "диаграмм*")},
+	{StrengthLongContext, newWords("long document*", "long context", "long-context", "long texts", "whole book*", "books", "large codebase*", "entire codebase", "entire repo*", "whole repo*", "contracts", "legal documents", "100k", "128k", "200k", "1m tokens", "длинн*", "книг*", "больши* документ*", "договор*", "вся кодовая база")},
+	{StrengthAgents, newWords("agent", "agents", "agentic", "tool use", "tool calling", "function calling", "tools", "mcp", "automation", "агент*", "инструмент*", "вызов функций")},
+	{StrengthSmall, newWords("tiny", "lightweight", "small model", "маленьк*", "лёгк* модел*", "mobile", "phone", "smartphone", "edge", "raspberry*", "on-device", "embedded", "laptop", "offline", "iot", "телефон*", "смартфон*", "мобильн*", "ноутбук*")},
+	{StrengthAudio, newWords("speech", "audio", "voice", "transcrib*", "transcription", "podcast*", "речь", "речи", "аудио", "голос*", "транскриб*", "расшифров*")},
+	{StrengthGeneral, newWords("chat", "chatbot", "assistant", "support", "summar*", "writing", "write", "emails", "email", "q&a", "questions", "rag", "knowledge base", "content", "чат*", "поддержк*", "суммар*", "ассистент*", "пис*", "вопрос*", "ответ*", "текст*")},
 }
 
 // taskNeeds maps the task (and named languages) to the strengths that matter.
@@ -405,7 +399,7 @@ func taskNeeds(task string, c Constraints) []Strength {
 	l := strings.ToLower(task)
 	var out []Strength
 	for _, nw := range needWords {
-		if anyWord(l, nw.words...) {
+		if anyWord(l, nw.words) {
 			out = append(out, nw.need)
 		}
 	}
@@ -432,3 +426,11 @@ func taskNeeds(task string, c Constraints) []Strength {
 	}
 	return out
 }
+
+var (
+	// macRuWords are Russian forms of "Mac" and "MacBook".
+	macRuWords = newWords("маке", "макбуке", "макбук*")
+	// nvidiaWords and amdWords name a card's vendor.
+	nvidiaWords = newWords("rtx", "gtx", "geforce", "nvidia", "quadro", "tesla")
+	amdWords    = newWords("rx", "radeon", "amd", "instinct")
+)

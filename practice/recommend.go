@@ -141,7 +141,7 @@ func Recommend(cat *Catalog, req Request) Result {
 			ctx = phoneContext
 		}
 	}
-	vision := needs(req, StrengthVision)
+	vision := needs(&req, StrengthVision)
 	opts := Options{Vision: vision}
 
 	// Budget.
@@ -167,12 +167,12 @@ func Recommend(cat *Catalog, req Request) Result {
 	cands := make([]cand, 0, len(cat.Models))
 	for i := range cat.Models {
 		m := &cat.Models[i]
-		lic, ok := allowed(pol, m, rules[i], req, out)
+		lic, ok := allowed(pol, m, rules[i], &req, out)
 		if !ok {
 			res.excluded = append(res.excluded, plainName(m.Name))
 			continue
 		}
-		if !servesTask(m, req, res.Mode) {
+		if !servesTask(m, &req, res.Mode) {
 			continue
 		}
 		if req.ContextTokens > 0 && m.Context < req.ContextTokens {
@@ -202,14 +202,14 @@ func Recommend(cat *Catalog, req Request) Result {
 			}
 		case WhereCloud:
 			if res.Budget.GPUGiB > 0 {
-				cd.fit = BestFitWith(*m, res.Budget, ctx, opts)
+				cd.fit = bestFit(m, res.Budget, ctx, opts)
 			} else {
-				cd.fit, cd.gpuClass = cloudFit(*m, ctx, opts)
+				cd.fit, cd.gpuClass = cloudFit(m, ctx, opts)
 			}
 		default:
-			cd.fit = BestFitWith(*m, res.Budget, ctx, opts)
+			cd.fit = bestFit(m, res.Budget, ctx, opts)
 		}
-		cd.score = score(&cd, req, res) + languageBonus(pol, rules[i], req)
+		cd.score = score(&cd, &req, &res) + languageBonus(pol, rules[i], &req)
 		cands = append(cands, cd)
 	}
 
@@ -269,7 +269,7 @@ func Recommend(cat *Catalog, req Request) Result {
 // allowed applies every license and use-policy clause and every origin or
 // vendor exclusion to m, recording why a model was left out. It returns
 // the license that binds m most.
-func allowed(pol *Policy, m *Model, mr modelRules, req Request, out *leftOut) (*License, bool) {
+func allowed(pol *Policy, m *Model, mr modelRules, req *Request, out *leftOut) (*License, bool) {
 	c := req.Constraints
 	lics := mr.lics
 	if len(lics) == 0 {
@@ -334,7 +334,7 @@ func allowed(pol *Policy, m *Model, mr modelRules, req Request, out *leftOut) (*
 }
 
 // servesTask applies the hard task filters: modalities and API serving.
-func servesTask(m *Model, req Request, mode Where) bool {
+func servesTask(m *Model, req *Request, mode Where) bool {
 	for _, n := range req.Needs {
 		if n == StrengthVision && !m.HasModality("image") {
 			return false
@@ -346,7 +346,7 @@ func servesTask(m *Model, req Request, mode Where) bool {
 	return mode != WhereAPI || m.API
 }
 
-func needs(req Request, s Strength) bool {
+func needs(req *Request, s Strength) bool {
 	for _, n := range req.Needs {
 		if n == s {
 			return true
@@ -357,12 +357,12 @@ func needs(req Request, s Strength) bool {
 
 // cloudFit sizes a model for the smallest cloud GPU class that holds it at
 // Q4_K_M with headroom, then takes the best quantization that fits that class.
-func cloudFit(m Model, ctx int, o Options) (Fit, msg) {
-	q4 := EstimateWith(m, Q4KM, ctx, o)
+func cloudFit(m *Model, ctx int, o Options) (Fit, msg) {
+	q4 := estimate(m, Q4KM, ctx, o)
 	for _, cl := range gpuClasses {
 		b := Budget{GPUGiB: cl.gib, GPUCount: cl.cards}
 		if q4.TotalGiB <= usableGPUGiB(m, q4, b)*(1-HeadroomShare) {
-			return BestFitWith(m, b, ctx, o), cl.id
+			return bestFit(m, b, ctx, o), cl.id
 		}
 	}
 	return Fit{Status: FitNo, Quant: Q4KM, Memory: q4}, "cloud.more"
@@ -430,9 +430,10 @@ func isCoderModel(m *Model) bool {
 
 // score ranks a candidate: quality (size, recency), how well it matches
 // the task, and the costs of running it where the learner runs it.
-func score(p *cand, req Request, res Result) float64 {
+func score(p *cand, req *Request, res *Result) float64 {
 	m := p.m
-	c := req.Constraints
+	c := &req.Constraints
+	reasoning := isReasoningModel(m)
 	s := 2.5*math.Log2(effectiveParams(m)) + 0.1*monthsSince2023(m.Released)
 
 	for _, n := range req.Needs {
@@ -458,10 +459,10 @@ func score(p *cand, req Request, res Result) float64 {
 			s -= 4 // a code specialist is a poor fit for other tasks
 		}
 	}
-	if (needs(req, StrengthReasoning) || needs(req, StrengthMath)) && isReasoningModel(m) {
+	if (needs(req, StrengthReasoning) || needs(req, StrengthMath)) && reasoning {
 		s += 1.5
 	}
-	if !needs(req, StrengthReasoning) && !needs(req, StrengthMath) && isReasoningModel(m) {
+	if !needs(req, StrengthReasoning) && !needs(req, StrengthMath) && reasoning {
 		s -= 2 // long thinking is slow and costly when not needed
 	}
 	if !needs(req, StrengthVision) && m.HasModality("image") {
@@ -489,14 +490,14 @@ func score(p *cand, req Request, res Result) float64 {
 	}
 	if c.LowLatency {
 		s -= 1.5 * math.Log2(math.Max(m.ActiveB, 0.5))
-		if isReasoningModel(m) {
+		if reasoning {
 			s -= 3
 		}
 	}
 	if req.Bulk {
 		// Simple bulk work: the cheapest adequate model wins.
 		s -= 2.5 * math.Log2(math.Max(m.ActiveB, 1))
-		if isReasoningModel(m) {
+		if reasoning {
 			s -= 8
 		}
 	}
@@ -553,7 +554,7 @@ func score(p *cand, req Request, res Result) float64 {
 
 // languageBonus favours a family known to be strongest in a language the
 // task names (Chinese: Qwen and DeepSeek), its derivatives included.
-func languageBonus(pol *Policy, mr modelRules, req Request) float64 {
+func languageBonus(pol *Policy, mr modelRules, req *Request) float64 {
 	if len(req.Constraints.Languages) == 0 {
 		return 0
 	}

@@ -982,38 +982,25 @@ func endOfWord(s string, i int) int {
 	return i
 }
 
-func anyWord(s string, words ...string) bool {
-	for _, w := range words {
-		if hasWord(s, w) {
-			return true
-		}
-	}
-	return false
-}
+// anyWord reports whether lower-cased s contains any word of l (see hasWord).
+func anyWord(s string, l *wordList) bool { return l.index(s) >= 0 }
 
-func firstWord(s string, words ...string) int {
-	best := -1
-	for _, w := range words {
-		if i := wordIndex(s, w); i >= 0 && (best < 0 || i < best) {
-			best = i
-		}
-	}
-	return best
-}
+// firstWord is the index of the first word of l in lower-cased s, or -1.
+func firstWord(s string, l *wordList) int { return l.index(s) }
 
 var (
-	whereLocalWords = []string{"local*", "on my", "my own", "on our servers", "our own servers", "our servers", "our own hardware", "own hardware", "on-premise*", "in-house", "own data center", "our data center", "datacenter", "на своих серверах", "своих серверах", "на наших серверах", "наших серверах", "на серверах", "собственн* сервер*", "свои сервер*", "своё железо", "свое железо", "на своём железе", "на своем железе", "в своём контуре", "в своем контуре", "на стороне компании", "my pc", "my laptop", "my computer", "my machine", "my server", "our server*", "own server*", "laptop", "desktop", "home", "on-prem*", "on prem*", "self-host*", "selfhost*", "ollama", "lm studio", "llama.cpp", "offline", "локал*", "дома", "на своём", "на своем", "ноутбук*", "компьютер*", "свой сервер", "своём сервере", "своем сервере", "офлайн"}
-	whereAPIWords   = []string{"api", "apis", "openrouter", "provider", "hosted api", "апи", "через api"}
-	whereCloudWords = []string{"cloud", "aws", "gcp", "azure", "runpod", "vast.ai", "lambda", "rented", "rent", "colab", "kaggle", "vps", "облак*", "облач*", "аренд*"}
-	dontCareWords   = []string{"doesn't matter", "does not matter", "doesnt matter", "don't care", "dont care", "no preference", "any", "anything", "whatever", "either", "не важно", "неважно", "всё равно", "все равно", "любой", "любое"}
+	whereLocalWords = newWords("local*", "on my", "my own", "on our servers", "our own servers", "our servers", "our own hardware", "own hardware", "on-premise*", "in-house", "own data center", "our data center", "datacenter", "на своих серверах", "своих серверах", "на наших серверах", "наших серверах", "на серверах", "собственн* сервер*", "свои сервер*", "своё железо", "свое железо", "на своём железе", "на своем железе", "в своём контуре", "в своем контуре", "на стороне компании", "my pc", "my laptop", "my computer", "my machine", "my server", "our server*", "own server*", "laptop", "desktop", "home", "on-prem*", "on prem*", "self-host*", "selfhost*", "ollama", "lm studio", "llama.cpp", "offline", "локал*", "дома", "на своём", "на своем", "ноутбук*", "компьютер*", "свой сервер", "своём сервере", "своем сервере", "офлайн")
+	whereAPIWords   = newWords("api", "apis", "openrouter", "provider", "hosted api", "апи", "через api")
+	whereCloudWords = newWords("cloud", "aws", "gcp", "azure", "runpod", "vast.ai", "lambda", "rented", "rent", "colab", "kaggle", "vps", "облак*", "облач*", "аренд*")
+	dontCareWords   = newWords("doesn't matter", "does not matter", "doesnt matter", "don't care", "dont care", "no preference", "any", "anything", "whatever", "either", "не важно", "неважно", "всё равно", "все равно", "любой", "любое")
 )
 
 // parseWhere reads "locally / API / cloud". dontCare is set for "doesn't matter".
 func parseWhere(v string) (w Where, dontCare bool, reason msg) {
 	l := strings.ToLower(v)
-	li := firstWord(l, whereLocalWords...)
-	ai := firstWord(l, whereAPIWords...)
-	ci := firstWord(l, whereCloudWords...)
+	li := firstWord(l, whereLocalWords)
+	ai := firstWord(l, whereAPIWords)
+	ci := firstWord(l, whereCloudWords)
 	n := 0
 	for _, i := range []int{li, ai, ci} {
 		if i >= 0 {
@@ -1024,7 +1011,7 @@ func parseWhere(v string) (w Where, dontCare bool, reason msg) {
 	case n == 3:
 		return WhereUnknown, false, "where.pick_one"
 	case n == 0:
-		if anyWord(l, dontCareWords...) {
+		if anyWord(l, dontCareWords) {
 			return WhereUnknown, true, ""
 		}
 		return WhereUnknown, false, "where.unknown"
