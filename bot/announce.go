@@ -113,6 +113,18 @@ func (a *announcer) delivered(en *outboxEntry, state announce.State) {
 	a.wake()
 }
 
+// dropped records that n queued entries were taken out of the outbox
+// (the rest of their announcement was stopped): room to feed others.
+func (a *announcer) dropped(n int) {
+	if n == 0 {
+		return
+	}
+	a.mu.Lock()
+	a.inflight = max(a.inflight-n, 0)
+	a.mu.Unlock()
+	a.wake()
+}
+
 // recorder stores outcomes as they come, until the outbox closes.
 func (a *announcer) recorder() {
 	defer a.e.out.wg.Done()
@@ -164,7 +176,9 @@ func (a *announcer) record(ctx context.Context) {
 	err := a.e.db.UpdateLater(context.WithoutCancel(ctx), ackDelay, func(tx *storage.Tx) error {
 		for _, o := range outs {
 			r, ok := loadRecipient(tx, o.id, o.key)
-			if !ok || r.State != announce.Queued {
+			// A send under way when the rest was stopped still arrived.
+			stoppedLate := r.State == announce.Dropped && o.state == announce.Sent
+			if !ok || r.State != announce.Queued && !stoppedLate {
 				continue
 			}
 			if err := putRecipient(tx, o.id, o.key, announce.Recipient{State: o.state}); err != nil {
@@ -759,22 +773,36 @@ func (t *turn) announceCancel(id uint64) {
 		t.say(t.tr.T("ErrorReply"))
 		return
 	}
+	t.later(func(context.Context, *turn) { t.e.out.dropAnnouncement(id) })
 	t.e.log.Info("announcement stopped", "id", id, "by", t.ev.Key(), "cancelled", stopped)
 	t.say(t.tr.T("AnnounceStopped", "ID", id, "Learners", t.tr.N("ChartLearners", stopped)))
 	t.say(t.e.statusText(t.tx, t.tr, an))
 }
 
-// stopAnnouncement cancels the recipients of an not yet in the outbox and
-// returns how many.
+// stopAnnouncement cancels the recipients of an that have not got it:
+// those not yet handed to the outbox, and those whose entry still waits
+// there (its entry is deleted; dropQueued takes it out of memory after
+// the commit). It returns how many.
 func (e *Engine) stopAnnouncement(tx *storage.Tx, an *announce.Announcement) (int, error) {
 	var keys []string
+	var outs [][]byte
 	tx.ForEachRecipient(an.ID, "", func(key string, rec []byte) bool {
 		var r announce.Recipient
-		if json.Unmarshal(rec, &r) == nil && (r.State == announce.Pending || r.State == announce.Held) {
+		if json.Unmarshal(rec, &r) != nil {
+			return true
+		}
+		switch {
+		case r.State == announce.Pending || r.State == announce.Held:
 			keys = append(keys, key)
+		case r.State == announce.Queued && tx.HasOutbox(r.Out):
+			keys = append(keys, key)
+			outs = append(outs, r.Out)
 		}
 		return true
 	})
+	if err := tx.DeleteOutbox(outs...); err != nil {
+		return 0, err
+	}
 	for _, k := range keys {
 		if err := putRecipient(tx, an.ID, k, announce.Recipient{State: announce.Dropped}); err != nil {
 			return 0, err

@@ -336,3 +336,36 @@ func TestAnnounceQuietHoursAndCancel(t *testing.T) {
 		t.Fatal("a cancelled announcement was sent")
 	}
 }
+
+// TestAnnounceCancelQueued stops an announcement whose messages already
+// wait in the outbox (the platform is slow): they are taken back, not
+// sent, and counted as cancelled.
+func TestAnnounceCancelQueued(t *testing.T) {
+	r := newAnnRig(t, 6)
+	r.e.HoldOutbox(true)
+	preview := r.say(t, "admin", "/announce Third one", "en")
+	r.press(t, "admin", button(t, preview, "Send"))
+	waitUntil(t, "every message to wait in the outbox", func() bool {
+		rep, _ := r.e.AnnouncementStatus(1)
+		return rep.Counts["queued"] == 7 && r.e.OutboxStats().Waiting >= 7
+	})
+	stop := joined(r.say(t, "admin", "/announce cancel", ""))
+	if !strings.Contains(stop, "is stopped: 7 learners will not get it") || !strings.Contains(stop, "cancelled: 7") {
+		t.Fatalf("cancel: %s", stop)
+	}
+	r.e.HoldOutbox(false)
+	waitUntil(t, "the outbox to empty", func() bool { return r.e.OutboxStats().Waiting == 0 })
+	r.say(t, "1", "/progress", "") // one more turn through the outbox
+	for u := 1; u <= 6; u++ {
+		if n := r.in.count(fmt.Sprint(u), "Third one"); n != 0 {
+			t.Fatalf("learner %d got a stopped announcement %d times", u, n)
+		}
+	}
+	if n := r.in.count("admin", "Third one"); n != 0 {
+		t.Fatalf("the admin got a stopped announcement %d times", n)
+	}
+	rep, _ := r.e.AnnouncementStatus(1)
+	if rep.Status != "cancelled" || rep.Counts["cancelled"] != 7 || rep.Counts["sent"] != 0 {
+		t.Fatalf("after the stop: %+v", rep)
+	}
+}

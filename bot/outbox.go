@@ -216,6 +216,30 @@ func (o *outbox) cancelChat(chat string) {
 	}
 }
 
+// dropAnnouncement drops the waiting entries of announcement id from
+// memory (stopAnnouncement deleted them from the database). An entry
+// being sent right now still arrives.
+func (o *outbox) dropAnnouncement(id uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	for _, q := range o.chats {
+		kept := q.items[:0]
+		for _, it := range q.items {
+			if it.en.Ann == id {
+				n++
+				continue
+			}
+			kept = append(kept, it)
+		}
+		clear(q.items[len(kept):])
+		q.items = kept
+	}
+	o.cancelled.Add(int64(n))
+	o.waiting.Add(-int64(n))
+	o.e.ann.dropped(n)
+}
+
 // drain sends the chat's entries in order until its queue is empty.
 //
 // A new message is sent only once the delete of the chat's previous
