@@ -296,7 +296,8 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	redelivered := false
 	err := e.db.Update(ctx, func(tx *storage.Tx) error {
 		items, redelivered = items[:0], false
-		old := tx.Learner(key)
+		// Read in place: decoded or compared below, never kept.
+		old := tx.LearnerView(key)
 		now := e.now().UTC()
 		st := e.states.take(key, old)
 		lost := false
@@ -492,7 +493,7 @@ func (e *Engine) handleReadOnly(ev Event, textLen int, course *lessons.Course, d
 	}
 	var t *turn
 	err := e.db.View(func(tx *storage.Tx) error {
-		old := tx.Learner(ev.Key())
+		old := tx.LearnerView(ev.Key()) // decoded and compared here only
 		if old == nil {
 			return nil // a new learner: their record is written
 		}

@@ -221,6 +221,13 @@ func (t *Tx) Learner(key string) []byte {
 	return bytes.Clone(v)
 }
 
+// LearnerView is Learner without the copy, for a caller that is done with
+// the record before its transaction ends (it decodes it and compares it
+// with the record it stores): the record must not be changed or kept.
+func (t *Tx) LearnerView(key string) []byte {
+	return t.tx.Bucket(bucketLearners).Get([]byte(key))
+}
+
 // ReadLearner calls fn with the record under key (nil when there is
 // none) without copying it: fn must not keep or change it. For reports
 // that read many learners in one read transaction.

@@ -51,6 +51,41 @@ func TestLearnerSurvivesReopen(t *testing.T) {
 	}
 }
 
+// LearnerView reads the record Learner reads, in a write transaction
+// before and after the record changes in it and in a read transaction.
+func TestLearnerView(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "tutor.db"))
+	defer db.Close()
+	ctx := context.Background()
+	err := db.Update(ctx, func(tx *Tx) error {
+		if v := tx.LearnerView("telegram:1"); v != nil {
+			return fmt.Errorf("missing record read as %q", v)
+		}
+		if err := tx.PutLearner("telegram:1", []byte(`{"page":1}`)); err != nil {
+			return err
+		}
+		before := tx.LearnerView("telegram:1")
+		if err := tx.PutLearner("telegram:1", []byte(`{"page":2}`)); err != nil {
+			return err
+		}
+		if string(before) != `{"page":1}` || string(tx.LearnerView("telegram:1")) != `{"page":2}` {
+			return fmt.Errorf("read %q, then %q", before, tx.LearnerView("telegram:1"))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.View(func(tx *Tx) error {
+		if v, c := tx.LearnerView("telegram:1"), tx.Learner("telegram:1"); !bytes.Equal(v, c) || string(v) != `{"page":2}` {
+			return fmt.Errorf("view %q, copy %q", v, c)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSecondOpenFailsFast(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tutor.db")
 	db := open(t, path)
