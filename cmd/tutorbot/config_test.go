@@ -36,6 +36,7 @@ func TestConfigProblems(t *testing.T) {
 		{name: "bad api url", env: map[string]string{"TELEGRAM_API_URL": "localhost:8081"}, want: []string{"must start with http://"}},
 		{name: "bad numbers", args: []string{"-telegram-rate", "0", "-shutdown-timeout", "soon", "-log-level", "loud"}, want: []string{"invalid Telegram rate", "invalid shutdown timeout", "invalid log level"}},
 		{name: "bad telegram pacing", env: map[string]string{"TELEGRAM_CHAT_RATE": "-1", "TELEGRAM_WORKERS": "0"}, want: []string{"invalid Telegram chat rate", "TELEGRAM_WORKERS must be"}},
+		{name: "bad discord bulk rate", env: map[string]string{"DISCORD_BULK_RATE": "60"}, want: []string{"invalid Discord bulk rate"}},
 		{name: "malformed token", env: map[string]string{"TELEGRAM_TOKEN": "abc def/ghi"}, want: []string{"does not look like a bot token"}},
 	}
 	for _, tc := range tests {

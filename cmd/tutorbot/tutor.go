@@ -36,6 +36,7 @@ type config struct {
 	TelegramToken   string
 	TelegramAPIURL  string
 	TelegramRate    float64
+	DiscordBulk     float64
 	TelegramChat    float64
 	TelegramWorkers int
 	WebhookURL      string
@@ -96,6 +97,7 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	fl.IntVar(&c.TelegramWorkers, "telegram-workers", atoiOr(getenv("TELEGRAM_WORKERS"), 16), "Telegram chats handled at once (env TELEGRAM_WORKERS)")
 	fl.StringVar(&c.WebhookURL, "telegram-webhook-url", getenv("TELEGRAM_WEBHOOK_URL"), "public HTTPS URL for Telegram webhook mode instead of long polling (env TELEGRAM_WEBHOOK_URL)")
 	fl.StringVar(&c.WebhookListen, "telegram-webhook-listen", envOr(getenv, "TELEGRAM_WEBHOOK_LISTEN", ":8443"), "local address of the webhook listener (env TELEGRAM_WEBHOOK_LISTEN)")
+	discordBulk := fl.String("discord-bulk-rate", envOr(getenv, "DISCORD_BULK_RATE", strconv.Itoa(discord.DefaultBulkRate)), "announcements per second to Discord, out of its global 50 (env DISCORD_BULK_RATE)")
 	fl.StringVar(&c.DiscordGuildID, "discord-guild-id", getenv("DISCORD_GUILD_ID"), "register Discord commands on this server only (env DISCORD_GUILD_ID; default global)")
 	fl.StringVar(&c.LLMBaseURL, "openai-base-url", getenv("OPENAI_BASE_URL"), "OpenAI-compatible endpoint for practice write-ups and /compare, e.g. https://openrouter.ai/api/v1 or http://localhost:11434/v1 (env OPENAI_BASE_URL)")
 	fl.StringVar(&c.LLMModel, "llm-model", getenv("TUTOR_LLM_MODEL"), "model that writes practice recommendations (env TUTOR_LLM_MODEL)")
@@ -153,6 +155,9 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	}
 	if _, err := fmt.Sscanf(*rate, "%g", &c.TelegramRate); err != nil || c.TelegramRate <= 0 || c.TelegramRate > 1000 {
 		probs = append(probs, fmt.Sprintf("invalid Telegram rate %q (want messages per second, 0 < rate <= 1000)", *rate))
+	}
+	if _, err := fmt.Sscanf(*discordBulk, "%g", &c.DiscordBulk); err != nil || c.DiscordBulk <= 0 || c.DiscordBulk > 50 {
+		probs = append(probs, fmt.Sprintf("invalid Discord bulk rate %q (want announcements per second, 0 < rate <= 50: Discord's global limit)", *discordBulk))
 	}
 	if _, err := fmt.Sscanf(*chatRate, "%g", &c.TelegramChat); err != nil || c.TelegramChat <= 0 || c.TelegramChat > 1000 {
 		probs = append(probs, fmt.Sprintf("invalid Telegram chat rate %q (want messages per second, 0 < rate <= 1000)", *chatRate))
@@ -380,7 +385,7 @@ func runPlatforms(ctx context.Context, cfg config, db *storage.DB, engine *bot.E
 	}
 	if cfg.DiscordToken != "" {
 		prefill := func(_ context.Context, userID string) [4]string { return engine.LastPractice("discord", userID) }
-		dc, err := discord.New(discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID, Handler: handler, Reach: engine, Outbox: engine, Commands: engine.Commands(), Prefill: prefill, Log: log})
+		dc, err := discord.New(discord.Config{Token: cfg.DiscordToken, GuildID: cfg.DiscordGuildID, Handler: handler, Reach: engine, Outbox: engine, Commands: engine.Commands(), Prefill: prefill, BulkRate: cfg.DiscordBulk, Log: log})
 		if err != nil {
 			return fmt.Errorf("start discord: %w", err)
 		}
