@@ -73,7 +73,7 @@ type outboxEntry struct {
 	File       *File      `json:"f,omitempty"`
 	Created    time.Time  `json:"at"`
 	Attempts   int        `json:"n,omitempty"`
-	NotBefore  time.Time  `json:"nb,omitempty"`
+	NotBefore  time.Time  `json:"nb,omitzero"`
 	// Bulk marks an announcement: sent after replies to learners who are
 	// talking to the tutor. Ann is its announcement's id.
 	Bulk bool   `json:"bk,omitempty"`
