@@ -238,7 +238,8 @@ const (
 	Sending Status = "sending"
 	// Done: every recipient has an outcome.
 	Done Status = "done"
-	// Cancelled: stopped; the recipients not yet queued are cancelled.
+	// Cancelled: stopped; the recipients who have not got it are cancelled
+	// (those waiting in the outbox too).
 	Cancelled Status = "cancelled"
 )
 

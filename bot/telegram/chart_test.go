@@ -3,29 +3,18 @@ package telegram
 import (
 	"bytes"
 	"image/png"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"tutorbot/bot"
 	"tutorbot/bot/telegram/telegramtest"
-	"tutorbot/lessons"
 	"tutorbot/storage"
 )
 
 // TestStatsChartAsPhoto: an admin's /stats brings the text and the funnel
 // chart as a photo (sendPhoto with a PNG the fake decodes).
 func TestStatsChartAsPhoto(t *testing.T) {
-	course, _ := lessons.Default()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "tutor.db"), storage.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Log: discard, Admins: map[string]bool{"telegram:71": true}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEngineWith(t, storage.Options{NoSync: true}, bot.Config{Admins: map[string]bool{"telegram:71": true}})
 	srv := telegramtest.NewServer(t)
 	start(t, fastConfig(srv, e))
 	srv.PushMessage(71, 71, "/stats")

@@ -1,7 +1,6 @@
 package telegram
 
 import (
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,7 +8,6 @@ import (
 
 	"tutorbot/bot"
 	"tutorbot/bot/telegram/telegramtest"
-	"tutorbot/lessons"
 	"tutorbot/render"
 	"tutorbot/storage"
 )
@@ -74,16 +72,7 @@ func TestGroupCohortClass(t *testing.T) {
 // joins the cohort, and a group's cohort is named by the group's title,
 // escaped, and renamed when the title changes.
 func TestCohortDeepLinkAndGroupTitle(t *testing.T) {
-	course, _ := lessons.Default()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "tutor.db"), storage.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Log: discard, Admins: map[string]bool{"telegram:71": true}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEngineWith(t, storage.Options{NoSync: true}, bot.Config{Admins: map[string]bool{"telegram:71": true}})
 	srv := telegramtest.NewServer(t, telegramtest.WithBotName("spring_tutor_bot"))
 	b, _ := start(t, fastConfig(srv, e))
 	e.SetMessenger(b)

@@ -149,6 +149,13 @@ func (r *reachRecorder) Users() []string {
 // newEngine is the real tutor on real bbolt in a temporary directory.
 func newEngine(tb testing.TB, opts storage.Options) *bot.Engine {
 	tb.Helper()
+	return newEngineWith(tb, opts, bot.Config{})
+}
+
+// newEngineWith is newEngine with the rest of cfg (admins, say); its
+// database, course and logger are filled in.
+func newEngineWith(tb testing.TB, opts storage.Options, cfg bot.Config) *bot.Engine {
+	tb.Helper()
 	course, err := lessons.Default()
 	if err != nil {
 		tb.Fatalf("load course: %v", err)
@@ -158,7 +165,8 @@ func newEngine(tb testing.TB, opts storage.Options) *bot.Engine {
 		tb.Fatalf("open db: %v", err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	e, err := bot.NewEngine(bot.Config{DB: db, Course: course, Log: discard})
+	cfg.DB, cfg.Course, cfg.Log = db, course, discard
+	e, err := bot.NewEngine(cfg)
 	if err != nil {
 		tb.Fatalf("new engine: %v", err)
 	}

@@ -123,10 +123,7 @@ func (p *pacer) release() {
 	now := time.Now()
 	p.inFlight--
 	p.answered = append(p.answered, now)
-	if p.handed {
-		close(p.freed)
-		p.freed, p.handed = make(chan struct{}), false
-	}
+	p.wakeLocked()
 }
 
 // cancel gives back a place acquired for a request that was never sent.
@@ -134,6 +131,11 @@ func (p *pacer) cancel() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.inFlight--
+	p.wakeLocked()
+}
+
+// wakeLocked wakes the requests waiting for an answer (see try).
+func (p *pacer) wakeLocked() {
 	if p.handed {
 		close(p.freed)
 		p.freed, p.handed = make(chan struct{}), false
