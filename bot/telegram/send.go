@@ -331,7 +331,9 @@ func (b *Bot) markUnreachable(ctx context.Context, user string, chat int64) {
 // answer answers a callback query (stops the button's spinner), with text
 // as a toast when not empty.
 func (b *Bot) answer(ctx context.Context, id string, chat int64, text string) {
-	if _, err := b.call(ctx, chat, tgbotapi.NewCallback(id, truncate(text, 200)), answerOpts); err != nil {
+	p := tgbotapi.Params{"callback_query_id": id}
+	p.AddNonEmpty("text", truncate(text, 200))
+	if err := b.postCall(ctx, chat, "answerCallbackQuery", p, answerOpts); err != nil {
 		if queryTooOld(err) {
 			// A press redelivered after a restart: Telegram already gave
 			// up on it; the learner saw the reply or presses again.
@@ -388,7 +390,7 @@ func (b *Bot) sendWith(ctx context.Context, chat int64, thread int, r bot.Reply,
 	}
 	req := func(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) {
 		p["text"], p["disable_web_page_preview"] = r.Text, "true"
-		return api.MakeRequest("sendMessage", p)
+		return b.post(api, "sendMessage", p)
 	}
 	what := "send message"
 	if f := r.File; f != nil {
@@ -417,24 +419,32 @@ func (b *Bot) edit(ctx context.Context, chat int64, msgID int, r bot.Reply) erro
 	return b.editWith(ctx, chat, msgID, r, sendOpts)
 }
 
-// editWith is edit with the given call options.
+// editWith is edit with the given call options: the text, or only the
+// buttons when the reply has no text.
 func (b *Bot) editWith(ctx context.Context, chat int64, msgID int, r bot.Reply, o callOpts) error {
-	var c tgbotapi.Chattable
-	if strings.TrimSpace(r.Text) == "" {
-		c = tgbotapi.EditMessageReplyMarkupConfig{BaseEdit: tgbotapi.BaseEdit{ChatID: chat, MessageID: msgID, ReplyMarkup: b.keyboard(r.Buttons)}}
-	} else {
-		c = tgbotapi.EditMessageTextConfig{
-			BaseEdit:              tgbotapi.BaseEdit{ChatID: chat, MessageID: msgID, ReplyMarkup: b.keyboard(r.Buttons)},
-			Text:                  r.Text,
-			ParseMode:             tgbotapi.ModeHTML,
-			DisableWebPagePreview: true,
+	p := tgbotapi.Params{"chat_id": formatID(chat), "message_id": strconv.Itoa(msgID)}
+	if kb := b.keyboard(r.Buttons); kb != nil {
+		if err := p.AddInterface("reply_markup", kb); err != nil {
+			return fmt.Errorf("edit message: encode keyboard: %w", err)
 		}
 	}
-	if _, err := b.call(ctx, chat, c, o); err != nil && !isNotModified(err) {
+	method := "editMessageReplyMarkup"
+	if strings.TrimSpace(r.Text) != "" {
+		method = "editMessageText"
+		p["text"], p["parse_mode"], p["disable_web_page_preview"] = r.Text, tgbotapi.ModeHTML, "true"
+	}
+	if err := b.postCall(ctx, chat, method, p, o); err != nil && !isNotModified(err) {
 		return fmt.Errorf("edit message: %w", err)
 	}
 	b.stats.sent.Add(1)
 	return nil
+}
+
+// postCall is call for a method whose result the adapter does not read,
+// made with post.
+func (b *Bot) postCall(ctx context.Context, chat int64, method string, p tgbotapi.Params, o callOpts) error {
+	_, err := b.do(ctx, chat, func(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) { return b.post(api, method, p) }, o)
+	return err
 }
 
 // keyboard converts buttons to an inline keyboard (nil when there are none).
