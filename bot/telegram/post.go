@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -20,7 +19,7 @@ import (
 // *tgbotapi.Error, as MakeRequest would, so the callers' handling of 429,
 // 403 and 400 is the same for both.
 func (b *Bot) post(api *tgbotapi.BotAPI, method string, p tgbotapi.Params) (*tgbotapi.APIResponse, error) {
-	req, err := http.NewRequest(http.MethodPost, fmt.Sprintf(b.endpoint, api.Token, method), strings.NewReader(encodeForm(p)))
+	req, err := http.NewRequest(http.MethodPost, fmt.Sprintf(b.endpoint, api.Token, method), bytes.NewReader(encodeForm(p)))
 	if err != nil {
 		return nil, err
 	}
@@ -72,63 +71,63 @@ func parseAnswer(body []byte) (*tgbotapi.APIResponse, error) {
 // encodeForm encodes p as a form body, in key order, byte for byte as
 // url.Values.Encode does, into one allocation: a lesson page is most of a
 // request, and escaping it through url.QueryEscape copied it twice more.
-func encodeForm(p tgbotapi.Params) string {
+func encodeForm(p tgbotapi.Params) []byte {
 	keys := make([]string, 0, len(p))
-	n := 0
+	n := len(p) * 2
 	for k, v := range p {
 		keys = append(keys, k)
-		n += escapedLen(k) + escapedLen(v) + 2
+		n += escapedLen(k) + escapedLen(v)
 	}
 	slices.Sort(keys)
-	var sb strings.Builder
-	sb.Grow(n)
+	b := make([]byte, 0, n)
 	for i, k := range keys {
 		if i > 0 {
-			sb.WriteByte('&')
+			b = append(b, '&')
 		}
-		writeQueryEscape(&sb, k)
-		sb.WriteByte('=')
-		writeQueryEscape(&sb, p[k])
+		b = appendQueryEscape(b, k)
+		b = append(b, '=')
+		b = appendQueryEscape(b, p[k])
 	}
-	return sb.String()
+	return b
 }
 
-// unreserved reports the bytes a query component keeps as they are (RFC
+// unreserved marks the bytes a query component keeps as they are (RFC
 // 3986's unreserved set, which url.QueryEscape leaves alone).
-func unreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
-}
+var unreserved = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
+	}
+	return t
+}()
 
 // escapedLen is len(url.QueryEscape(s)).
 func escapedLen(s string) int {
 	n := len(s)
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; !unreserved(c) && c != ' ' {
+		if c := s[i]; !unreserved[c] && c != ' ' {
 			n += 2
 		}
 	}
 	return n
 }
 
-// writeQueryEscape writes url.QueryEscape(s) to sb: the runs of bytes
-// that stay as they are in one write each.
-func writeQueryEscape(sb *strings.Builder, s string) {
+// appendQueryEscape appends url.QueryEscape(s) to b, the runs of bytes
+// that stay as they are in one copy each.
+func appendQueryEscape(b []byte, s string) []byte {
 	const hex = "0123456789ABCDEF"
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if unreserved(c) {
+		if unreserved[c] {
 			continue
 		}
-		sb.WriteString(s[start:i])
+		b = append(b, s[start:i]...)
 		start = i + 1
 		if c == ' ' {
-			sb.WriteByte('+')
-			continue
+			b = append(b, '+')
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&15])
 		}
-		sb.WriteByte('%')
-		sb.WriteByte(hex[c>>4])
-		sb.WriteByte(hex[c&15])
 	}
-	sb.WriteString(s[start:])
+	return append(b, s[start:]...)
 }
