@@ -120,7 +120,7 @@ func (t *Tutor) Answer(q Question) Answer {
 		return t.catalogAnswer(tr, cq)
 	}
 	hits := t.ix.Search(text, q.Lang, 3)
-	if len(hits) == 0 || hits[0].Coverage < MinCoverage {
+	if len(hits) == 0 || hits[0].Coverage < MinCoverage && !hits[0].Named {
 		a := Answer{Kind: Unknown, Markdown: tr.T("AskOffTopic")}
 		if len(hits) > 0 {
 			a.Coverage = hits[0].Coverage
@@ -136,6 +136,16 @@ func (t *Tutor) Answer(q Question) Answer {
 	place := p.Place
 	a.Place = &place
 	a.Markdown = t.quote(tr, p)
+	if len(hits) > 1 && hits[1].Named {
+		// "DeepSeek vs Qwen": what the course says of each, side by side.
+		var defs []string
+		for _, h := range hits {
+			if h.Named {
+				defs = append(defs, "• "+passageMarkdown(h.Passage))
+			}
+		}
+		a.Markdown = tr.T("AskQuote", "Passage", strings.Join(defs, "\n"), "Place", PlaceName(tr, place))
+	}
 	return a
 }
 
@@ -152,8 +162,17 @@ func (t *Tutor) quote(tr *locale.Localizer, p *Passage) string {
 	case FromQuiz:
 		return tr.T("AskQuizExplained", "Question", render.EscapeMarkdown(p.Question), "Answer", render.EscapeMarkdown(p.Text), "Place", place)
 	default:
-		return tr.T("AskQuote", "Passage", render.EscapeMarkdown(p.Text), "Place", place)
+		return tr.T("AskQuote", "Passage", passageMarkdown(p), "Place", place)
 	}
+}
+
+// passageMarkdown is a page passage as the lesson writes it (links and
+// emphasis kept), or its plain text escaped when there is no Markdown.
+func passageMarkdown(p *Passage) string {
+	if p.Markdown != "" {
+		return p.Markdown
+	}
+	return render.EscapeMarkdown(p.Text)
 }
 
 // hint answers a question that asks for the open quiz question's answer

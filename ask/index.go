@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -48,6 +49,12 @@ type Passage struct {
 	Question string
 	// QuizID is the quiz question's id, for quiz explanations.
 	QuizID string
+	// Subject is what a list item defines: its bold lead ("**Qwen**
+	// (Alibaba) — multilingual …" defines Qwen), or "".
+	Subject string
+	// Markdown is a lesson page's passage as written, links included, for
+	// quoting ("" for FAQ and quiz passages: Text is quoted).
+	Markdown string
 }
 
 // Hit is a passage found for a question, with its score and the share of
@@ -56,6 +63,12 @@ type Hit struct {
 	Passage  *Passage
 	Score    float64
 	Coverage float64
+	// Named marks a passage put first because it holds what the question
+	// names: the definition of a subject (see Passage.Subject), or a
+	// passage holding every subject named and more of the question.
+	Named bool
+
+	doc int // the passage's place in its language's index
 }
 
 type doc struct {
@@ -76,6 +89,9 @@ type langIndex struct {
 	docs     []doc
 	postings map[string][]posting
 	avgLen   float64
+	// subjects maps each term of a subject (see Passage.Subject) to the
+	// passages that define it, in course order.
+	subjects map[string][]int
 }
 
 // Index is a search index over every lesson page, quiz explanation and FAQ
@@ -142,7 +158,7 @@ func BuildIndex(course *lessons.Course) (*Index, error) {
 	}
 	ix := &Index{langs: map[string]*langIndex{}, analyzers: an, fallback: std, quiz: map[string]map[string]*Passage{}}
 	for _, lang := range course.Languages() {
-		li := &langIndex{postings: map[string][]posting{}}
+		li := &langIndex{postings: map[string][]posting{}, subjects: map[string][]int{}}
 		ix.langs[lang] = li
 		var quizzes []func()
 		for _, l := range course.InLang(lang) {
@@ -182,6 +198,13 @@ func (ix *Index) add(li *langIndex, p *Passage, text string, weight float64) {
 	for t, tf := range d.terms {
 		li.postings[t] = append(li.postings[t], posting{doc: id, tf: tf})
 	}
+	if p.Subject != "" {
+		for _, t := range ix.terms(p.Subject, p.Lang) {
+			if ids := li.subjects[t]; len(ids) == 0 || ids[len(ids)-1] != id {
+				li.subjects[t] = append(ids, id)
+			}
+		}
+	}
 }
 
 // addLesson indexes l's pages and FAQ and returns the function that
@@ -197,7 +220,7 @@ func (ix *Index) addLesson(li *langIndex, l *lessons.Lesson) func() {
 		titles[i] = pl.Title
 		headText := strings.Join(heads, " ")
 		for _, b := range blocks {
-			p := &Passage{Place: pl, Source: FromPage, Text: b.text}
+			p := &Passage{Place: pl, Source: FromPage, Text: b.text, Subject: b.subject, Markdown: b.md}
 			w := 1.0
 			if b.links >= 2 {
 				w = 0.5
@@ -263,13 +286,47 @@ func (ix *Index) QuizPassage(lessonID, quizID, lang string) (*Passage, bool) {
 // question written in Cyrillic is searched in the Russian passages and one
 // in Latin letters in the English ones when the learner's language has no
 // lessons or the question is plainly in the other script.
+//
+// A question that names what a list item of the course defines ("What is
+// Qwen good at?", "DeepSeek vs Mistral") gets those definitions first,
+// in the order the question names them, unless a passage names them
+// all and matches more of the question besides ("How do I run
+// DeepSeek, Qwen and Mistral on the same prompt?"). Ranking by words
+// alone would quote the Mistral item for "Qwen good": the family's name
+// is in many passages, "good" in few.
 func (ix *Index) Search(question, lang string, n int) []Hit {
 	lang = ix.searchLang(question, lang)
 	li := ix.langs[lang]
 	if li == nil {
 		return nil
 	}
-	return ix.searchIn(li, lang, question, n, "", "")
+	sc := ix.score(li, lang, question, "", "")
+	if sc == nil {
+		return nil
+	}
+	hits := sc.top(li, n)
+	defs, named := sc.subjects(li)
+	if len(defs) == 0 {
+		return hits
+	}
+	var out []Hit
+	if id, ok := sc.beyond(li, named); ok {
+		defs = []int{id}
+	}
+	for _, id := range defs {
+		h := sc.hit(li, id)
+		h.Named = true
+		out = append(out, h)
+	}
+	for _, h := range hits {
+		if len(out) >= n {
+			break
+		}
+		if !slices.ContainsFunc(out, func(o Hit) bool { return o.doc == h.doc }) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // searchLang picks the language whose passages a question is searched in.
@@ -290,47 +347,75 @@ func (ix *Index) searchLang(question, lang string) string {
 // searchIn searches li for question, keeping only passages from source
 // only and lesson lesson when they are given.
 func (ix *Index) searchIn(li *langIndex, lang, question string, n int, only Source, lesson string) []Hit {
+	sc := ix.score(li, lang, question, only, lesson)
+	if sc == nil {
+		return nil
+	}
+	return sc.top(li, n)
+}
+
+// scoring is a question's BM25 score against every passage of one
+// language.
+type scoring struct {
+	terms   []string  // the question's distinct terms
+	idfs    []float64 // their inverse document frequencies
+	weight  float64   // the sum of idfs
+	scores  []float64 // by passage
+	matched []float64 // the idf of the question's terms each passage holds
+	touched []int     // the passages holding any term
+}
+
+// score scores question against li's passages, keeping only passages from
+// source only and lesson lesson when they are given; nil when the question
+// has no terms or li no passages.
+func (ix *Index) score(li *langIndex, lang, question string, only Source, lesson string) *scoring {
 	q := ix.terms(question, lang)
 	if len(q) == 0 || len(li.docs) == 0 {
 		return nil
 	}
 	seen := map[string]bool{}
-	uniq := q[:0:0]
+	sc := &scoring{scores: make([]float64, len(li.docs)), matched: make([]float64, len(li.docs))}
 	for _, t := range q {
 		if !seen[t] {
 			seen[t] = true
-			uniq = append(uniq, t)
+			sc.terms = append(sc.terms, t)
 		}
 	}
 	nDocs := float64(len(li.docs))
 	idf := func(df int) float64 { return math.Log(1 + (nDocs-float64(df)+0.5)/(float64(df)+0.5)) }
-	var weight float64
-	idfs := make([]float64, len(uniq))
-	for i, t := range uniq {
-		idfs[i] = idf(len(li.postings[t]))
-		weight += idfs[i]
+	sc.idfs = make([]float64, len(sc.terms))
+	for i, t := range sc.terms {
+		sc.idfs[i] = idf(len(li.postings[t]))
+		sc.weight += sc.idfs[i]
 	}
-	scores := make([]float64, len(li.docs))
-	matched := make([]float64, len(li.docs))
-	var touched []int
-	for i, t := range uniq {
+	for i, t := range sc.terms {
 		for _, p := range li.postings[t] {
 			d := &li.docs[p.doc]
 			if only != "" && d.p.Source != only || lesson != "" && d.p.LessonID != lesson {
 				continue
 			}
-			if matched[p.doc] == 0 {
-				touched = append(touched, p.doc)
+			if sc.matched[p.doc] == 0 {
+				sc.touched = append(sc.touched, p.doc)
 			}
 			tf := float64(p.tf)
-			scores[p.doc] += d.weight * idfs[i] * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(d.n)/li.avgLen))
-			matched[p.doc] += idfs[i]
+			sc.scores[p.doc] += d.weight * sc.idfs[i] * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(d.n)/li.avgLen))
+			sc.matched[p.doc] += sc.idfs[i]
 		}
 	}
-	// The best n, kept in order while scanning: no sort of every match.
+	return sc
+}
+
+// hit is passage id as a Hit.
+func (sc *scoring) hit(li *langIndex, id int) Hit {
+	return Hit{Passage: li.docs[id].p, Score: sc.scores[id], Coverage: sc.matched[id] / sc.weight, doc: id}
+}
+
+// top returns the best n passages, best first.
+func (sc *scoring) top(li *langIndex, n int) []Hit {
+	// Kept in order while scanning: no sort of every match.
 	hits := make([]Hit, 0, n+1)
-	for _, id := range touched {
-		h := Hit{Passage: li.docs[id].p, Score: scores[id], Coverage: matched[id] / weight}
+	for _, id := range sc.touched {
+		h := sc.hit(li, id)
 		at := len(hits)
 		for at > 0 && better(h, hits[at-1]) {
 			at--
@@ -346,6 +431,49 @@ func (ix *Index) searchIn(li *langIndex, lang, question string, n int, only Sour
 		}
 	}
 	return hits
+}
+
+// subjects returns the passages defining the subjects the question names,
+// one per subject (the best scored where several define it), in the order
+// the question names them, and the terms that named them.
+func (sc *scoring) subjects(li *langIndex) (defs []int, named []string) {
+	for _, t := range sc.terms {
+		ids := li.subjects[t]
+		if len(ids) == 0 {
+			continue
+		}
+		named = append(named, t)
+		best := ids[0]
+		for _, id := range ids[1:] {
+			if sc.scores[id] > sc.scores[best] {
+				best = id
+			}
+		}
+		if !slices.Contains(defs, best) {
+			defs = append(defs, best)
+		}
+	}
+	return defs, named
+}
+
+// beyond returns the best scored passage that holds every named term and
+// matches more of the question than those terms: it answers the question
+// better than the definitions of what it names.
+func (sc *scoring) beyond(li *langIndex, named []string) (int, bool) {
+	var w float64
+	for _, t := range named {
+		w += sc.idfs[slices.Index(sc.terms, t)]
+	}
+	best, found := 0, false
+	for _, id := range sc.touched {
+		if sc.matched[id] <= w+1e-9 || found && !better(sc.hit(li, id), sc.hit(li, best)) {
+			continue
+		}
+		if !slices.ContainsFunc(named, func(t string) bool { return li.docs[id].terms[t] == 0 }) {
+			best, found = id, true
+		}
+	}
+	return best, found
 }
 
 // better orders hits: higher score first, then earlier lesson and page.
@@ -378,23 +506,34 @@ func plain(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// block is one passage of a page: its plain text and how many links it has.
+// block is one passage of a page: its plain text, how many links it has
+// and, for a list item that opens with a bold term, that term.
 type block struct {
-	text  string
-	links int
+	text    string
+	md      string
+	links   int
+	subject string
 }
+
+// subjectRE finds a list item's bold lead: "**Mistral / Mixtral** — …".
+var subjectRE = regexp.MustCompile(`^\*\*([^*]+)\*\*`)
 
 // splitBlocks splits a page's Markdown into passages (paragraphs and list
 // items, code left out) and its headings.
 func splitBlocks(src string) (blocks []block, heads []string) {
 	var cur []string
+	item := false // cur is a list item
 	flush := func() {
 		if len(cur) > 0 {
 			md := strings.Join(cur, " ")
 			if t := plain(md); t != "" {
-				blocks = append(blocks, block{text: t, links: len(linkRE.FindAllStringIndex(md, -1))})
+				b := block{text: t, md: md, links: len(linkRE.FindAllStringIndex(md, -1))}
+				if m := subjectRE.FindStringSubmatch(md); item && m != nil {
+					b.subject = plain(m[1])
+				}
+				blocks = append(blocks, b)
 			}
-			cur = nil
+			cur, item = nil, false
 		}
 	}
 	inCode := false
@@ -412,7 +551,7 @@ func splitBlocks(src string) (blocks []block, heads []string) {
 			flush()
 		case bulletRE.MatchString(line):
 			flush()
-			cur = append(cur, bulletRE.ReplaceAllString(line, ""))
+			cur, item = append(cur, strings.TrimSpace(bulletRE.ReplaceAllString(line, ""))), true
 		default:
 			cur = append(cur, t)
 		}
@@ -422,6 +561,7 @@ func splitBlocks(src string) (blocks []block, heads []string) {
 	for i := 0; i+1 < len(blocks); i++ {
 		if strings.HasSuffix(blocks[i].text, ":") {
 			blocks[i].text += " " + blocks[i+1].text
+			blocks[i].md += "\n" + blocks[i+1].md
 			blocks[i].links += blocks[i+1].links
 			blocks = append(blocks[:i+1], blocks[i+2:]...)
 		}
