@@ -855,7 +855,26 @@ func (t *turn) run() {
 	}
 	if strings.HasPrefix(text, "/") {
 		t.command(text)
+	} else {
+		t.freeText(text)
+	}
+	t.offerLanguage(text)
+}
+
+// offerLanguage offers Russian, once, to a learner the tutor speaks
+// another language with who writes in Cyrillic in a private chat: the
+// platform's language (a Telegram app in English) is not always the one
+// the learner reads best. Latin text in a Russian session gets no offer:
+// model names and English terms are everyday Russian technical writing.
+func (t *turn) offerLanguage(text string) {
+	const ru = "ru"
+	if t.st.LangOffered || t.st.Lang == ru || !t.e.msgs.Has(ru) || !t.ev.Direct && t.ev.ChatID != "" && t.ev.ChatID != t.ev.UserID {
 		return
 	}
-	t.freeText(text)
+	if cyr, lat := practice.Scripts(text); cyr < 3 || cyr <= lat {
+		return
+	}
+	t.st.LangOffered = true
+	loc := t.e.msgs.For(ru)
+	t.say(loc.T("LanguageOffer"), []Button{{Label: loc.T("LanguageName"), Payload: payWord(kindLanguage, ru)}})
 }

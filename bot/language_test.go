@@ -189,3 +189,63 @@ func TestLLMWriteUpAskedInTheLearnersLanguage(t *testing.T) {
 		}
 	}
 }
+
+// offered reports whether replies hold the offer to switch to Russian.
+func offered(replies []bot.Reply) bool {
+	for _, r := range replies {
+		if strings.Contains(r.Text, "Переключиться на русский?") {
+			return len(r.Buttons) == 1 && len(r.Buttons[0]) == 1 && r.Buttons[0][0].Label == "Русский"
+		}
+	}
+	return false
+}
+
+// TestRussianOfferedOnce: a learner whose platform reports English but who
+// writes Russian is offered Russian once, after the answer; the button
+// switches; nobody else is offered it.
+func TestRussianOfferedOnce(t *testing.T) {
+	h := newHarness(t, render.Plain)
+	h.lang = "en"
+	if offered(h.say("/start")) || offered(h.say("What is Qwen good at?")) {
+		t.Error("offer to a learner writing English")
+	}
+	replies := h.say("чем хорош Qwen?")
+	if !offered(replies) || !strings.Contains(replies[0].Text, "Qwen (Alibaba)") {
+		t.Fatalf("a Russian question in an English session: want the answer, then the offer; got %+v", replies)
+	}
+	offer := replies[len(replies)-1].Buttons[0][0].Payload
+	if offered(h.say("а чем хорош DeepSeek?")) {
+		t.Error("offered twice")
+	}
+	if storedLang(t, h) != "en" {
+		t.Error("the offer alone changed the language")
+	}
+	h.pressPayload(offer)
+	if got := storedLang(t, h); got != "ru" {
+		t.Errorf("after pressing Русский: %q", got)
+	}
+
+	// A learner who chose English with /language is not asked again.
+	h2 := newHarness(t, render.Plain)
+	h2.lang = "en"
+	h2.say("/language en")
+	if offered(h2.say("привет, как дела у курса?")) {
+		t.Error("offer after the learner chose English")
+	}
+	// A Russian session, or a few Cyrillic letters among English: no offer.
+	h3 := newHarness(t, render.Plain)
+	h3.lang = "ru"
+	if offered(h3.say("привет")) {
+		t.Error("offer in a Russian session")
+	}
+	h4 := newHarness(t, render.Plain)
+	h4.lang = "en"
+	if offered(h4.say("Is Qwen good for my task? (ок)")) {
+		t.Error("offer for two Cyrillic letters among English")
+	}
+	// In a group the offer would be noise for everyone else.
+	replies, err := h4.engine.Handle(t.Context(), bot.Event{Platform: "test", UserID: "g1", ChatID: "-100", Group: "-100", Text: "чем хорош Qwen?", Format: render.Plain, Lang: "en"})
+	if err != nil || offered(replies) {
+		t.Errorf("offer in a group chat: %v", err)
+	}
+}

@@ -51,7 +51,7 @@ func (t *turn) pressLanguage(p payload) {
 // setLanguage switches the learner's language and says so in it. Nothing
 // else changes: a quiz in progress goes on where it was.
 func (t *turn) setLanguage(lang string) {
-	t.st.Lang = lang
+	t.st.Lang, t.st.LangOffered = lang, true
 	t.tr = t.e.msgs.For(lang)
 	t.say(t.tr.T("LanguageSet"))
 }

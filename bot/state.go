@@ -36,6 +36,9 @@ type State struct {
 	CourseDone time.Time `json:"course_done,omitzero"`
 	// Progress per lesson id.
 	Progress map[string]*Progress `json:"progress,omitempty"`
+	// LangOffered is set once the tutor offered Russian to a learner
+	// writing in Cyrillic, or the learner chose a language: no offer again.
+	LangOffered bool `json:"lang_offered,omitempty"`
 	// Unreachable is set when the platform refused a message to the
 	// learner's private chat or DM; no reminder is sent until they write
 	// there again.
