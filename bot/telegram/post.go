@@ -29,13 +29,8 @@ func (b *Bot) post(api *tgbotapi.BotAPI, method string, p tgbotapi.Params) (*tgb
 		return nil, err
 	}
 	defer resp.Body.Close()
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			bufPool.Put(buf)
-		}
-	}()
+	buf, put := answerBuffer()
+	defer put()
 	if _, err := buf.ReadFrom(resp.Body); err != nil {
 		return nil, err
 	}

@@ -83,9 +83,22 @@ var allowedUpdatesJSON = func() string {
 	return string(b)
 }()
 
-// bufPool holds the buffers getUpdates reads answers into (up to 100
-// updates each; the decoded strings are copies, so a buffer is reused).
+// bufPool holds the buffers Bot API answers are read into (getUpdates: up
+// to 100 updates each; the decoded strings are copies, so a buffer is
+// reused).
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// answerBuffer takes an empty buffer from bufPool; put gives it back (an
+// outsize one is not kept).
+func answerBuffer() (buf *bytes.Buffer, put func()) {
+	buf = bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	return buf, func() {
+		if buf.Cap() <= 1<<20 {
+			bufPool.Put(buf)
+		}
+	}
+}
 
 // getUpdates calls getUpdates and decodes the answer in one pass into
 // update. Failures come back as the library's *tgbotapi.Error, as from
@@ -118,13 +131,8 @@ func (b *Bot) getUpdates(ctx context.Context, offset, limit, timeout int) ([]upd
 		Description string                       `json:"description"`
 		Parameters  *tgbotapi.ResponseParameters `json:"parameters"`
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 1<<20 { // an outsize answer is not kept
-			bufPool.Put(buf)
-		}
-	}()
+	buf, put := answerBuffer()
+	defer put()
 	if _, err := buf.ReadFrom(resp.Body); err != nil {
 		return nil, fmt.Errorf("get updates: read the answer: %w", redactErr(err, b.secrets))
 	}
