@@ -289,7 +289,7 @@ func scanOrigins(c *Constraints, l string) string {
 				continue
 			}
 			if country := originWord(l[m[2]:m[3]]); country != "" {
-				if anyWord(l[max(0, m[0]-48):m[1]], dataFlowWords) {
+				if anyWord(l[clauseStart(l, m[0], 48):m[1]], dataFlowWords) {
 					// "client data must not be sent to China": where data
 					// goes, not where models come from.
 					c.DataNotIn = appendUnique(c.DataNotIn, country)
@@ -340,6 +340,18 @@ func scanOrigins(c *Constraints, l string) string {
 		}
 	}
 	return l
+}
+
+// clauseStart is where the clause holding position at begins, looking
+// back at most limit bytes: a data rule in an earlier clause ("data must
+// stay in the EU, commercial use, no Chinese vendors") says nothing of
+// the exclusion in this one.
+func clauseStart(l string, at, limit int) int {
+	from := max(0, at-limit)
+	if i := strings.LastIndexAny(l[from:at], ",;.!?\n"); i >= 0 {
+		return from + i + 1
+	}
+	return from
 }
 
 // originWord maps a word naming a country or region to the country the

@@ -492,6 +492,12 @@ func TestDataNotSentIsNotAnOriginRule(t *testing.T) {
 		{"our data must not be transferred to the USA", []string{"United States"}, nil},
 		{"no Chinese models", nil, []string{"China"}},
 		{"без китайских моделей", nil, []string{"China"}},
+		// A data rule in an earlier clause does not turn a later origin
+		// exclusion into one.
+		{"data must stay in the EU, commercial use, no Chinese vendors", nil, []string{"China"}},
+		{"данные должны оставаться в ЕС; без китайских моделей", nil, []string{"China"}},
+		{"our data is sensitive. No Chinese models", nil, []string{"China"}},
+		{"no Chinese models, and data must not be sent to the USA", []string{"United States"}, []string{"China"}},
 	}
 	for _, tt := range tests {
 		c := parseConstraints(tt.text)
