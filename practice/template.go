@@ -566,7 +566,7 @@ func ParseTemplateIn(text, lang string) Request {
 		return r
 	}
 
-	var ramText string
+	var ramText, whereText string
 	for _, s := range segs {
 		v := cleanValue(capBytes(text[s.start:s.end], maxValueBytes))
 		if s.field == numFields {
@@ -590,6 +590,7 @@ func ParseTemplateIn(text, lang string) Request {
 			}
 		case WhereField:
 			r.markFilled(WhereField)
+			whereText = v
 			w, _, reason := parseWhere(v)
 			if r.Mac = capRunes(appleIn(v), 80); r.Mac != "" {
 				// "on my MacBook Pro M3 Max": local, and the memory
@@ -634,14 +635,41 @@ func ParseTemplateIn(text, lang string) Request {
 		}
 		hw, reason := parseHardware(hwText)
 		hw.Text = capRunes(hwText, MaxFieldRunes)
+		if reason != "" && ramText == "" {
+			// "GPU memory: see above" after "Where I run it: laptop
+			// with an RTX 4060 8 GB".
+			if whw, ok := hardwareIn(whereText); ok {
+				hw, reason = whw, ""
+			}
+		}
 		r.Hardware = hw
 		r.markFilled(MemoryField)
 		if reason != "" {
 			r.setIssue(MemoryField, hardwareIssue(r.Lang, hw, reason))
 		}
+	} else if hw, ok := hardwareIn(whereText); ok {
+		// "Where I run it: Mac M2 with 16 GB" and no memory field: the
+		// machine is named already; asking for it again would be odd.
+		r.Hardware = hw
+		r.markFilled(MemoryField)
 	}
 	r.derive()
 	return r
+}
+
+// hardwareIn reads hardware a learner wrote in another field ("Where I
+// run it: my Mac M2 with 16 GB"): only a plain reading counts, a memory
+// size or a card, never a guess.
+func hardwareIn(text string) (Hardware, bool) {
+	if text == "" {
+		return Hardware{}, false
+	}
+	hw, reason := parseHardware(text)
+	if reason != "" || hw.Unlimited {
+		return Hardware{}, false
+	}
+	hw.Text = capRunes(text, MaxFieldRunes)
+	return hw, true
 }
 
 type labelHit struct {

@@ -513,3 +513,32 @@ func BenchmarkParseTemplate50KB(b *testing.B) {
 		ParseTemplate(s)
 	}
 }
+
+// TestHardwareInWhereField: a learner who names the machine where they
+// run the model ("Where I run it: Mac M2 with 16 GB") is not asked for its
+// memory again; an unreadable memory field ("see above", "-") takes it
+// from there too. A place without a size names no hardware.
+func TestHardwareInWhereField(t *testing.T) {
+	cases := []struct {
+		text    string
+		gib     float64 // GPUGiB wanted; 0: memory still missing
+		apple   bool
+		missing bool
+	}{
+		{"Task: summarize customer emails\nWhere I run it: Mac M2 with 16 GB\nConstraints: none", 10.7, true, false},
+		{"Task: summarize customer emails\nWhere I run it: Mac M2 with 16 GB\nGPU memory: -\nConstraints: none", 10.7, true, false},
+		{"Task: summarize customer emails\nWhere I run it: my laptop, RTX 4060 8GB\nGPU memory: see above\nConstraints: none", 8, false, false},
+		{"Задача: пересказ писем клиентов\nГде запускаю: ноутбук с RTX 4060 на 8 ГБ\nОграничения: нет", 8, false, false},
+		{"Task: summarize customer emails\nWhere I run it: locally\nConstraints: none", 0, false, true},
+		{"Task: summarize customer emails\nWhere I run it: on our servers\nGPU memory: see above\nConstraints: none", 0, false, true},
+		// The memory field wins when it reads.
+		{"Task: summarize customer emails\nWhere I run it: laptop with RTX 4060 8GB\nGPU memory: 24 GB\nConstraints: none", 24, false, false},
+	}
+	for _, c := range cases {
+		r := ParseTemplate(c.text)
+		missing := slices.Contains(r.Missing(), MemoryField)
+		if missing != c.missing || !c.missing && (math.Abs(r.Hardware.GPUGiB-c.gib) > 0.05 || r.Hardware.AppleUnified != c.apple) {
+			t.Errorf("%q: hardware %+v, missing %v; want %.1f GiB (apple %v), missing %v", c.text, r.Hardware, r.Missing(), c.gib, c.apple, c.missing)
+		}
+	}
+}
