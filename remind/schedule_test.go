@@ -219,6 +219,23 @@ func TestLoadLocation(t *testing.T) {
 		{"NUL byte", "Europe/Berlin\x00", ""},
 		{"trailing slash", "Europe/", ""},
 		{"unknown city", "Atlantis", ""},
+		// What learners write that is not an IANA name.
+		{"Russian city", "Москва", "Europe/Moscow"},
+		{"abbreviation", "МСК", "Europe/Moscow"},
+		{"city with г.", "г. Новосибирск", "Asia/Novosibirsk"},
+		{"hyphens and case", "САНКТ-ПЕТЕРБУРГ", "Europe/Moscow"},
+		{"ё as е", "Кишинев", "Europe/Chisinau"},
+		{"Russian name abroad", "Нью-Йорк", "America/New_York"},
+		{"US abbreviation", "PST", "America/Los_Angeles"},
+		{"offset", "UTC+3", "UTC+03:00"},
+		{"GMT offset", "GMT-5", "UTC-05:00"},
+		{"bare offset", "+05:30", "UTC+05:30"},
+		{"offset without colon", "UTC+0545", "UTC+05:45"},
+		{"zero offset", "UTC+0", "UTC"},
+		{"canonical offset", "UTC+03:00", "UTC+03:00"},
+		{"offset too large", "UTC+15", ""},
+		{"odd minutes", "UTC+3:20", ""},
+		{"unknown Russian", "Марс", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -275,7 +292,7 @@ func TestZoneListLoads(t *testing.T) {
 }
 
 func FuzzLoadLocation(f *testing.F) {
-	for _, seed := range []string{"Europe/Berlin", "", "Local", "../x", "europe/berlin", "Berlin", "Etc/GMT-14", "a//b"} {
+	for _, seed := range []string{"Europe/Berlin", "", "Local", "../x", "europe/berlin", "Berlin", "Etc/GMT-14", "a//b", "UTC+3", "-0930", "Москва", "г. Омск"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
@@ -289,5 +306,37 @@ func FuzzLoadLocation(f *testing.F) {
 		if loc == nil || loc == time.Local || loc.String() == "Local" {
 			t.Fatalf("LoadLocation(%q) = %v", name, loc)
 		}
+		// The stored name loads back to the same zone.
+		again, err := LoadLocation(loc.String())
+		at := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+		if err != nil || again.String() != loc.String() || offsetAt(again, at) != offsetAt(loc, at) {
+			t.Fatalf("LoadLocation(%q) = %v, which loads back as %v, %v", name, loc, again, err)
+		}
 	})
+}
+
+func offsetAt(loc *time.Location, at time.Time) int {
+	_, off := at.In(loc).Zone()
+	return off
+}
+
+// TestZoneAliases: every alias names a zone of the embedded database, and
+// an offset keeps its sign (UTC+3 is three hours ahead, unlike Etc/GMT+3).
+func TestZoneAliases(t *testing.T) {
+	zoneIndex()
+	if len(zoneAlias) < 50 {
+		t.Fatalf("%d aliases read from zone_aliases.txt", len(zoneAlias))
+	}
+	for alias, name := range zoneAlias {
+		if _, ok := zoneByLow[strings.ToLower(name)]; !ok {
+			t.Errorf("alias %q names %q, not a zone of zones.txt", alias, name)
+		}
+	}
+	at := time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]int{"UTC+3": 3 * 3600, "GMT-5": -5 * 3600, "+05:30": 5*3600 + 1800, "Москва": 3 * 3600} {
+		loc, err := LoadLocation(in)
+		if err != nil || offsetAt(loc, at) != want {
+			t.Errorf("LoadLocation(%q) = %v (offset %d), %v; want offset %d", in, loc, offsetAt(loc, at), err, want)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,10 +23,17 @@ const maxZoneLen = 64
 //go:embed zones.txt
 var zonesTxt string
 
+// zoneAliasesTxt maps names learners write that are not IANA names
+// (Russian cities, "МСК", "PST") to IANA names; see the file.
+//
+//go:embed zone_aliases.txt
+var zoneAliasesTxt string
+
 var (
 	zonesOnce sync.Once
 	zoneByLow map[string]string   // lower-case name -> canonical name
 	zoneByEnd map[string][]string // lower-case last element -> names
+	zoneAlias map[string]string   // normalized alias -> IANA name
 	locCache  sync.Map            // canonical name -> *time.Location
 )
 
@@ -39,7 +47,62 @@ func zoneIndex() {
 			end := low[strings.LastIndexByte(low, '/')+1:]
 			zoneByEnd[end] = append(zoneByEnd[end], name)
 		}
+		zoneAlias = make(map[string]string)
+		for _, line := range strings.Split(zoneAliasesTxt, "\n") {
+			alias, name, ok := strings.Cut(line, "\t")
+			if !ok || strings.HasPrefix(alias, "#") {
+				continue
+			}
+			zoneAlias[aliasKey(alias)] = strings.TrimSpace(name)
+		}
 	})
+}
+
+// aliasKey is how an alias is looked up: lower case, "ё" as "е", hyphens
+// and runs of spaces as one space, a leading "г." (город) dropped.
+func aliasKey(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.ReplaceAll(s, "ё", "е")
+	s = strings.TrimPrefix(s, "г. ")
+	s = strings.ReplaceAll(s, "-", " ")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// offsetZone reads a fixed offset from UTC: "UTC+3", "GMT-5", "+03:00",
+// "UTC+5:30". Its name is the canonical "UTC+03:00", which LoadLocation
+// reads back.
+func offsetZone(name string) (*time.Location, bool) {
+	s := strings.ToUpper(strings.ReplaceAll(name, " ", ""))
+	for _, p := range []string{"UTC", "GMT", "ВРЕМЯ"} {
+		s = strings.TrimPrefix(s, p)
+	}
+	if len(s) < 2 || s[0] != '+' && s[0] != '-' {
+		return nil, false
+	}
+	sign := 1
+	if s[0] == '-' {
+		sign = -1
+	}
+	hs, ms, hasMin := strings.Cut(s[1:], ":")
+	if !hasMin && len(hs) == 4 { // "+0530"
+		hs, ms, hasMin = hs[:2], hs[2:], true
+	}
+	h, err := strconv.Atoi(hs)
+	if err != nil || len(hs) > 2 || h > 14 {
+		return nil, false
+	}
+	m := 0
+	if hasMin {
+		if m, err = strconv.Atoi(ms); err != nil || len(ms) != 2 || m != 0 && m != 30 && m != 45 {
+			return nil, false
+		}
+	}
+	if h == 0 && m == 0 {
+		return time.UTC, true
+	}
+	off := sign * (h*3600 + m*60)
+	canon := fmt.Sprintf("UTC%c%02d:%02d", "-+"[(sign+1)/2], h, m)
+	return time.FixedZone(canon, off), true
 }
 
 // LoadLocation validates a time zone name given by a learner and loads it.
@@ -60,6 +123,18 @@ func LoadLocation(name string) (*time.Location, error) {
 		return nil, inputErr(ErrBadZone, "“Local” is the server's zone, not yours; please name your own time zone."+example)
 	case strings.Contains(name, ".."), strings.HasPrefix(name, "/"), strings.HasSuffix(name, "/"), strings.Contains(name, "//"):
 		return nil, inputErr(ErrBadZone, fmt.Sprintf("%s is not a time zone name.", quote(name))+example)
+	}
+	zoneIndex()
+	if canon, ok := zoneAlias[aliasKey(name)]; ok {
+		name = canon
+	} else if loc, ok := offsetZone(name); ok {
+		// "UTC+3", "GMT-5": hours ahead of UTC, as people write them.
+		// IANA's "GMT-5" (found as Etc/GMT-5) means the opposite, five
+		// hours ahead: only its full name "Etc/GMT-5" gets that meaning.
+		// Zero offsets keep IANA's own names ("GMT+0").
+		if _, isZone := canonicalZone(name); loc != time.UTC || !isZone {
+			return loc, nil
+		}
 	}
 	for _, r := range name {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/_-+ ", r)) {
