@@ -418,3 +418,28 @@ func TestRunNowMarksChanges(t *testing.T) {
 		t.Fatalf("second re-test:\n%s", second)
 	}
 }
+
+// TestRemindWordsAndZones: the schedule words and time zones learners type
+// in English and Russian: presets, daily, off, Russian cities, offsets.
+func TestRemindWordsAndZones(t *testing.T) {
+	h, _, _ := newFeatureHarness(t, false)
+	for _, c := range []struct{ in, want string }{
+		{"/remind every day", "daily at 10:00"},
+		{"/remind раз в неделю", "weekly, Mondays at 10:00"},
+		{"/remind каждые две недели", "every two weeks, Mondays at 10:00"},
+		{"/remind ежемесячно", "monthly, on the 1st at 10:00"},
+		{"/timezone Москва", "Europe/Moscow"},
+		{"/timezone г. Новосибирск", "Asia/Novosibirsk"},
+		{"/timezone UTC+3", "UTC+03:00"},
+		{"/timezone GMT-5", "UTC-05:00"},
+		{"/remind стоп", "Reminders are off"},
+	} {
+		if got := replyText(h.say(c.in)); !strings.Contains(got, c.want) {
+			t.Errorf("%s: want %q in\n%s", c.in, c.want, got)
+		}
+	}
+	set, _, err := remindGet(h)
+	if err != nil || set.TZ != "UTC-05:00" {
+		t.Errorf("stored zone %q, %v; want UTC-05:00", set.TZ, err)
+	}
+}

@@ -36,20 +36,22 @@ func (t *turn) remindCmd(arg string) {
 	case strings.HasPrefix(word, "announcement"):
 		_, arg, _ := strings.Cut(word, " ")
 		t.announcementsCmd(arg)
-	case word == "off" || word == "stop":
+	case scheduleWords[word] == "off":
 		t.later(func(ctx context.Context, t *turn) { t.remindOff(ctx, key) })
 	case strings.HasPrefix(word, "quiet"):
 		t.quietHours(key, strings.TrimSpace(word[len("quiet"):]))
 	default:
 		var sched remind.Schedule
 		var err error
-		switch word {
+		switch scheduleWords[word] {
 		case "weekly":
 			sched = remind.WeeklyPreset()
-		case "biweekly", "every two weeks", "fortnightly":
+		case "biweekly":
 			sched = remind.BiweeklyPreset()
 		case "monthly":
 			sched = remind.MonthlyPreset()
+		case "daily":
+			sched, err = remind.ParseSchedule(dailySpec)
 		default:
 			sched, err = remind.ParseSchedule(arg)
 		}
@@ -59,6 +61,24 @@ func (t *turn) remindCmd(arg string) {
 		}
 		t.setReminder(sched)
 	}
+}
+
+// dailySpec is what "/remind daily" sets: every day at ten, the hour of
+// the other presets.
+const dailySpec = "0 10 * * *"
+
+// scheduleWords are the words /remind takes for its presets and for off,
+// in English and Russian, as learners type them.
+var scheduleWords = map[string]string{
+	"weekly": "weekly", "every week": "weekly", "once a week": "weekly",
+	"еженедельно": "weekly", "каждую неделю": "weekly", "раз в неделю": "weekly",
+	"biweekly": "biweekly", "every two weeks": "biweekly", "fortnightly": "biweekly",
+	"раз в две недели": "biweekly", "каждые две недели": "biweekly",
+	"monthly": "monthly", "every month": "monthly", "once a month": "monthly",
+	"ежемесячно": "monthly", "каждый месяц": "monthly", "раз в месяц": "monthly",
+	"daily": "daily", "every day": "daily", "once a day": "daily",
+	"ежедневно": "daily", "каждый день": "daily", "раз в день": "daily",
+	"off": "off", "stop": "off", "выкл": "off", "выключить": "off", "отключить": "off", "стоп": "off", "не надо": "off",
 }
 
 // setReminder stores a schedule after the commit and tells the next time.
@@ -143,6 +163,8 @@ func (t *turn) describe(s remind.Schedule) string {
 	preset := map[remind.Kind]remind.Schedule{remind.Weekly: remind.WeeklyPreset(), remind.Biweekly: remind.BiweeklyPreset(), remind.Monthly: remind.MonthlyPreset()}
 	id := map[remind.Kind]string{remind.Weekly: "ScheduleWeekly", remind.Biweekly: "ScheduleBiweekly", remind.Monthly: "ScheduleMonthly"}[s.Kind]
 	switch {
+	case id == "" && s.Spec == dailySpec:
+		return t.tr.T("ScheduleDaily")
 	case id == "":
 		return render.EscapeMarkdown(s.Spec)
 	case s.Spec == preset[s.Kind].Spec:

@@ -21,6 +21,12 @@ var learnerFacing = []string{"../bot", "../bot/telegram", "../bot/discord", "../
 var notForLearners = map[string]string{
 	"Answer the user's prompt as well as you can. Keep the answer under 3000 characters.": "the system prompt /compare sends to the models",
 	"every two weeks":                        "a word /remind reads from learners, not says",
+	"every week":                             "a word /remind reads from learners, not says",
+	"once a week":                            "a word /remind reads from learners, not says",
+	"every month":                            "a word /remind reads from learners, not says",
+	"once a month":                           "a word /remind reads from learners, not says",
+	"every day":                              "a word /remind reads from learners, not says",
+	"once a day":                             "a word /remind reads from learners, not says",
 	"message is not modified":                "Telegram's error description, matched",
 	"query is too old":                       "Telegram's error description, matched",
 	"send message":                           "the name of a failed call, in errors for the log",
