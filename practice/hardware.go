@@ -52,7 +52,7 @@ var (
 	// ("titan"): see mayNameCard.
 	gpuDigits    = map[string]bool{}
 	gpuWordHeads []string
-	countWords   = map[string]int{"two": 2, "dual": 2, "three": 3, "four": 4, "eight": 8, "два": 2, "две": 2, "три": 3, "четыре": 4, "восемь": 8}
+	countWords   = map[string]int{"two": 2, "dual": 2, "three": 3, "four": 4, "eight": 8, "два": 2, "две": 2, "двух": 2, "двумя": 2, "три": 3, "трёх": 3, "трех": 3, "тремя": 3, "четыре": 4, "четырёх": 4, "четырех": 4, "четырьмя": 4, "восемь": 8, "восьми": 8, "восемью": 8}
 )
 
 func buildGPURE() *regexp.Regexp {
@@ -79,8 +79,10 @@ func buildGPURE() *regexp.Regexp {
 		keys = append(keys, strings.ReplaceAll(regexp.QuoteMeta(c.key), " ", `\s*`))
 	}
 	sortByLenDesc(keys)
-	// group 1: numeric count ("2x", "2 ×"), group 2: word count, group 3: card.
-	return regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(?:(\d{1,2})\s*[x×]\s*|(two|dual|three|four|eight|два|две|три|четыре|восемь)\s+)?` +
+	// group 1: numeric count ("2x", "2 ×", "2 RTX 4090", "4 видеокарты
+	// RTX 3090"), group 2: word count ("two", "двумя"), group 3: card.
+	gpuNoun := `(?:(?:видеокарт\p{L}*|карт\p{L}*|gpus?|cards?)\s+)?`
+	return regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(?:(\d{1,2})(?:\s*[x×]\s*|\s+` + gpuNoun + `)|(two|dual|three|four|eight|два|две|двух|двумя|три|трёх|трех|тремя|четыре|четырёх|четырех|четырьмя|восемь|восьми|восемью)\s+` + gpuNoun + `)?` +
 		`(?:(?:nvidia|geforce|rtx|gtx|amd|radeon|rx|intel|tesla|instinct)\s*)*(` + strings.Join(keys, "|") + `)(?:s|'s|ы|ах|ами)?(?:[^\p{L}\p{N}]|$)`)
 }
 

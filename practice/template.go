@@ -1020,7 +1020,10 @@ var (
 	whereLocalWords = newWords("local*", "on my", "my own", "on our servers", "our own servers", "our servers", "our own hardware", "own hardware", "on-premise*", "in-house", "own data center", "our data center", "datacenter", "на своих серверах", "своих серверах", "на наших серверах", "наших серверах", "на серверах", "собственн* сервер*", "свои сервер*", "своё железо", "свое железо", "на своём железе", "на своем железе", "в своём контуре", "в своем контуре", "на стороне компании", "my pc", "my laptop", "my computer", "my machine", "my server", "our server*", "own server*", "laptop", "desktop", "home", "on-prem*", "on prem*", "self-host*", "selfhost*", "ollama", "lm studio", "llama.cpp", "offline", "локал*", "дома", "на своём", "на своем", "ноутбук*", "компьютер*", "свой сервер", "своём сервере", "своем сервере", "офлайн")
 	whereAPIWords   = newWords("api", "apis", "openrouter", "provider", "hosted api", "апи", "через api")
 	whereCloudWords = newWords("cloud", "aws", "gcp", "azure", "runpod", "vast.ai", "lambda", "rented", "rent", "colab", "kaggle", "vps", "облак*", "облач*", "аренд*")
-	dontCareWords   = newWords("doesn't matter", "does not matter", "doesnt matter", "don't care", "dont care", "no preference", "any", "anything", "whatever", "either", "не важно", "неважно", "всё равно", "все равно", "любой", "любое")
+	// whereServerWords name a server or data centre without saying whose:
+	// local (the learner's own) unless another word says cloud or API.
+	whereServerWords = newWords("server", "servers", "сервер", "сервере", "сервера", "серверах", "серверов", "data center", "data centre", "datacentre", "дата-центр*", "датацентр*", "цод", "цоде")
+	dontCareWords    = newWords("doesn't matter", "does not matter", "doesnt matter", "don't care", "dont care", "no preference", "any", "anything", "whatever", "either", "не важно", "неважно", "всё равно", "все равно", "любой", "любое")
 )
 
 // parseWhere reads "locally / API / cloud". dontCare is set for "doesn't matter".
@@ -1041,6 +1044,11 @@ func parseWhere(v string) (w Where, dontCare bool, reason msg) {
 	case n == 0:
 		if anyWord(l, dontCareWords) {
 			return WhereUnknown, true, ""
+		}
+		if anyWord(l, whereServerWords) {
+			// "a server with two RTX 4090": nothing says rented or
+			// an API, so the learner's own.
+			return WhereLocal, false, ""
 		}
 		return WhereUnknown, false, "where.unknown"
 	}

@@ -542,3 +542,46 @@ func TestHardwareInWhereField(t *testing.T) {
 		}
 	}
 }
+
+// TestCardCounts: how many cards a learner has, however it is written: a
+// bare number, a Russian numeral in any case, a word for "cards" between.
+func TestCardCounts(t *testing.T) {
+	for in, want := range map[string]struct {
+		n   int
+		gib float64
+	}{
+		"2 RTX 4090":                      {2, 48},
+		"2 x RTX 4090":                    {2, 48},
+		"2 GPUs RTX 3090":                 {2, 48},
+		"4 видеокарты RTX 3090":           {4, 96},
+		"сервер с двумя RTX 4090":         {2, 48},
+		"на трёх RTX 3090":                {3, 72},
+		"из восьми A100":                  {8, 320},
+		"1 RTX 4090":                      {1, 24},
+		"RTX 4090 24 GB":                  {1, 24},
+		"my 2019 laptop with an RTX 2060": {1, 6},
+		"32 GB RAM and an RTX 4090":       {1, 24},
+	} {
+		hw, reason := parseHardware(in)
+		if reason != "" || hw.GPUCount != want.n || math.Abs(hw.GPUGiB-want.gib) > 0.05 {
+			t.Errorf("%q: %d cards, %.1f GiB (%q); want %d, %.1f", in, hw.GPUCount, hw.GPUGiB, reason, want.n, want.gib)
+		}
+	}
+}
+
+// TestWhereServer: a server or data centre nobody calls rented or an API
+// is the learner's own; a word for the cloud or an API still wins.
+func TestWhereServer(t *testing.T) {
+	for in, want := range map[string]Where{
+		"сервер с двумя RTX 4090": WhereLocal,
+		"в своём дата-центре":     WhereLocal,
+		"a server in the office":  WhereLocal,
+		"servers at AWS":          WhereCloud,
+		"арендованный сервер":     WhereCloud,
+		"API server":              WhereAPI,
+	} {
+		if w, _, reason := parseWhere(in); w != want || reason != "" {
+			t.Errorf("parseWhere(%q) = %v, %q; want %v", in, w, reason, want)
+		}
+	}
+}
