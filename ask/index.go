@@ -435,14 +435,15 @@ func (sc *scoring) top(li *langIndex, n int) []Hit {
 
 // subjects returns the passages defining the subjects the question names,
 // one per subject (the best scored where several define it), in the order
-// the question names them, and the terms that named them.
-func (sc *scoring) subjects(li *langIndex) (defs []int, named []string) {
-	for _, t := range sc.terms {
+// the question names them, and the terms that named them (their indexes in
+// sc.terms).
+func (sc *scoring) subjects(li *langIndex) (defs, named []int) {
+	for i, t := range sc.terms {
 		ids := li.subjects[t]
 		if len(ids) == 0 {
 			continue
 		}
-		named = append(named, t)
+		named = append(named, i)
 		best := ids[0]
 		for _, id := range ids[1:] {
 			if sc.scores[id] > sc.scores[best] {
@@ -459,17 +460,17 @@ func (sc *scoring) subjects(li *langIndex) (defs []int, named []string) {
 // beyond returns the best scored passage that holds every named term and
 // matches more of the question than those terms: it answers the question
 // better than the definitions of what it names.
-func (sc *scoring) beyond(li *langIndex, named []string) (int, bool) {
+func (sc *scoring) beyond(li *langIndex, named []int) (int, bool) {
 	var w float64
-	for _, t := range named {
-		w += sc.idfs[slices.Index(sc.terms, t)]
+	for _, i := range named {
+		w += sc.idfs[i]
 	}
 	best, found := 0, false
 	for _, id := range sc.touched {
 		if sc.matched[id] <= w+1e-9 || found && !better(sc.hit(li, id), sc.hit(li, best)) {
 			continue
 		}
-		if !slices.ContainsFunc(named, func(t string) bool { return li.docs[id].terms[t] == 0 }) {
+		if !slices.ContainsFunc(named, func(i int) bool { return li.docs[id].terms[sc.terms[i]] == 0 }) {
 			best, found = id, true
 		}
 	}

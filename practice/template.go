@@ -774,7 +774,7 @@ func parseFreeText(r *Request, text string) {
 		r.Where = w
 		r.markFilled(WhereField)
 	}
-	if hw, reason := parseHardware(v); reason == "" && !hw.Unlimited {
+	if hw, ok := hardwareIn(v); ok {
 		hw.Text = ""
 		r.Hardware = hw
 		r.markFilled(MemoryField)

@@ -73,7 +73,7 @@ func aliasKey(s string) string {
 // reads back.
 func offsetZone(name string) (*time.Location, bool) {
 	s := strings.ToUpper(strings.ReplaceAll(name, " ", ""))
-	for _, p := range []string{"UTC", "GMT", "ВРЕМЯ"} {
+	for _, p := range []string{"UTC", "GMT"} {
 		s = strings.TrimPrefix(s, p)
 	}
 	if len(s) < 2 || s[0] != '+' && s[0] != '-' {

@@ -53,14 +53,20 @@ func parseAnswer(body []byte) (*tgbotapi.APIResponse, error) {
 		return nil, fmt.Errorf("read the Bot API answer: %w", err)
 	}
 	if !r.Ok {
-		te := &tgbotapi.Error{Code: r.ErrorCode, Message: r.Description}
-		if r.Parameters != nil {
-			te.ResponseParameters = *r.Parameters
-		}
-		return &r, te
+		return &r, apiError(r.ErrorCode, r.Description, r.Parameters)
 	}
 	r.Result = nil // not read, as for the answers recognised by their prefix
 	return &r, nil
+}
+
+// apiError is a failed Bot API answer as the library's *tgbotapi.Error,
+// which every caller's handling of 429, 403 and 400 reads.
+func apiError(code int, description string, params *tgbotapi.ResponseParameters) *tgbotapi.Error {
+	te := &tgbotapi.Error{Code: code, Message: description}
+	if params != nil {
+		te.ResponseParameters = *params
+	}
+	return te
 }
 
 // encodeForm encodes p as a form body, in key order, byte for byte as

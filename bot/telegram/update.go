@@ -142,11 +142,7 @@ func (b *Bot) getUpdates(ctx context.Context, offset, limit, timeout int) ([]upd
 		return b.decodeEach(buf.Bytes(), resp.StatusCode, err)
 	}
 	if !r.OK {
-		te := &tgbotapi.Error{Code: r.ErrorCode, Message: r.Description}
-		if r.Parameters != nil {
-			te.ResponseParameters = *r.Parameters
-		}
-		return nil, te
+		return nil, apiError(r.ErrorCode, r.Description, r.Parameters)
 	}
 	return r.Result, nil
 }
@@ -168,11 +164,7 @@ func (b *Bot) decodeEach(body []byte, status int, whole error) ([]update, error)
 		return nil, fmt.Errorf("get updates: decode the answer (HTTP %d): %w", status, whole)
 	}
 	if !r.OK {
-		te := &tgbotapi.Error{Code: r.ErrorCode, Message: r.Description}
-		if r.Parameters != nil {
-			te.ResponseParameters = *r.Parameters
-		}
-		return nil, te
+		return nil, apiError(r.ErrorCode, r.Description, r.Parameters)
 	}
 	out := make([]update, 0, len(r.Result))
 	for _, raw := range r.Result {
